@@ -1,0 +1,3 @@
+"""Hindsight: blameless incident post-mortems."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,81 @@
+"""Users and API tokens: the functions the CLI, the admin and the settings page call."""
+
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hindsight.accounts.models import ApiToken, Role, User, token_digest
+from hindsight.lib.errors import Conflict, Invalid, NotFound
+
+# Writing last_used_at on every call would turn every read into a write (and on SQLite
+# serialise all requests); a minute's precision is enough to spot unused tokens.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def create_user(username: str, *, password: str, email: str = "", role: str = Role.MEMBER) -> User:
+    if role not in Role.values:
+        raise Invalid(
+            f"Unknown role {role!r}; use one of {', '.join(Role.values)}.", fields={"role": role}
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"A user named {username} already exists.", fields={"username": username})
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise Conflict(f"A user with email {email} already exists.", fields={"email": email})
+    user = User(username=username, email=email, role=role)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(
+            "Password rejected: " + " ".join(exc.messages), fields={"password": "too weak"}
+        ) from None
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def get_user(name: str) -> User:
+    user = User.objects.filter(username__iexact=name).first()
+    if user is None:
+        raise NotFound(f"There is no user named {name}.", fields={"username": name})
+    return user
+
+
+def create_token(user: User, *, label: str = "") -> tuple[ApiToken, str]:
+    """Return the stored token row and the token itself, which is never stored or shown again."""
+    secret = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, label=label, digest=token_digest(secret), hint=secret[:7]
+    )
+    return token, secret
+
+
+def revoke_token(token_id: int, *, user: User | None = None) -> ApiToken:
+    """Revoke a token (kept for the record); USER, when given, must own it."""
+    with transaction.atomic():
+        query = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True)
+        if user is not None:
+            query = query.filter(user=user)
+        token = query.first()
+        if token is None:
+            raise NotFound(f"There is no active token {token_id}.", fields={"id": str(token_id)})
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        return token
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a bearer token belongs to, or None. One indexed lookup."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,65 @@
+from datetime import datetime
+
+from django.db import models
+
+from hindsight.lib.ids import new_id
+
+
+class Severity(models.TextChoices):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+
+def new_incident_id() -> str:
+    return new_id("inc")
+
+
+class Incident(models.Model):
+    # Clients may bring their own ids (their pager's or tracker's), hence a string key.
+    id = models.CharField(primary_key=True, max_length=64, default=new_incident_id)
+    title = models.CharField(max_length=300)
+    severity = models.CharField(max_length=4, choices=Severity.choices, null=True, blank=True)
+    services = models.JSONField(default=list, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    details = models.TextField(blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="incident_created_idx")]
+
+    def __str__(self):
+        return f"{self.id}: {self.title}"
+
+    def _since_start(self, moment: datetime | None) -> int | None:
+        if moment is None or self.started_at is None:
+            return None
+        return int((moment - self.started_at).total_seconds())
+
+    @property
+    def time_to_detect(self) -> int | None:
+        return self._since_start(self.detected_at)
+
+    @property
+    def time_to_acknowledge(self) -> int | None:
+        return self._since_start(self.acknowledged_at)
+
+    @property
+    def time_to_mitigate(self) -> int | None:
+        return self._since_start(self.mitigated_at)
+
+    @property
+    def time_to_resolve(self) -> int | None:
+        return self._since_start(self.resolved_at)

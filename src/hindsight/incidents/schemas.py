@@ -1,0 +1,99 @@
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AwareDatetime, Field, field_validator
+
+from hindsight.incidents.models import Severity
+from hindsight.lib.schema import In, Out
+
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Link(In):
+    label: Annotated[str, Field(min_length=1, max_length=100)]
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+
+    @field_validator("url")
+    @classmethod
+    def web_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value
+
+
+class IncidentFields(In):
+    severity: Severity | None = None
+    services: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
+    links: list[Link] | None = None
+    started_at: AwareDatetime | None = None
+    detected_at: AwareDatetime | None = None
+    acknowledged_at: AwareDatetime | None = None
+    mitigated_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    details: Annotated[str, Field(max_length=100_000)] | None = None
+
+
+class IncidentCreate(IncidentFields):
+    id: str | None = None
+    title: Text
+
+
+class IncidentPatch(IncidentFields):
+    title: Text | None = None
+    # Returned by GET and accepted back unchanged, so a client can send what it read.
+    id: Any = None
+    version: Any = None
+    created_at: Any = None
+    updated_at: Any = None
+    created_by: Any = None
+    time_to_detect: Any = None
+    time_to_acknowledge: Any = None
+    time_to_mitigate: Any = None
+    time_to_resolve: Any = None
+
+    READ_ONLY: ClassVar[set[str]] = {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "time_to_detect",
+        "time_to_acknowledge",
+        "time_to_mitigate",
+        "time_to_resolve",
+    }
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.given().items() if k not in self.READ_ONLY}
+
+
+class LinkOut(Out):
+    label: str
+    url: str
+
+
+class IncidentOut(Out):
+    id: str
+    title: str
+    severity: Severity | None
+    services: list[str]
+    links: list[LinkOut]
+    started_at: datetime | None
+    detected_at: datetime | None
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    details: str
+    time_to_detect: int | None = Field(description="detectedAt − startedAt, in seconds")
+    time_to_acknowledge: int | None = Field(description="acknowledgedAt − startedAt, in seconds")
+    time_to_mitigate: int | None = Field(description="mitigatedAt − startedAt, in seconds")
+    time_to_resolve: int | None = Field(description="resolvedAt − startedAt, in seconds")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentList(Out):
+    items: list[IncidentOut]
+    total: int
+    next_cursor: str | None

@@ -1,0 +1,94 @@
+"""The one write path for incidents."""
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from hindsight.incidents.models import Incident
+from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+FIELDS = ("title", "severity", "services", "links", "details", *TIME_FIELDS)
+API_NAMES = {
+    "started_at": "startedAt",
+    "detected_at": "detectedAt",
+    "acknowledged_at": "acknowledgedAt",
+    "mitigated_at": "mitigatedAt",
+    "resolved_at": "resolvedAt",
+}
+
+
+def get_incident(incident_id: str) -> Incident:
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        raise NotFound(f"There is no incident {incident_id}.", fields={"id": incident_id})
+    return incident
+
+
+def _check_times(values: dict) -> None:
+    started = values.get("started_at")
+    if started is None:
+        return
+    for field in TIME_FIELDS[1:]:
+        moment = values.get(field)
+        if moment is not None and moment < started:
+            name = API_NAMES[field]
+            raise Invalid(
+                f"{name} ({moment.isoformat()}) is before startedAt ({started.isoformat()}).",
+                fields={name: "before startedAt"},
+            )
+
+
+def create_incident(data: dict, *, by) -> Incident:
+    if not by.can_write:
+        raise PermissionDenied("Viewers cannot create incidents.")
+    incident_id = data.get("id")
+    if incident_id is not None and not ID_PATTERN.match(incident_id):
+        raise Invalid(
+            "id: use 1–64 letters, digits and _ . : - (starting with a letter or digit).",
+            fields={"id": "invalid id"},
+        )
+    values = {f: data[f] for f in FIELDS if data.get(f) is not None}
+    _check_times(values)
+    try:
+        with transaction.atomic():
+            if incident_id and Incident.objects.filter(pk=incident_id).exists():
+                raise IntegrityError
+            kwargs = {"id": incident_id} if incident_id else {}
+            return Incident.objects.create(created_by=by, **kwargs, **values)
+    except IntegrityError:
+        raise Conflict(
+            f"An incident {incident_id} already exists.", fields={"id": incident_id}
+        ) from None
+
+
+def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = None) -> Incident:
+    if not by.can_write:
+        raise PermissionDenied("Viewers cannot change incidents.")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+        if incident is None:
+            raise NotFound(f"There is no incident {incident_id}.", fields={"id": incident_id})
+        if if_match is not None and if_match != incident.version:
+            raise StaleVersion(
+                f"The incident changed since version {if_match}; it is now at version"
+                f" {incident.version}. Reload it and apply your change again.",
+                fields={"If-Match": f"stale version {if_match}"},
+                currentVersion=incident.version,
+            )
+        if "title" in data and not data["title"]:
+            raise Invalid("title cannot be empty.", fields={"title": "required"})
+        changed = [f for f in FIELDS if f in data and data[f] != getattr(incident, f)]
+        for field in changed:
+            value = data[field]
+            if field in ("services", "links") and value is None:
+                value = []
+            if field == "details" and value is None:
+                value = ""
+            setattr(incident, field, value)
+        _check_times({f: getattr(incident, f) for f in TIME_FIELDS})
+        if changed:
+            incident.version += 1
+            incident.save()
+        return incident

@@ -1,0 +1,55 @@
+"""Parsing of the times people write in timelines and incident records."""
+
+import re
+from datetime import UTC, date, datetime, time
+
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def parse_time_of_day(value: str) -> time | None:
+    match = _TIME_OF_DAY.match(value.strip())
+    if not match:
+        return None
+    hours, minutes, seconds = match.groups()
+    return time(int(hours), int(minutes), int(seconds or 0))
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An ISO 8601 timestamp as a UTC datetime; one written without a zone is taken as UTC."""
+    text = value.strip()
+    if not text or not text[0].isdigit() or len(text) < 16:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def is_valid_event_time(value: str) -> bool:
+    return parse_time_of_day(value) is not None or parse_timestamp(value) is not None
+
+
+def resolve_event_time(value: str, start: datetime | None) -> datetime | None:
+    """The UTC instant a timeline entry names.
+
+    A time-of-day ("14:35") is taken on the incident's start date in UTC, and is unknown
+    (None) while the incident has no start time.
+    """
+    stamp = parse_timestamp(value)
+    if stamp is not None:
+        return stamp
+    tod = parse_time_of_day(value)
+    if tod is None or start is None:
+        return None
+    day: date = start.astimezone(UTC).date()
+    return datetime.combine(day, tod, tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC ISO 8601 with a Z, as every timestamp in the API is written."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,119 @@
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.pagination import keyset_page, offset_page
+from hindsight.postmortems import export, search, services
+from hindsight.postmortems.models import ItemStatus, PostMortem, Status
+from hindsight.postmortems.schemas import (
+    PostMortemCreate,
+    PostMortemList,
+    PostMortemOut,
+    PostMortemPatch,
+)
+
+router = Router(tags=["postmortems"])
+
+
+class PostMortemFilters(Schema):
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = None
+    status: list[Status] = Field(default_factory=list, description="Repeat or comma-separate")
+    incident_id: str | None = Field(None, alias="incidentId")
+    created_by: str | None = Field(None, alias="createdBy", description="A user name")
+    q: str | None = Field(
+        None, max_length=200, description="Words in title, summary, impact, root cause"
+    )
+    sort: str = Field("createdAt", pattern="^(createdAt|updatedAt)$")
+    order: str = Field("desc", pattern="^(asc|desc)$")
+
+
+@router.get("", response=PostMortemList, by_alias=True, summary="List post-mortems")
+def list_postmortems(request, filters: Query[PostMortemFilters]):
+    queryset = PostMortem.objects.visible_to(request.auth)
+    if filters.status:
+        queryset = queryset.filter(status__in=filters.status)
+    if filters.incident_id:
+        queryset = queryset.filter(incident_id=filters.incident_id)
+    if filters.created_by:
+        queryset = queryset.filter(created_by__username__iexact=filters.created_by)
+    total = queryset.count() if not filters.q else None
+    page = (
+        queryset.select_related("created_by")
+        .prefetch_related("contributor_rows")
+        .annotate(
+            action_items_total=Count("action_items"),
+            open_action_items=Count(
+                "action_items", filter=~Q(action_items__status=ItemStatus.DONE)
+            ),
+        )
+    )
+    if filters.q:
+        ranked = search.apply(page, filters.q)
+        total = search.apply(queryset, filters.q).count()
+        rows, next_cursor = offset_page(ranked, limit=filters.limit, cursor=filters.cursor)
+    else:
+        field = "created_at" if filters.sort == "createdAt" else "updated_at"
+        rows, next_cursor = keyset_page(
+            page,
+            field=field,
+            descending=filters.order == "desc",
+            limit=filters.limit,
+            cursor=filters.cursor,
+        )
+    return {"items": rows, "total": total, "next_cursor": next_cursor}
+
+
+@router.post("", response={201: PostMortemOut}, by_alias=True, summary="Create a post-mortem")
+def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse):
+    postmortem = services.create_postmortem(payload.data(), by=request.auth)
+    response["ETag"] = etag(postmortem.version)
+    response["Location"] = f"/api/postmortems/{postmortem.id}"
+    return 201, postmortem
+
+
+@router.get(
+    "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
+)
+def get_postmortem(request, postmortem_id: str, response: HttpResponse):
+    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
+    response["ETag"] = etag(postmortem.version)
+    return postmortem
+
+
+@router.patch(
+    "/{postmortem_id}",
+    response=PostMortemOut,
+    by_alias=True,
+    summary="Change a post-mortem (fields, nested lists, status)",
+)
+def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch, response: HttpResponse):
+    postmortem = services.update_postmortem(
+        postmortem_id, payload.data(), by=request.auth, if_match=if_match_version(request)
+    )
+    response["ETag"] = etag(postmortem.version)
+    return postmortem
+
+
+@router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
+def delete_postmortem(request, postmortem_id: str):
+    services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match_version(request))
+    return 204, None
+
+
+@router.get(
+    "/{postmortem_id}/export",
+    summary="Export as Markdown",
+    response={200: str},
+    openapi_extra={"responses": {200: {"content": {"text/markdown": {}}}}},
+)
+def export_postmortem(request, postmortem_id: str):
+    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
+    response = HttpResponse(
+        export.to_markdown(postmortem), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{postmortem.id}.md"'
+    response["ETag"] = etag(postmortem.version)
+    return response

@@ -1,0 +1,225 @@
+import secrets
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from hindsight.lib.ids import new_id
+from hindsight.lib.times import parse_time_of_day, resolve_event_time
+
+
+class Status(models.TextChoices):
+    DRAFT = "DRAFT"
+    IN_REVIEW = "IN_REVIEW"
+    PUBLISHED = "PUBLISHED"
+    ARCHIVED = "ARCHIVED"
+
+
+class ItemStatus(models.TextChoices):
+    TODO = "TODO"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+
+
+class Priority(models.TextChoices):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+def new_postmortem_id() -> str:
+    return new_id("pm")
+
+
+def new_search_key() -> int:
+    return secrets.randbits(62) + 1
+
+
+class PostMortemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PostMortemQuerySet":
+        """Drafts are private to their creator, contributors and admins."""
+        if user.is_admin:
+            return self
+        not_draft = ~Q(status=Status.DRAFT)
+        if not user.can_write:
+            return self.filter(not_draft)
+        mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
+        return self.filter(not_draft | Q(created_by=user) | Exists(mine))
+
+    def with_report(self) -> "PostMortemQuerySet":
+        """Everything the API returns for one post-mortem, in four queries whatever its size."""
+        return self.select_related("incident", "created_by").prefetch_related(
+            "timeline_events", "action_items", "contributor_rows"
+        )
+
+
+class PostMortem(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=new_postmortem_id)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="postmortems"
+    )
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True, default="")
+    impact = models.TextField(null=True, blank=True)
+    root_cause = models.TextField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="postmortems"
+    )
+    version = models.PositiveIntegerField(default=1)
+    # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.
+    search_key = models.BigIntegerField(unique=True, default=new_search_key, editable=False)
+    # PostgreSQL full-text document (GIN-indexed by a migration), kept current in the
+    # writing transaction; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PostMortemQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="pm_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="pm_updated_idx"),
+            models.Index(fields=["status", "created_at"], name="pm_status_created_idx"),
+            models.Index(fields=["created_by", "created_at"], name="pm_author_created_idx"),
+            models.Index(fields=["incident", "created_at"], name="pm_incident_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.id}: {self.title}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Published and archived reports no longer change their text or timeline."""
+        return self.status in (Status.PUBLISHED, Status.ARCHIVED)
+
+    def names(self, user) -> bool:
+        """Whether USER created this post-mortem or is named among its contributors."""
+        if self.created_by_id == user.pk:
+            return True
+        identities = set(user.identities)
+        return any(row.key in identities for row in self.contributor_rows.all())
+
+    def can_be_read_by(self, user) -> bool:
+        if user.is_admin or self.status != Status.DRAFT:
+            return True
+        return user.can_write and self.names(user)
+
+    def can_be_edited_by(self, user) -> bool:
+        return user.is_admin or (user.can_write and self.names(user))
+
+    @property
+    def contributors(self) -> list[str]:
+        return [row.value for row in self.contributor_rows.all()]
+
+    @property
+    def timeline(self) -> list["TimelineEvent"]:
+        """Events in chronological order; those whose instant is unknown keep their place."""
+        start = self.incident.started_at
+        events = list(self.timeline_events.all())
+        for event in events:
+            event.at = resolve_event_time(event.time, start)
+        return sorted(events, key=lambda e: e.sort_key)
+
+    @property
+    def action_item_list(self) -> list["ActionItem"]:
+        return list(self.action_items.all())
+
+
+class Contributor(models.Model):
+    """A person named as contributor: a user name or an email, kept as written.
+
+    `key` is the lower-cased value; a user whose name or email equals it may see and edit
+    the post-mortem. Users created later with that email are matched as well.
+    """
+
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="contributor_rows"
+    )
+    value = models.CharField(max_length=254)
+    key = models.CharField(max_length=254)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["key", "postmortem"], name="contributor_key_idx")]
+
+
+class TimelineEvent(models.Model):
+    id = models.CharField(primary_key=True, max_length=32)
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="timeline_events"
+    )
+    # Kept exactly as written ("14:35" or an ISO 8601 timestamp); the instant is derived.
+    time = models.CharField(max_length=40)
+    description = models.TextField()
+    who = models.CharField(max_length=200, null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    at = None  # filled by PostMortem.timeline
+
+    @property
+    def sort_key(self):
+        # Known instants first in time order; then times of day with no date, by clock.
+        if self.at is not None:
+            return (0, self.at.timestamp(), self.position)
+        tod = parse_time_of_day(self.time)
+        seconds = tod.hour * 3600 + tod.minute * 60 + tod.second if tod else 0
+        return (1, seconds, self.position)
+
+
+class ActionItem(models.Model):
+    id = models.CharField(primary_key=True, max_length=32)
+    postmortem = models.ForeignKey(
+        PostMortem, on_delete=models.CASCADE, related_name="action_items"
+    )
+    description = models.TextField()
+    owner = models.CharField(max_length=254, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=ItemStatus.choices, default=ItemStatus.TODO)
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
+    due_date = models.DateField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="actionitem_owner_idx"),
+            models.Index(fields=["status", "due_date"], name="actionitem_due_idx"),
+        ]
+
+    # Fields that stay editable after publishing: the follow-through, not the report.
+    FOLLOW_THROUGH_FIELDS = ("status", "owner", "due_date")
+
+
+class Revision(models.Model):
+    """One accepted change to a post-mortem: who, when, and each field's old and new value."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["postmortem", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "version"], name="revision_unique_version"
+            )
+        ]
+
+
+def new_event_id() -> str:
+    return new_id("evt")
+
+
+def new_action_item_id() -> str:
+    return new_id("act")

@@ -1,0 +1,223 @@
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from hindsight.lib.schema import In, Out
+from hindsight.lib.times import is_valid_event_time
+from hindsight.postmortems.models import ItemStatus, Priority, Status
+
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Prose = Annotated[str, Field(max_length=200_000)]
+Line = Annotated[str, Field(min_length=1, max_length=254)]
+
+
+class TimelineEventIn(In):
+    id: str | None = None
+    time: Annotated[str, Field(min_length=1, max_length=40)]
+    description: Annotated[str, Field(min_length=1, max_length=20_000)]
+    who: Annotated[str, Field(max_length=200)] | None = None
+    notes: Annotated[str, Field(max_length=20_000)] | None = None
+    at: Any = Field(None, description="Read-only; accepted back and ignored.")
+
+    @field_validator("time")
+    @classmethod
+    def known_time(cls, value: str) -> str:
+        if not is_valid_event_time(value):
+            raise ValueError(
+                f"{value!r} is neither a time of day (14:35) nor an ISO 8601 timestamp"
+                " (2026-03-01T14:35:00Z)"
+            )
+        return value
+
+    def given(self) -> dict:
+        data = super().given()
+        data.pop("at", None)
+        return data
+
+
+class ActionItemFields(In):
+    owner: Annotated[str, Field(max_length=254)] | None = None
+    status: ItemStatus | None = None
+    priority: Priority | None = None
+    due_date: date | None = None
+
+
+class ActionItemIn(ActionItemFields):
+    id: str | None = None
+    description: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class PostMortemCreate(In):
+    incident_id: Annotated[str, Field(min_length=1, max_length=64)]
+    title: Title
+    summary: Prose = ""
+    impact: Prose | None = None
+    root_cause: Prose | None = None
+    timeline: list[TimelineEventIn] = []
+    action_items: list[ActionItemIn] = []
+    contributors: list[Line] = []
+    status: Literal["DRAFT", "IN_REVIEW"] = "DRAFT"
+
+    def data(self) -> dict:
+        data = self.given()
+        data["timeline"] = [e.given() for e in self.timeline]
+        data["action_items"] = [_item_data(i) for i in self.action_items]
+        return data
+
+
+class PostMortemPatch(In):
+    incident_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    title: Title | None = None
+    summary: Prose | None = None
+    impact: Prose | None = None
+    root_cause: Prose | None = None
+    timeline: list[TimelineEventIn] | None = None
+    action_items: list[ActionItemIn] | None = None
+    contributors: list[Line] | None = None
+    status: Status | None = None
+    # Returned by GET and accepted back unchanged, so a client can send what it read.
+    id: Any = None
+    version: Any = None
+    created_at: Any = None
+    updated_at: Any = None
+    created_by: Any = None
+    published_at: Any = None
+
+    READ_ONLY: ClassVar[set[str]] = {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "published_at",
+    }
+    NOT_NULL: ClassVar[set[str]] = {
+        "incident_id",
+        "title",
+        "summary",
+        "timeline",
+        "action_items",
+        "contributors",
+        "status",
+    }
+
+    def data(self) -> dict:
+        data = {k: v for k, v in self.given().items() if k not in self.READ_ONLY}
+        for name in self.NOT_NULL & data.keys():
+            if data[name] is None:
+                from hindsight.lib.errors import Invalid
+                from hindsight.postmortems.services import api_name
+
+                raise Invalid(
+                    f"{api_name(name)} cannot be null.", fields={api_name(name): "cannot be null"}
+                )
+        if self.timeline is not None:
+            data["timeline"] = [e.given() for e in self.timeline]
+        if self.action_items is not None:
+            data["action_items"] = [_item_data(i) for i in self.action_items]
+        return data
+
+
+def _item_data(item: ActionItemIn) -> dict:
+    """An item's given fields; a null status or priority means the default."""
+    data = item.given()
+    for field in ("status", "priority"):
+        if field in data and data[field] is None:
+            del data[field]
+    return data
+
+
+class ActionItemPatch(ActionItemFields):
+    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
+    id: Any = None
+    postmortem_id: Any = None
+
+    def data(self) -> dict:
+        data = _item_data(self)
+        data.pop("id", None)
+        data.pop("postmortem_id", None)
+        if "description" in data and data["description"] is None:
+            from hindsight.lib.errors import Invalid
+
+            raise Invalid("description cannot be null.", fields={"description": "cannot be null"})
+        return data
+
+
+class TimelineEventOut(Out):
+    id: str
+    time: str = Field(description="As written: a time of day (14:35) or an ISO 8601 timestamp")
+    at: datetime | None = Field(
+        description="The UTC instant; a time of day is taken on the incident's start date"
+    )
+    description: str
+    who: str | None
+    notes: str | None
+
+
+class ActionItemOut(Out):
+    id: str
+    description: str
+    owner: str | None
+    status: ItemStatus
+    priority: Priority
+    due_date: date | None
+
+
+class PostMortemOut(Out):
+    id: str
+    incident_id: str
+    title: str
+    summary: str
+    impact: str | None
+    root_cause: str | None
+    timeline: list[TimelineEventOut]
+    action_items: list[ActionItemOut]
+    contributors: list[str]
+    status: Status
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    version: int
+
+    @staticmethod
+    def resolve_created_by(obj) -> str:
+        return obj.created_by.username
+
+    @staticmethod
+    def resolve_action_items(obj) -> list:
+        return obj.action_item_list
+
+
+class PostMortemSummary(Out):
+    """A list row: the report's headline without its timeline and action items."""
+
+    id: str
+    incident_id: str
+    title: str
+    summary: str
+    status: Status
+    contributors: list[str]
+    open_action_items: int
+    action_items_total: int
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    version: int
+
+    @staticmethod
+    def resolve_created_by(obj) -> str:
+        return obj.created_by.username
+
+
+class PostMortemList(Out):
+    items: list[PostMortemSummary]
+    total: int
+    next_cursor: str | None
+
+
+class ActionItemWithParent(ActionItemOut):
+    postmortem_id: str
+    postmortem_version: int

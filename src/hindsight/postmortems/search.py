@@ -1,0 +1,86 @@
+"""Full-text search over title, summary, impact and root cause, ranked.
+
+SQLite: an FTS5 table whose rowid is the post-mortem's search_key. PostgreSQL: a weighted
+tsvector column with a GIN index. Both are written by reindex() inside the transaction that
+changes the post-mortem, so search never sees a half-applied write.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from hindsight.postmortems.models import PostMortem
+
+FTS_TABLE = "postmortem_fts"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def reindex(postmortem: PostMortem) -> None:
+    if connection.vendor == "postgresql":
+        PostMortem.objects.filter(pk=postmortem.pk).update(search_vector=_pg_document())
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [postmortem.search_key])
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, impact, root_cause) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [
+                postmortem.search_key,
+                postmortem.title,
+                postmortem.summary,
+                postmortem.impact or "",
+                postmortem.root_cause or "",
+            ],
+        )
+
+
+def unindex(postmortem: PostMortem) -> None:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [postmortem.search_key])
+
+
+def _pg_document():
+    def part(field: str, weight: str) -> SearchVector:
+        return SearchVector(Coalesce(F(field), Value("")), weight=weight, config="english")
+
+    return part("title", "A") + part("summary", "B") + part("root_cause", "B") + part("impact", "C")
+
+
+def fts5_query(text: str) -> str | None:
+    """The user's words as an FTS5 query: every word must match (prefix on the last)."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def apply(queryset, text: str):
+    """Filter QUERYSET to post-mortems matching TEXT, best match first."""
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-created_at", "-id")
+        )
+    expression = fts5_query(text)
+    if expression is None:
+        return queryset.none()
+    # A join the ORM cannot express: FTS5 drives the query through its own index and the
+    # post-mortem is fetched by its unique search_key.
+    return queryset.extra(
+        tables=[FTS_TABLE],
+        where=[
+            f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key",
+            f"{FTS_TABLE} MATCH %s",
+        ],
+        params=[expression],
+        select={"rank": f"{FTS_TABLE}.rank"},
+        order_by=["rank", "-created_at", "-id"],
+    )
