@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
+from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.incidents import services
@@ -34,7 +35,7 @@ def create_incident(request, payload: IncidentCreate, response: HttpResponse):
     incident = services.create_incident(payload.given(), by=request.auth)
     response["ETag"] = etag(incident.version)
     response["Location"] = f"/api/incidents/{incident.id}"
-    return 201, incident
+    return HttpStatus(201, incident)
 
 
 @router.get("/{incident_id}", response=IncidentOut, by_alias=True, summary="Get one incident")

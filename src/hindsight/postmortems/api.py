@@ -1,6 +1,7 @@
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
+from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
@@ -71,7 +72,7 @@ def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse
     postmortem = services.create_postmortem(payload.data(), by=request.auth)
     response["ETag"] = etag(postmortem.version)
     response["Location"] = f"/api/postmortems/{postmortem.id}"
-    return 201, postmortem
+    return HttpStatus(201, postmortem)
 
 
 @router.get(
@@ -100,7 +101,7 @@ def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch, resp
 @router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
 def delete_postmortem(request, postmortem_id: str):
     services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match_version(request))
-    return 204, None
+    return HttpStatus(204, None)
 
 
 @router.get(

@@ -9,7 +9,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Value
+from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce
 
 from hindsight.postmortems.models import PostMortem
@@ -45,7 +45,9 @@ def unindex(postmortem: PostMortem) -> None:
 
 def _pg_document():
     def part(field: str, weight: str) -> SearchVector:
-        return SearchVector(Coalesce(F(field), Value("")), weight=weight, config="english")
+        return SearchVector(
+            Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config="english"
+        )
 
     return part("title", "A") + part("summary", "B") + part("root_cause", "B") + part("impact", "C")
 

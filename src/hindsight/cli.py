@@ -1,0 +1,264 @@
+"""The `hindsight` command: serve, migrate, users, tokens, export, import, backup, demo."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hindsight.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"hindsight: {message}", file=sys.stderr)
+    return code
+
+
+def _acting_user(name: str | None):
+    """The user a command acts as: --as USER, else an unsaved admin (the operator, who has
+    the database anyway)."""
+    from hindsight.accounts.models import Role, User
+    from hindsight.accounts.services import get_user
+
+    if name:
+        return get_user(name)
+    return User(username="cli", role=Role.ADMIN)
+
+
+# Commands -----------------------------------------------------------------------------
+
+
+def cmd_migrate(args) -> int:
+    from hindsight.lib.migrate import migrate_locked
+
+    migrate_locked(verbosity=1 if args.verbose else 0)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from django.conf import settings
+
+    from hindsight.lib.migrate import migrate_locked
+    from hindsight.lib.server import run_gunicorn
+
+    migrate_locked(verbosity=0)
+    print(
+        f"Hindsight on http://{args.host}:{args.port} ({args.workers} workers);"
+        f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+        flush=True,
+    )
+    run_gunicorn(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    return 0
+
+
+def cmd_user_add(args) -> int:
+    import getpass
+
+    from hindsight.accounts.services import create_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            return _fail("the passwords differ")
+    user = create_user(args.name, password=password, email=args.email or "", role=args.role)
+    print(f"Created {user.role} {user.username}.")
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from hindsight.accounts.models import User
+
+    for user in User.objects.order_by("username"):
+        state = "" if user.is_active else " (deactivated)"
+        print(f"{user.username}\t{user.role}\t{user.email}{state}")
+    return 0
+
+
+def cmd_token_new(args) -> int:
+    from hindsight.accounts.services import create_token, get_user
+
+    _, secret = create_token(get_user(args.name), label=args.label or "")
+    print(secret)  # alone on stdout, so scripts can capture it
+    return 0
+
+
+def cmd_token_list(args) -> int:
+    from hindsight.accounts.services import get_user
+
+    user = get_user(args.name)
+    print("ID\tHINT\tLABEL\tCREATED\tLAST USED\tREVOKED")
+    for token in user.tokens.all():
+        print(
+            "\t".join(
+                str(v or "-")
+                for v in (
+                    token.pk,
+                    token.hint + "…",
+                    token.label,
+                    token.created_at.isoformat(timespec="seconds"),
+                    token.last_used_at and token.last_used_at.isoformat(timespec="seconds"),
+                    token.revoked_at and token.revoked_at.isoformat(timespec="seconds"),
+                )
+            )
+        )
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    from hindsight.accounts.services import revoke_token
+
+    token = revoke_token(args.id)
+    print(f"Revoked token {token.pk} ({token.label or 'no label'}) of {token.user.username}.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from hindsight.postmortems import export
+    from hindsight.postmortems.services import get_postmortem_for
+
+    user = _acting_user(args.as_user)
+    postmortem = get_postmortem_for(user, args.id)
+    text = export.to_markdown(postmortem)
+    if args.output and args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from hindsight.lib.backup import backup_sqlite
+
+    target = Path(args.file)
+    if target.exists() and not args.force:
+        return _fail(f"{target} exists; pass --force to overwrite it")
+    size = backup_sqlite(target)
+    print(f"Backed up to {target} ({size / 1024:.0f} KiB).")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from hindsight.demo import load_demo
+
+    for line in load_demo():
+        print(line)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hindsight manage", *args.rest])
+    return 0
+
+
+# Parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hindsight",
+        description="Hindsight: write, review, publish and learn from blameless post-mortems.",
+        epilog="Configuration comes from environment variables (HINDSIGHT_DATA_DIR,"
+        " DATABASE_URL, …); see README.md.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database and run the web server")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("HINDSIGHT_WORKERS", "2")),
+        help="worker processes (default 2, or HINDSIGHT_WORKERS)",
+    )
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.add_argument("-v", "--verbose", action="store_true", help="list each migration")
+    migrate.set_defaults(func=cmd_migrate)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", metavar="ACTION", required=True
+    )
+    add = user.add_parser("add", help="create a user (asks for the password)")
+    add.add_argument("name", help="user name")
+    add.add_argument("--email", help="email address")
+    add.add_argument("--role", choices=["admin", "member", "viewer"], default="member")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(func=cmd_user_add)
+    user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="token_command", metavar="ACTION", required=True
+    )
+    new = token.add_parser("new", help="create a token and print it alone on stdout")
+    new.add_argument("name", help="the user the token acts as")
+    new.add_argument("--label", help="what the token is for")
+    new.set_defaults(func=cmd_token_new)
+    listing = token.add_parser("list", help="list a user's tokens")
+    listing.add_argument("name")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token by its ID (from `token list`)")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=cmd_token_revoke)
+
+    export = commands.add_parser("export", help="export a post-mortem as Markdown")
+    export.add_argument("id", help="post-mortem id (pm_…)")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("--as", dest="as_user", help="export only what this user may see")
+    export.set_defaults(func=cmd_export)
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent copy of the SQLite database (safe while serving)"
+    )
+    backup.add_argument("file")
+    backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    backup.set_defaults(func=cmd_backup)
+
+    demo = commands.add_parser("demo", help="load example incidents, post-mortems and users")
+    demo.set_defaults(func=cmd_demo)
+
+    manage = commands.add_parser(
+        "manage", help="run a Django management command (for maintainers)", add_help=False
+    )
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hindsight.lib.errors import DomainError
+
+    args = build_parser().parse_args(argv)
+    try:
+        _setup()
+        return args.func(args)
+    except DomainError as exc:
+        return _fail(exc.message, EXIT_USAGE if exc.status in (400, 422) else 1)
+    except ImproperlyConfigured as exc:
+        return _fail(f"configuration: {exc}", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

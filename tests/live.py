@@ -1,0 +1,155 @@
+"""A real Hindsight server in its own process (`hindsight serve`), for tests that need HTTP:
+concurrency, the CLI against a running server, and the browser tests.
+
+On SQLite it gets a scratch data dir; on PostgreSQL (DATABASE_URL set) a database of its own,
+created here and dropped afterwards.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pg_admin_url(url: str, dbname: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{dbname}"
+
+
+def _pg_execute(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_pg_admin_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+class LiveServer:
+    def __init__(self, workers: int = 2, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = Path(tempfile.mkdtemp(prefix="hindsight-live-"))
+        self.env = {
+            **os.environ,
+            "HINDSIGHT_DATA_DIR": str(self.data_dir),
+            "HINDSIGHT_BASE_URL": self.url,
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        self.database = None
+        if os.environ.get("DATABASE_URL"):
+            self.database = f"hindsight_live_{secrets.token_hex(4)}"
+            _pg_execute(os.environ["DATABASE_URL"], f'CREATE DATABASE "{self.database}"')
+            self.env["DATABASE_URL"] = _pg_admin_url(os.environ["DATABASE_URL"], self.database)
+        self.workers = workers
+        self.process = None
+        self.log = self.data_dir / "server.log"
+
+    def hindsight(self, *args, input: str | None = None, check=True) -> subprocess.CompletedProcess:
+        """Run the `hindsight` CLI against this server's data."""
+        result = subprocess.run(
+            [sys.executable, "-m", "hindsight.cli", *args],
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"hindsight {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    def start(self) -> "LiveServer":
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "hindsight.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not answer in 60 s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.database:
+            _pg_execute(
+                os.environ["DATABASE_URL"],
+                f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)',
+            )
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def user_with_token(self, name: str, role: str = "member") -> str:
+        """Create a user through the CLI and return a fresh API token for it."""
+        self.hindsight(
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--email",
+            f"{name}@example.com",
+            "--password-stdin",
+            input="a long enough password\n",
+        )
+        return self.hindsight("token", "new", name).stdout.strip()
+
+    def request(self, method: str, path: str, token: str | None = None, body=None, headers=None):
+        """(status, headers, parsed JSON or text) of one HTTP request."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:
+                status, head, raw = response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            status, head, raw = error.code, dict(error.headers), error.read()
+        text = raw.decode()
+        try:
+            return status, head, json.loads(text) if text else None
+        except ValueError:
+            return status, head, text
