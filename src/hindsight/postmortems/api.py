@@ -72,7 +72,7 @@ def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse
     postmortem = services.create_postmortem(payload.data(), by=request.auth)
     response["ETag"] = etag(postmortem.version)
     response["Location"] = f"/api/postmortems/{postmortem.id}"
-    return HttpStatus(201, postmortem)
+    return HttpStatus(201, PostMortemOut.present(postmortem))
 
 
 @router.get(
@@ -81,7 +81,7 @@ def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse
 def get_postmortem(request, postmortem_id: str, response: HttpResponse):
     postmortem = services.get_postmortem_for(request.auth, postmortem_id)
     response["ETag"] = etag(postmortem.version)
-    return postmortem
+    return PostMortemOut.present(postmortem)
 
 
 @router.patch(
@@ -95,7 +95,7 @@ def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch, resp
         postmortem_id, payload.data(), by=request.auth, if_match=if_match_version(request)
     )
     response["ETag"] = etag(postmortem.version)
-    return postmortem
+    return PostMortemOut.present(postmortem)
 
 
 @router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")

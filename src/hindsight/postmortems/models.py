@@ -49,7 +49,7 @@ class PostMortemQuerySet(models.QuerySet):
     def with_report(self) -> "PostMortemQuerySet":
         """Everything the API returns for one post-mortem, in four queries whatever its size."""
         return self.select_related("incident", "created_by").prefetch_related(
-            "timeline_events", "action_items", "contributor_rows"
+            "timeline_events", "action_items", "contributor_rows", "tag_rows"
         )
 
 
@@ -70,6 +70,8 @@ class PostMortem(models.Model):
         "accounts.User", on_delete=models.PROTECT, related_name="postmortems"
     )
     version = models.PositiveIntegerField(default=1)
+    # The optional sections (see sections.py), keyed by their Python names.
+    sections = models.JSONField(default=dict, blank=True)
     # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.
     search_key = models.BigIntegerField(unique=True, default=new_search_key, editable=False)
     # PostgreSQL full-text document (GIN-indexed by a migration), kept current in the
@@ -124,6 +126,15 @@ class PostMortem(models.Model):
         return sorted(events, key=lambda e: e.sort_key)
 
     @property
+    def tags(self) -> list[str]:
+        return [row.name for row in self.tag_rows.all()]
+
+    def section(self, name: str):
+        from hindsight.postmortems.sections import empty_value
+
+        return self.sections.get(name, empty_value(name))
+
+    @property
     def action_item_list(self) -> list["ActionItem"]:
         return list(self.action_items.all())
 
@@ -147,6 +158,18 @@ class Contributor(models.Model):
         indexes = [models.Index(fields=["key", "postmortem"], name="contributor_key_idx")]
 
 
+class Tag(models.Model):
+    """A free label (team, component, cause class); `?tag=` filters the list by it."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="tag_rows")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["name", "postmortem"], name="tag_name_idx")]
+
+
 class TimelineEvent(models.Model):
     id = models.CharField(primary_key=True, max_length=32)
     postmortem = models.ForeignKey(
@@ -157,6 +180,7 @@ class TimelineEvent(models.Model):
     description = models.TextField()
     who = models.CharField(max_length=200, null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
+    kind = models.CharField(max_length=20, null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -184,6 +208,9 @@ class ActionItem(models.Model):
     status = models.CharField(max_length=12, choices=ItemStatus.choices, default=ItemStatus.TODO)
     priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
+    horizon = models.CharField(max_length=12, null=True, blank=True)
+    why = models.TextField(null=True, blank=True)
+    category = models.CharField(max_length=16, null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

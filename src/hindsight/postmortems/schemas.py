@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 from hindsight.lib.schema import In, Out
 from hindsight.lib.times import is_valid_event_time
 from hindsight.postmortems.models import ItemStatus, Priority, Status
+from hindsight.postmortems.sections import SECTION_NAMES, Category, EventKind, Horizon, Sections
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Prose = Annotated[str, Field(max_length=200_000)]
@@ -18,6 +19,7 @@ class TimelineEventIn(In):
     description: Annotated[str, Field(min_length=1, max_length=20_000)]
     who: Annotated[str, Field(max_length=200)] | None = None
     notes: Annotated[str, Field(max_length=20_000)] | None = None
+    kind: EventKind | None = None
     at: Any = Field(None, description="Read-only; accepted back and ignored.")
 
     @field_validator("time")
@@ -41,6 +43,9 @@ class ActionItemFields(In):
     status: ItemStatus | None = None
     priority: Priority | None = None
     due_date: date | None = None
+    horizon: Horizon | None = None
+    why: Annotated[str, Field(max_length=20_000)] | None = None
+    category: Category | None = None
 
 
 class ActionItemIn(ActionItemFields):
@@ -48,7 +53,13 @@ class ActionItemIn(ActionItemFields):
     description: Annotated[str, Field(min_length=1, max_length=20_000)]
 
 
-class PostMortemCreate(In):
+Tag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^,\n]+$")]
+
+
+class PostMortemCreate(Sections):
+    template: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="Slug of a template (GET /api/templates) that pre-fills the report"
+    )
     incident_id: Annotated[str, Field(min_length=1, max_length=64)]
     title: Title
     summary: Prose = ""
@@ -57,16 +68,20 @@ class PostMortemCreate(In):
     timeline: list[TimelineEventIn] = []
     action_items: list[ActionItemIn] = []
     contributors: list[Line] = []
+    tags: list[Tag] = []
     status: Literal["DRAFT", "IN_REVIEW"] = "DRAFT"
 
     def data(self) -> dict:
+        """The fields sent (a template fills in only what the body leaves out)."""
         data = self.given()
-        data["timeline"] = [e.given() for e in self.timeline]
-        data["action_items"] = [_item_data(i) for i in self.action_items]
+        if "timeline" in data:
+            data["timeline"] = [e.given() for e in self.timeline]
+        if "action_items" in data:
+            data["action_items"] = [_item_data(i) for i in self.action_items]
         return data
 
 
-class PostMortemPatch(In):
+class PostMortemPatch(Sections):
     incident_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     title: Title | None = None
     summary: Prose | None = None
@@ -75,6 +90,7 @@ class PostMortemPatch(In):
     timeline: list[TimelineEventIn] | None = None
     action_items: list[ActionItemIn] | None = None
     contributors: list[Line] | None = None
+    tags: list[Tag] | None = None
     status: Status | None = None
     # Returned by GET and accepted back unchanged, so a client can send what it read.
     id: Any = None
@@ -93,6 +109,7 @@ class PostMortemPatch(In):
         "published_at",
     }
     NOT_NULL: ClassVar[set[str]] = {
+        "tags",
         "incident_id",
         "title",
         "summary",
@@ -117,6 +134,16 @@ class PostMortemPatch(In):
         if self.action_items is not None:
             data["action_items"] = [_item_data(i) for i in self.action_items]
         return data
+
+
+class TemplateBody(PostMortemPatch):
+    """What a template may pre-fill: anything but the incident and the workflow."""
+
+    READ_ONLY: ClassVar[set[str]] = {
+        *PostMortemPatch.READ_ONLY,
+        "incident_id",
+        "status",
+    }
 
 
 def _item_data(item: ActionItemIn) -> dict:
@@ -153,6 +180,7 @@ class TimelineEventOut(Out):
     description: str
     who: str | None
     notes: str | None
+    kind: EventKind | None
 
 
 class ActionItemOut(Out):
@@ -162,9 +190,12 @@ class ActionItemOut(Out):
     status: ItemStatus
     priority: Priority
     due_date: date | None
+    horizon: Horizon | None
+    why: str | None
+    category: Category | None
 
 
-class PostMortemOut(Out):
+class PostMortemOut(Sections):
     id: str
     incident_id: str
     title: str
@@ -174,6 +205,7 @@ class PostMortemOut(Out):
     timeline: list[TimelineEventOut]
     action_items: list[ActionItemOut]
     contributors: list[str]
+    tags: list[str]
     status: Status
     published_at: datetime | None
     created_at: datetime
@@ -181,13 +213,28 @@ class PostMortemOut(Out):
     created_by: str
     version: int
 
-    @staticmethod
-    def resolve_created_by(obj) -> str:
-        return obj.created_by.username
-
-    @staticmethod
-    def resolve_action_items(obj) -> list:
-        return obj.action_item_list
+    @classmethod
+    def present(cls, postmortem) -> dict:
+        """The post-mortem as the API returns it (nested rows are read by the schema)."""
+        return {
+            "id": postmortem.id,
+            "incident_id": postmortem.incident_id,
+            "title": postmortem.title,
+            "summary": postmortem.summary,
+            "impact": postmortem.impact,
+            "root_cause": postmortem.root_cause,
+            "timeline": postmortem.timeline,
+            "action_items": postmortem.action_item_list,
+            "contributors": postmortem.contributors,
+            "tags": postmortem.tags,
+            "status": postmortem.status,
+            "published_at": postmortem.published_at,
+            "created_at": postmortem.created_at,
+            "updated_at": postmortem.updated_at,
+            "created_by": postmortem.created_by.username,
+            "version": postmortem.version,
+            **{name: postmortem.section(name) for name in SECTION_NAMES},
+        }
 
 
 class PostMortemSummary(Out):

@@ -14,35 +14,49 @@ from django.utils import timezone
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.times import resolve_event_time
-from hindsight.postmortems import search, workflow
+from hindsight.postmortems import search, templates, workflow
 from hindsight.postmortems.models import (
     ActionItem,
     Contributor,
     PostMortem,
     Revision,
     Status,
+    Tag,
     TimelineEvent,
     new_action_item_id,
     new_event_id,
 )
+from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
 TEXT_FIELDS = ("title", "summary", "impact", "root_cause")
-EVENT_FIELDS = ("time", "description", "who", "notes")
-ITEM_FIELDS = ("description", "owner", "status", "priority", "due_date")
-ITEM_DEFAULTS = {"owner": None, "status": "TODO", "priority": "MEDIUM", "due_date": None}
-EVENT_DEFAULTS = {"who": None, "notes": None}
+EVENT_FIELDS = ("time", "description", "who", "notes", "kind")
+ITEM_FIELDS = (
+    "description",
+    "owner",
+    "status",
+    "priority",
+    "due_date",
+    "horizon",
+    "why",
+    "category",
+)
+ITEM_DEFAULTS = {
+    "owner": None,
+    "status": "TODO",
+    "priority": "MEDIUM",
+    "due_date": None,
+    "horizon": None,
+    "why": None,
+    "category": None,
+}
+EVENT_DEFAULTS = {"who": None, "notes": None, "kind": None}
+
 
 # Names as the API writes them, for error messages and the recorded history.
-API_NAMES = {
-    "root_cause": "rootCause",
-    "incident_id": "incidentId",
-    "action_items": "actionItems",
-    "due_date": "dueDate",
-}
-
-
 def api_name(field: str) -> str:
-    return API_NAMES.get(field, field)
+    """The camelCase name the API uses for a Python field name."""
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 # Loading with permission ---------------------------------------------------------------
@@ -96,6 +110,8 @@ def snapshot(postmortem: PostMortem) -> dict:
         "incident_id": postmortem.incident_id,
         **{f: getattr(postmortem, f) for f in TEXT_FIELDS},
         "contributors": postmortem.contributors,
+        "tags": postmortem.tags,
+        **{name: postmortem.section(name) for name in SECTION_NAMES},
         "timeline": [_event_data(e) for e in postmortem.timeline],
         "action_items": [_item_data(i) for i in postmortem.action_item_list],
         "status": postmortem.status,
@@ -152,6 +168,8 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
     """Create a post-mortem (DRAFT unless IN_REVIEW is asked for) with its nested lists."""
     if not by.can_write:
         raise PermissionDenied("Viewers cannot create post-mortems.")
+    if data.get("template"):
+        data = templates.prefill(data["template"], data)
     status = data.get("status") or Status.DRAFT
     if status not in workflow.INITIAL:
         raise Invalid(
@@ -165,9 +183,11 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
             incident=incident,
             created_by=by,
             status=status,
+            sections={n: to_stored(n, data[n]) for n in SECTION_NAMES if data.get(n) is not None},
             **{f: data.get(f) for f in TEXT_FIELDS if data.get(f) is not None},
         )
         _write_contributors(postmortem, data.get("contributors") or [])
+        _write_tags(postmortem, data.get("tags") or [])
         events = _desired_list(
             "timeline", [], data.get("timeline") or [], EVENT_FIELDS, EVENT_DEFAULTS
         )
@@ -249,7 +269,12 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
     else:
         incident = postmortem.incident
     if "contributors" in data:
-        after["contributors"] = _clean_contributors(data["contributors"])
+        after["contributors"] = _clean_labels(data["contributors"])
+    if "tags" in data:
+        after["tags"] = _clean_labels(data["tags"])
+    for name in SECTION_NAMES:
+        if name in data:
+            after[name] = to_stored(name, data[name])
     if "timeline" in data:
         events = _desired_list(
             "timeline", before["timeline"], data["timeline"], EVENT_FIELDS, EVENT_DEFAULTS
@@ -271,6 +296,10 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
 
     now = timezone.now()
     columns = {f: after[f] for f in TEXT_FIELDS if f in changed}
+    if any(name in changed for name in SECTION_NAMES):
+        columns["sections"] = {
+            name: after[name] for name in SECTION_NAMES if after[name] not in (None, [])
+        }
     if "incident_id" in changed:
         columns["incident"] = incident
     if "status" in changed:
@@ -285,6 +314,9 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
     if "contributors" in changed:
         postmortem.contributor_rows.all().delete()
         _write_contributors(postmortem, after["contributors"])
+    if "tags" in changed:
+        postmortem.tag_rows.all().delete()
+        _write_tags(postmortem, after["tags"])
     if "timeline" in changed:
         _write_events(postmortem, after["timeline"])
     if "action_items" in changed:
@@ -337,7 +369,8 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
 # Writing nested rows ------------------------------------------------------------------
 
 
-def _clean_contributors(values: list[str]) -> list[str]:
+def _clean_labels(values: list[str]) -> list[str]:
+    """Trimmed, without blanks, each once (case-insensitively), in the order given."""
     cleaned, keys = [], set()
     for value in values:
         value = value.strip()
@@ -350,7 +383,14 @@ def _clean_contributors(values: list[str]) -> list[str]:
 def _write_contributors(postmortem: PostMortem, values: list[str]) -> None:
     Contributor.objects.bulk_create(
         Contributor(postmortem=postmortem, value=value, key=value.lower(), position=index)
-        for index, value in enumerate(_clean_contributors(values))
+        for index, value in enumerate(_clean_labels(values))
+    )
+
+
+def _write_tags(postmortem: PostMortem, names: list[str]) -> None:
+    Tag.objects.bulk_create(
+        Tag(postmortem=postmortem, name=name, position=index)
+        for index, name in enumerate(_clean_labels(names))
     )
 
 

@@ -1,0 +1,201 @@
+"""The report's structured sections beyond title, summary, impact and root cause.
+
+Each section is optional. They are validated here and stored together in
+PostMortem.sections (one JSON document, keyed by the Python names below, each value in
+its API form), so a team's report can grow a section without a schema migration per field.
+Numbers are numbers: pydantic refuses "1,200" where a count is expected.
+"""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from hindsight.lib.schema import In
+
+Short = Annotated[str, Field(max_length=500)]
+Prose = Annotated[str, Field(max_length=200_000)]
+Count = Annotated[int, Field(ge=0)]
+Amount = Annotated[float, Field(ge=0)]
+
+
+class EventKind(StrEnum):
+    TRIGGER = "TRIGGER"
+    DETECTION = "DETECTION"
+    INVESTIGATION = "INVESTIGATION"
+    MISLEADING_PATH = "MISLEADING_PATH"
+    MITIGATION = "MITIGATION"
+    RESOLUTION = "RESOLUTION"
+    COMMUNICATION = "COMMUNICATION"
+    OTHER = "OTHER"
+
+
+class Horizon(StrEnum):
+    IMMEDIATE = "IMMEDIATE"  # this week
+    SHORT_TERM = "SHORT_TERM"  # this month
+    LONG_TERM = "LONG_TERM"  # this quarter
+
+
+class Category(StrEnum):
+    TEST = "TEST"
+    MONITORING = "MONITORING"
+    PROCESS = "PROCESS"
+    ARCHITECTURE = "ARCHITECTURE"
+    DOCUMENTATION = "DOCUMENTATION"
+    OTHER = "OTHER"
+
+
+class WhatHappened(In):
+    what_broke: Prose | None = None
+    what_users_saw: Prose | None = None
+    logs: Prose | None = None
+    monitoring: Prose | None = None
+
+
+class UserImpact(In):
+    total_affected: Count | None = None
+    segments: Prose | None = None
+    geography: Prose | None = None
+    duration_minutes: Amount | None = None
+
+
+class BusinessImpact(In):
+    revenue_loss: Amount | None = None
+    currency: Annotated[str, Field(max_length=3)] | None = None
+    support_tickets: Count | None = None
+    cancellations: Count | None = None
+    sla_credits: Amount | None = None
+    reputation: Prose | None = None
+
+
+class EngineeringImpact(In):
+    teams_involved: list[Short] = []
+    engineer_hours: Amount | None = None
+    opportunity_cost: Prose | None = None
+
+
+class ImpactAnalysis(In):
+    users: UserImpact | None = None
+    business: BusinessImpact | None = None
+    engineering: EngineeringImpact | None = None
+
+
+class RootCauseAnalysis(In):
+    technical_cause: Prose | None = None
+    why_it_existed: Prose | None = None
+    why_not_caught: Prose | None = None
+
+
+class ContributingFactor(In):
+    factor: Annotated[str, Field(min_length=1, max_length=2000)]
+    how_it_contributed: Prose | None = None
+    why_it_existed: Prose | None = None
+
+
+class Why(In):
+    why: Annotated[str, Field(min_length=1, max_length=2000)]
+    answer: Prose | None = None
+
+
+class FiveWhys(In):
+    problem: Prose | None = None
+    whys: list[Why] = []
+
+
+class Resolution(In):
+    how_fixed: Prose | None = None
+    workarounds: Prose | None = None
+
+
+class Review(In):
+    """What went well, or what went wrong, by phase."""
+
+    detection: Prose | None = None
+    response: Prose | None = None
+    communication: Prose | None = None
+    remediation: Prose | None = None
+
+
+class LessonsLearned(In):
+    technical: Prose | None = None
+    process: Prose | None = None
+    communication: Prose | None = None
+
+
+class Communication(In):
+    audience: Annotated[str, Field(min_length=1, max_length=500)]
+    message: Prose | None = None
+    when: Short | None = None
+    channel: Short | None = None
+
+
+class Reference(In):
+    label: Annotated[str, Field(min_length=1, max_length=500)]
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Appendix(In):
+    related_postmortems: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    references: list[Reference] = []
+    metrics: Prose | None = None
+    logs: Prose | None = None
+
+
+class CustomSection(In):
+    heading: Annotated[str, Field(min_length=1, max_length=300)]
+    body: Prose = ""
+
+    @field_validator("heading")
+    @classmethod
+    def one_line(cls, value: str) -> str:
+        if "\n" in value:
+            raise ValueError("a heading is one line")
+        return value.strip()
+
+
+class Sections(In):
+    """Every optional section, as accepted in POST/PATCH bodies and returned by GET."""
+
+    detection_method: Short | None = None
+    incident_commander: Short | None = None
+    participants: list[Short] = []
+    hotfix_reference: Short | None = None
+    executive_summary: Prose | None = None
+    what_happened: WhatHappened | None = None
+    impact_analysis: ImpactAnalysis | None = None
+    root_cause_analysis: RootCauseAnalysis | None = None
+    contributing_factors: list[ContributingFactor] = []
+    five_whys: FiveWhys | None = None
+    resolution: Resolution | None = None
+    went_well: Review | None = None
+    went_wrong: Review | None = None
+    where_we_got_lucky: Prose | None = None
+    lessons_learned: LessonsLearned | None = None
+    recommendations: Prose | None = None
+    communication: list[Communication] = []
+    acknowledgments: Prose | None = None
+    appendix: Appendix | None = None
+    custom_sections: list[CustomSection] = []
+
+
+SECTION_NAMES: tuple[str, ...] = tuple(Sections.model_fields)
+LIST_SECTIONS = frozenset(
+    name for name, field in Sections.model_fields.items() if field.default == []
+)
+
+
+def empty_value(name: str):
+    return [] if name in LIST_SECTIONS else None
+
+
+def to_stored(name: str, value):
+    """A validated section value in the JSON form it is stored and returned in."""
+    if value is None:
+        return empty_value(name)
+    return Sections.model_validate({name: value}).model_dump(mode="json", by_alias=True)[
+        _alias(name)
+    ]
+
+
+def _alias(name: str) -> str:
+    return Sections.model_fields[name].alias or name
