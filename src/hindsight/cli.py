@@ -34,27 +34,42 @@ def _acting_user(name: str | None):
 # Commands -----------------------------------------------------------------------------
 
 
+def _migrated(count: int) -> str:
+    if count:
+        return f"Applied {count} migration{'s' if count != 1 else ''}; the database is up to date."
+    return "The database is up to date."
+
+
+def _ensure_migrated() -> None:
+    from hindsight.lib.migrate import ensure_migrated
+
+    count = ensure_migrated()
+    if count:
+        print(f"hindsight: {_migrated(count)}", file=sys.stderr)
+
+
 def cmd_migrate(args) -> int:
     from hindsight.lib.migrate import migrate_locked
 
-    migrate_locked(verbosity=1 if args.verbose else 0)
-    print("Database is up to date.")
+    print(_migrated(migrate_locked(verbosity=1 if args.verbose else 0)))
     return 0
 
 
 def cmd_serve(args) -> int:
     from django.conf import settings
 
+    from hindsight.lib.env import env_int
     from hindsight.lib.migrate import migrate_locked
     from hindsight.lib.server import run_gunicorn
 
-    migrate_locked(verbosity=0)
+    workers = args.workers or env_int("HINDSIGHT_WORKERS", 2, minimum=1)
+    print(_migrated(migrate_locked(verbosity=0)), flush=True)
     print(
-        f"Hindsight on http://{args.host}:{args.port} ({args.workers} workers);"
+        f"Hindsight on http://{args.host}:{args.port} ({workers} workers);"
         f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
         flush=True,
     )
-    run_gunicorn(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    run_gunicorn(host=args.host, port=args.port, workers=workers, threads=args.threads)
     return 0
 
 
@@ -65,10 +80,13 @@ def cmd_user_add(args) -> int:
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not sys.stdin.isatty():
+        return _fail("no terminal to ask for the password; pass --password-stdin", EXIT_USAGE)
     else:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Password (again): "):
             return _fail("the passwords differ")
+    _ensure_migrated()
     user = create_user(args.name, password=password, email=args.email or "", role=args.role)
     print(f"Created {user.role} {user.username}.")
     return 0
@@ -77,6 +95,7 @@ def cmd_user_add(args) -> int:
 def cmd_user_list(args) -> int:
     from hindsight.accounts.models import User
 
+    _ensure_migrated()
     for user in User.objects.order_by("username"):
         state = "" if user.is_active else " (deactivated)"
         print(f"{user.username}\t{user.role}\t{user.email}{state}")
@@ -86,6 +105,7 @@ def cmd_user_list(args) -> int:
 def cmd_token_new(args) -> int:
     from hindsight.accounts.services import create_token, get_user
 
+    _ensure_migrated()
     _, secret = create_token(get_user(args.name), label=args.label or "")
     print(secret)  # alone on stdout, so scripts can capture it
     return 0
@@ -94,6 +114,7 @@ def cmd_token_new(args) -> int:
 def cmd_token_list(args) -> int:
     from hindsight.accounts.services import get_user
 
+    _ensure_migrated()
     user = get_user(args.name)
     print("ID\tHINT\tLABEL\tCREATED\tLAST USED\tREVOKED")
     for token in user.tokens.all():
@@ -116,17 +137,25 @@ def cmd_token_list(args) -> int:
 def cmd_token_revoke(args) -> int:
     from hindsight.accounts.services import revoke_token
 
+    _ensure_migrated()
     token = revoke_token(args.id)
     print(f"Revoked token {token.pk} ({token.label or 'no label'}) of {token.user.username}.")
     return 0
 
 
 def cmd_export(args) -> int:
+    from hindsight.lib.errors import NotFound
     from hindsight.postmortems import export
     from hindsight.postmortems.services import get_postmortem_for
 
+    _ensure_migrated()
     user = _acting_user(args.as_user)
-    postmortem = get_postmortem_for(user, args.id)
+    try:
+        postmortem = get_postmortem_for(user, args.id)
+    except NotFound:
+        if args.as_user:
+            return _fail(f"{args.id} does not exist or {user.username} may not see it.")
+        raise
     text = export.to_markdown(postmortem)
     if args.output and args.output != "-":
         Path(args.output).write_text(text, encoding="utf-8")
@@ -150,6 +179,7 @@ def cmd_backup(args) -> int:
 def cmd_demo(args) -> int:
     from hindsight.demo import load_demo
 
+    _ensure_migrated()
     for line in load_demo():
         print(line)
     return 0
@@ -182,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("HINDSIGHT_WORKERS", "2")),
+        default=None,
         help="worker processes (default 2, or HINDSIGHT_WORKERS)",
     )
     serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
@@ -245,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
 
     from hindsight.lib.errors import DomainError
 
@@ -256,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.message, EXIT_USAGE if exc.status in (400, 422) else 1)
     except ImproperlyConfigured as exc:
         return _fail(f"configuration: {exc}", EXIT_USAGE)
+    except DatabaseError as exc:
+        return _fail(f"database error: {exc}".strip())
     except KeyboardInterrupt:
         return 130
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from hindsight.lib.errors import Invalid
+from hindsight.lib.errors import Invalid, NotFound
 
 
 def backup_sqlite(target: Path) -> int:
@@ -18,16 +18,22 @@ def backup_sqlite(target: Path) -> int:
             ' (see README "Backups").',
             fields={"DATABASE_URL": "not SQLite"},
         )
-    source_path = settings.DATABASES["default"]["NAME"]
+    source_path = Path(settings.DATABASES["default"]["NAME"])
+    if not source_path.exists():  # sqlite3.connect would create an empty one
+        raise NotFound(f"There is no database at {source_path} to back up.")
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(source_path, timeout=30)
+    # Read-only: the backup must never create, change or lock out the live database.
+    source = sqlite3.connect(f"{source_path.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         copy = sqlite3.connect(partial)
         try:
-            source.backup(copy, pages=1024)
+            # In one step (pages=-1): stepping in chunks restarts whenever the server writes
+            # in between, and may never finish on a busy database. One step reads a single
+            # snapshot; WAL lets the server keep writing meanwhile.
+            source.backup(copy, pages=-1)
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             copy.close()

@@ -5,7 +5,8 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.migrations.executor import MigrationExecutor
 
 # Any fixed number, shared by every Hindsight server on one PostgreSQL database.
 _PG_LOCK_KEY = 0x48494E44  # "HIND"
@@ -13,6 +14,8 @@ _PG_LOCK_KEY = 0x48494E44  # "HIND"
 
 @contextmanager
 def _migration_lock():
+    """One migrator at a time: a PostgreSQL advisory lock (held by this session, released
+    if the process dies), or on SQLite an flock on a file beside the database."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
@@ -30,8 +33,30 @@ def _migration_lock():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def migrate_locked(verbosity: int = 0) -> None:
-    """Apply pending migrations; a second server waits, then finds nothing left to do."""
-    with _migration_lock():
-        call_command("migrate", interactive=False, verbosity=verbosity)
-    connection.close()  # do not hand a connection over to forked workers
+def pending_migrations() -> list:
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def migrate_locked(verbosity: int = 0) -> int:
+    """Apply pending migrations and return how many this process applied: a second server
+    waits for the first, then finds nothing left to do (0)."""
+    try:
+        with _migration_lock():
+            # Planned under the lock: what another server applied meanwhile is not pending.
+            count = len(pending_migrations())
+            if count:
+                call_command(
+                    "migrate", database=DEFAULT_DB_ALIAS, interactive=False, verbosity=verbosity
+                )
+    finally:
+        connection.close()  # do not hand a connection over to forked workers
+    return count
+
+
+def ensure_migrated() -> int:
+    """For commands other than serve: bring a fresh or older database up to date first,
+    so `hindsight user add` works on a new installation. Cheap when nothing is pending."""
+    if not pending_migrations():
+        return 0
+    return migrate_locked()
