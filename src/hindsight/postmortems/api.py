@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
@@ -7,7 +7,7 @@ from pydantic import Field
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import keyset_page, offset_page
 from hindsight.postmortems import export, search, services
-from hindsight.postmortems.models import ItemStatus, PostMortem, Status
+from hindsight.postmortems.models import ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     PostMortemCreate,
     PostMortemList,
@@ -24,6 +24,7 @@ class PostMortemFilters(Schema):
     status: list[Status] = Field(default_factory=list, description="Repeat or comma-separate")
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
+    tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
     q: str | None = Field(
         None, max_length=200, description="Words in title, summary, impact, root cause"
     )
@@ -40,10 +41,14 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = queryset.filter(incident_id=filters.incident_id)
     if filters.created_by:
         queryset = queryset.filter(created_by__username__iexact=filters.created_by)
+    for tag in filters.tag:
+        queryset = queryset.filter(
+            Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
+        )
     total = queryset.count() if not filters.q else None
     page = (
         queryset.select_related("created_by")
-        .prefetch_related("contributor_rows")
+        .prefetch_related("contributor_rows", "tag_rows")
         .annotate(
             action_items_total=Count("action_items"),
             open_action_items=Count(

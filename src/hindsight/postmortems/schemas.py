@@ -246,6 +246,7 @@ class PostMortemSummary(Out):
     summary: str
     status: Status
     contributors: list[str]
+    tags: list[str]
     open_action_items: int
     action_items_total: int
     published_at: datetime | None
