@@ -59,6 +59,7 @@ class LiveServer:
         self.workers = workers
         self.process = None
         self.log = self.data_dir / "server.log"
+        self.others: list[subprocess.Popen] = []
 
     def hindsight(self, *args, input: str | None = None, check=True) -> subprocess.CompletedProcess:
         """Run the `hindsight` CLI against this server's data."""
@@ -74,44 +75,86 @@ class LiveServer:
             raise AssertionError(f"hindsight {' '.join(args)} failed:\n{result.stderr}")
         return result
 
-    def start(self) -> "LiveServer":
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
+    def spawn(self, port: int, log: Path) -> subprocess.Popen:
+        """Start one `hindsight serve` on PORT against this server's data, logging to LOG."""
+        with log.open("w") as out:
+            return subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
                     "hindsight.cli",
                     "serve",
                     "--port",
-                    str(self.port),
+                    str(port),
                     "--workers",
                     str(self.workers),
                 ],
                 env=self.env,
-                stdout=log,
+                stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
+
+    @staticmethod
+    def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout=60) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
                     if response.status == 200:
-                        return self
+                        return
             except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
-        raise RuntimeError(f"server did not answer in 60 s:\n{self.log.read_text()}")
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not answer in {timeout} s:\n{log.read_text()}")
+
+    def start(self) -> "LiveServer":
+        self.process = self.spawn(self.port, self.log)
+        self.wait_until_healthy(self.url, self.process, self.log)
+        return self
+
+    def start_more(self, count: int) -> list[tuple[str, subprocess.Popen, Path]]:
+        """Start COUNT further servers on the same data (not waiting for them); they are
+        stopped with this one. Returns (url, process, log) for each."""
+        started = []
+        for index in range(count):
+            port = free_port()
+            log = self.data_dir / f"server-{index + 2}.log"
+            process = self.spawn(port, log)
+            self.others.append(process)
+            started.append((f"http://127.0.0.1:{port}", process, log))
+        return started
+
+    def query(self, sql: str) -> list[tuple]:
+        """Rows of one SQL query, straight from the server's database."""
+        if self.database:
+            import psycopg
+
+            with psycopg.connect(self.env["DATABASE_URL"]) as conn:
+                return conn.execute(sql).fetchall()
+        import sqlite3
+
+        conn = sqlite3.connect(self.data_dir / "hindsight.sqlite3", timeout=20)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _terminate(process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        for process in [self.process, *self.others]:
+            if process is not None:
+                self._terminate(process)
         if self.database:
             _pg_execute(
                 os.environ["DATABASE_URL"],
