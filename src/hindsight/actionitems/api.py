@@ -11,13 +11,10 @@ router = Router(tags=["action items"])
 
 
 def _item_out(postmortem, item) -> dict:
+    # Every stored item field, so a field added to ActionItem is returned here too.
     return {
         "id": item.id,
-        "description": item.description,
-        "owner": item.owner,
-        "status": item.status,
-        "priority": item.priority,
-        "due_date": item.due_date,
+        **{field: getattr(item, field) for field in services.ITEM_FIELDS},
         "postmortem_id": postmortem.id,
         "postmortem_version": postmortem.version,
     }
