@@ -46,6 +46,11 @@ def domain_error(request, exc: DomainError):
 
 
 def _field_path(loc) -> str:
+    if loc and loc[0] in ("query", "path", "header", "cookie"):
+        # Parameters are flat names; ninja may prefix the view argument that groups them
+        # (filters.status[0]), which means nothing to the client.
+        names = [p for p in loc if isinstance(p, str)]
+        return names[-1] if len(names) > 1 else "body"
     parts = [p for p in loc if p not in ("body", "payload", "query", "path", "data")]
     path = ""
     for part in parts:
