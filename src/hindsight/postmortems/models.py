@@ -250,3 +250,28 @@ def new_event_id() -> str:
 
 def new_action_item_id() -> str:
     return new_id("act")
+
+
+class Template(models.Model):
+    """A team's own post-mortem template, kept in the database beside the built-in files in
+    catalog/. BODY is a partial create body in the API's camelCase form, validated with the
+    same TemplateBody schema as those files."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    body = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="postmortem_templates"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "slug"]
+
+    def __str__(self):
+        return self.slug
+
+    def can_be_changed_by(self, user) -> bool:
+        return user.is_admin or (user.can_write and self.created_by_id == user.pk)

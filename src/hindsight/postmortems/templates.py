@@ -1,16 +1,26 @@
-"""Post-mortem templates: data files shipped in catalog/ (one YAML file each).
+"""Post-mortem templates: data, never code.
 
-A template is a partial POST body in the API's own form; choosing it on create pre-fills
-sections, timeline events and action items, and whatever the body itself gives wins.
+Built-in templates are files shipped in catalog/ (one YAML file each); teams add their own
+through the API, stored as Template rows. Both hold a partial create body in the API's own
+camelCase form, validated by the same TemplateBody schema. Choosing one on create
+pre-fills sections, timeline events and action items; whatever the body itself gives wins.
+
+Timeline placeholders are at 00:00: a valid time (so the template validates and the
+report saves) that nobody mistakes for a real one, and the note on each says to replace it.
 """
 
+import re
 from functools import cache
 from importlib import resources
 
 import yaml
+from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from hindsight.lib.errors import Invalid
+from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
+from hindsight.postmortems.models import Template
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @cache
@@ -23,38 +33,195 @@ def _catalog() -> dict[str, dict]:
     return found
 
 
+def is_builtin(slug: str) -> bool:
+    return slug in _catalog()
+
+
+def _row(slug: str, name: str, description: str, *, builtin: bool, created_by=None) -> dict:
+    return {
+        "slug": slug,
+        "name": name,
+        "description": description,
+        "builtin": builtin,
+        "created_by": created_by,
+    }
+
+
 def list_templates() -> list[dict]:
-    """Slug, name and description of every template, in name order."""
-    rows = [
-        {"slug": slug, "name": t["name"], "description": t["description"], "builtin": True}
-        for slug, t in _catalog().items()
+    """Slug, name and description of every template, built-in and the team's, by name."""
+    rows = [_row(slug, t["name"], t["description"], builtin=True) for slug, t in _catalog().items()]
+    rows += [
+        _row(t.slug, t.name, t.description, builtin=False, created_by=t.created_by.username)
+        for t in Template.objects.select_related("created_by")
     ]
-    return sorted(rows, key=lambda row: row["name"].lower())
+    return sorted(rows, key=lambda row: (row["name"].lower(), row["slug"]))
+
+
+def _unknown(slug: str) -> Invalid:
+    known = ", ".join(sorted([*_catalog(), *Template.objects.values_list("slug", flat=True)]))
+    return Invalid(
+        f"There is no template {slug!r}; choose one of: {known or 'none'}.",
+        fields={"template": f"unknown template {slug}"},
+    )
+
+
+def find_template(slug: str) -> dict | None:
+    """One template with its body (camelCase, as POSTed), or None."""
+    builtin = _catalog().get(slug)
+    if builtin is not None:
+        return {
+            **_row(slug, builtin["name"], builtin["description"], builtin=True),
+            "body": builtin.get("postmortem") or {},
+        }
+    row = Template.objects.select_related("created_by").filter(slug=slug).first()
+    if row is None:
+        return None
+    return {
+        **_row(
+            row.slug,
+            row.name,
+            row.description,
+            builtin=False,
+            created_by=row.created_by.username,
+        ),
+        "body": row.body,
+    }
 
 
 def get_template(slug: str) -> dict:
-    template = _catalog().get(slug)
+    """Like find_template, for a slug a client chose: Invalid (naming it) if there is none."""
+    template = find_template(slug)
     if template is None:
-        known = ", ".join(sorted(_catalog())) or "none"
-        raise Invalid(
-            f"There is no template {slug!r}; choose one of: {known}.",
-            fields={"template": f"unknown template {slug}"},
-        )
+        raise _unknown(slug)
     return template
+
+
+def validate_body(body: dict, *, where: str = "body") -> dict:
+    """BODY checked against TemplateBody and normalised to its camelCase JSON form."""
+    from hindsight.postmortems.schemas import TemplateBody
+
+    try:
+        parsed = TemplateBody.model_validate(body)
+    except ValidationError as exc:
+        fields = {}
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"])
+            fields[f"{where}.{path}" if path else where] = error["msg"].removeprefix(
+                "Value error, "
+            )
+        summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
+        raise Invalid(f"The template body is not valid: {summary}", fields=fields) from None
+    data = parsed.data()  # refuses nulls where a list or text is required
+    for kind in ("timeline", "action_items"):
+        for index, entry in enumerate(data.get(kind) or []):
+            if entry.get("id"):
+                name = "actionItems" if kind == "action_items" else kind
+                raise Invalid(
+                    f"{where}.{name}[{index}].id: a template's entries have no id; leave it out.",
+                    fields={f"{where}.{name}[{index}].id": "not allowed in a template"},
+                )
+    return {
+        key: value
+        for key, value in parsed.model_dump(mode="json", by_alias=True, exclude_unset=True).items()
+        if key not in {TemplateBody.model_fields[f].alias or f for f in TemplateBody.READ_ONLY}
+    }
 
 
 def template_data(slug: str) -> dict:
     """The template's body as service data (snake_case names, validated)."""
     from hindsight.postmortems.schemas import TemplateBody
 
-    body = get_template(slug).get("postmortem") or {}
+    body = get_template(slug)["body"]
     try:
         return TemplateBody.model_validate(body).data()
-    except ValidationError as exc:  # a broken catalog file is our bug, said plainly
+    except ValidationError as exc:  # a broken catalog file or stored row is our bug
         raise ValueError(f"template {slug} is invalid: {exc}") from exc
+
+
+def _merge(template: dict, given: dict) -> dict:
+    """GIVEN over TEMPLATE; a section object given in part keeps the template's other parts.
+    Lists (timeline, action items, …) are taken whole from whichever side gives them."""
+    merged = dict(template)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def prefill(slug: str, data: dict) -> dict:
     """DATA completed from template SLUG; fields DATA gives win."""
     given = {key: value for key, value in data.items() if key != "template"}
-    return {**template_data(slug), **given}
+    return _merge(template_data(slug), given)
+
+
+# Writing the team's templates ------------------------------------------------------------
+
+
+def _check_slug(slug: str) -> None:
+    if not SLUG.match(slug) or len(slug) > 100:
+        raise Invalid(
+            "A slug is lower-case letters, digits and single hyphens, such as 'db-failover'.",
+            fields={"slug": "not a slug"},
+        )
+    if is_builtin(slug):
+        raise Conflict(
+            f"{slug!r} is a built-in template; choose another slug.",
+            fields={"slug": "taken by a built-in template"},
+        )
+
+
+def _changeable(slug: str, by) -> Template:
+    if is_builtin(slug):
+        raise Conflict(
+            f"{slug!r} is a built-in template, shipped with Hindsight; copy it under another"
+            " slug to change it.",
+            fields={"slug": "built-in"},
+        )
+    row = Template.objects.select_for_update().filter(slug=slug).first()
+    if row is None:
+        raise NotFound(f"There is no template {slug}.", fields={"slug": slug})
+    if not row.can_be_changed_by(by):
+        raise PermissionDenied("Only the template's creator and admins can change it.")
+    return row
+
+
+def create_template(data: dict, *, by) -> Template:
+    """A team template from DATA (slug, name, description, body)."""
+    if not by.can_write:
+        raise PermissionDenied("Viewers cannot create templates.")
+    _check_slug(data["slug"])
+    body = validate_body(data.get("body") or {})
+    try:
+        with transaction.atomic():
+            return Template.objects.create(
+                slug=data["slug"],
+                name=data["name"],
+                description=data.get("description") or "",
+                body=body,
+                created_by=by,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"There is already a template {data['slug']!r}.",
+            fields={"slug": "already taken"},
+        ) from None
+
+
+def update_template(slug: str, data: dict, *, by) -> Template:
+    with transaction.atomic():
+        row = _changeable(slug, by)
+        if "body" in data:
+            data = {**data, "body": validate_body(data["body"] or {})}
+        for field in ("name", "description", "body"):
+            if field in data and data[field] is not None:
+                setattr(row, field, data[field])
+        row.save()
+        return row
+
+
+def delete_template(slug: str, *, by) -> None:
+    """Remove a team template; post-mortems made from it keep what it filled in."""
+    with transaction.atomic():
+        _changeable(slug, by).delete()
