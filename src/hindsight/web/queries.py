@@ -1,0 +1,80 @@
+"""What the home page and the list show: read-only queries over what the user may see."""
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from hindsight.postmortems import search
+from hindsight.postmortems.models import (
+    ActionItem,
+    Contributor,
+    ItemStatus,
+    PostMortem,
+    Status,
+    Tag,
+)
+from hindsight.web.forms import SORTS
+
+
+def _named(user):
+    """Post-mortems USER created or is a contributor of."""
+    contributor = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
+    return Q(created_by=user) | Exists(contributor)
+
+
+def with_counts(queryset):
+    return queryset.select_related("incident", "created_by").annotate(
+        open_action_items=Count(
+            "action_items", filter=~Q(action_items__status=ItemStatus.DONE), distinct=True
+        )
+    )
+
+
+def home(user) -> dict:
+    visible = PostMortem.objects.visible_to(user)
+    awaiting = visible.filter(status=Status.IN_REVIEW)
+    if not user.is_admin:
+        awaiting = awaiting.filter(_named(user)) if user.can_write else awaiting.none()
+    owner = Q()
+    for identity in user.identities:
+        owner |= Q(owner__iexact=identity)
+    return {
+        "drafts": with_counts(visible.filter(_named(user), status=Status.DRAFT)).order_by(
+            "-updated_at"
+        )[:20],
+        "awaiting": with_counts(awaiting).order_by("-updated_at")[:20],
+        "my_items": ActionItem.objects.filter(owner, postmortem__in=visible)
+        .exclude(status=ItemStatus.DONE)
+        .select_related("postmortem")
+        .order_by("due_date", "postmortem__created_at", "position")[:50],
+        "published": with_counts(visible.filter(status=Status.PUBLISHED)).order_by("-published_at")[
+            :10
+        ],
+    }
+
+
+def postmortem_list(user, filters: dict):
+    """Post-mortems USER may see, filtered as the list form asks, in the order it asks."""
+    queryset = PostMortem.objects.visible_to(user)
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("severity"):
+        queryset = queryset.filter(incident__severity=filters["severity"])
+    if filters.get("service"):
+        # services is a JSON list: match one whole element, case-insensitively.
+        queryset = queryset.filter(incident__services__icontains=f'"{filters["service"]}"')
+    if filters.get("tag"):
+        tagged = Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=filters["tag"])
+        queryset = queryset.filter(Exists(tagged))
+    if filters.get("author"):
+        queryset = queryset.filter(created_by__username__iexact=filters["author"])
+    if filters.get("created_from"):
+        queryset = queryset.filter(created_at__date__gte=filters["created_from"])
+    if filters.get("created_to"):
+        queryset = queryset.filter(created_at__date__lte=filters["created_to"])
+    queryset = with_counts(queryset)
+    sort = filters.get("sort")
+    if filters.get("q"):
+        queryset = search.apply(queryset, filters["q"])
+        if sort:
+            queryset = queryset.order_by(*SORTS[sort][1])
+        return queryset
+    return queryset.order_by(*SORTS[sort or "newest"][1])

@@ -1,0 +1,211 @@
+"""The optional report sections (postmortems/sections.py) as HTML form fields and back.
+
+The form is derived from the pydantic models, so a section added there appears in the edit
+page and on the report without touching the web app. Field names are paths such as
+`s-what_happened-what_broke` or `s-contributing_factors-0-factor`; repeated rows (contributing
+factors, whys, references, …) are shown with one blank row to add another.
+"""
+
+import types
+import typing
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ValidationError
+
+from hindsight.lib.markdown import render_markdown
+from hindsight.postmortems.sections import SECTION_NAMES, Sections
+
+PREFIX = "s"
+SHORT_TEXT = 500  # up to this many characters a value is a one-line input, not Markdown
+
+LABELS = {
+    "sla_credits": "SLA credits",
+    "five_whys": "Five whys",
+    "whys": "Whys",
+    "why": "Why?",
+    "went_well": "What went well",
+    "went_wrong": "What went wrong",
+    "where_we_got_lucky": "Where we got lucky",
+    "what_happened": "What happened",
+    "url": "URL",
+    "duration_minutes": "Duration (minutes)",
+    "revenue_loss": "Revenue loss",
+    "currency": "Currency (ISO code)",
+    "related_postmortems": "Related post-mortems (ids)",
+    "custom_sections": "Custom sections",
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+@dataclass
+class Node:
+    """One field, group or list of rows, for the edit form and for the report."""
+
+    name: str
+    label: str
+    kind: str  # text, prose, int, float, lines, group, rows
+    path: str
+    value: typing.Any = None
+    children: list["Node"] = field(default_factory=list)
+    rows: list[list["Node"]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def html(self) -> str:
+        return render_markdown(self.value) if self.kind == "prose" else ""
+
+    @property
+    def has_content(self) -> bool:
+        if self.kind == "group":
+            return any(c.has_content for c in self.children)
+        if self.kind == "rows":
+            return any(any(c.has_content for c in row) for row in self.rows)
+        if self.kind == "lines":
+            return bool(self.value)
+        return self.value not in (None, "")
+
+    @property
+    def has_error(self) -> bool:
+        if self.error:
+            return True
+        return any(c.has_error for c in self.children) or any(
+            c.has_error for row in self.rows for c in row
+        )
+
+    @property
+    def lines_text(self) -> str:
+        return "\n".join(self.value or [])
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+
+def _unwrap(annotation) -> tuple[typing.Any, int | None]:
+    """The base type behind Optional[...] / Annotated[...], and its max_length if any."""
+    max_length = None
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            for meta in typing.get_args(annotation)[1:]:
+                for constraint in getattr(meta, "metadata", [meta]):
+                    max_length = getattr(constraint, "max_length", max_length)
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation, max_length
+
+
+def _kind(annotation) -> tuple[str, typing.Any]:
+    base, max_length = _unwrap(annotation)
+    if typing.get_origin(base) is list:
+        item, _ = _unwrap(typing.get_args(base)[0])
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "rows", item
+        return "lines", None
+    if isinstance(base, type) and issubclass(base, BaseModel):
+        return "group", base
+    if base is int:
+        return "int", None
+    if base is float:
+        return "float", None
+    return ("text" if (max_length or 0) <= SHORT_TEXT else "prose"), None
+
+
+def _nodes(model: type[BaseModel], values: dict | None, path: str, blank_rows: int) -> list[Node]:
+    values = values or {}
+    nodes = []
+    for name, info in model.model_fields.items():
+        kind, sub = _kind(info.annotation)
+        value = values.get(info.alias or name, values.get(name))
+        node = Node(name=name, label=label(name), kind=kind, path=f"{path}-{name}")
+        if kind == "group":
+            node.children = _nodes(sub, value, node.path, blank_rows)
+        elif kind == "rows":
+            rows = list(value or []) + [None] * blank_rows
+            node.rows = [
+                _nodes(sub, row, f"{node.path}-{index}", blank_rows)
+                for index, row in enumerate(rows)
+            ]
+        else:
+            node.value = value
+        nodes.append(node)
+    return nodes
+
+
+def section_nodes(stored: dict, *, blank_rows: int = 1) -> list[Node]:
+    """One node per optional section, filled from the post-mortem's stored sections."""
+    return _nodes(Sections, stored, PREFIX, blank_rows)
+
+
+def _blank(value) -> bool:
+    return value in (None, "", []) or (isinstance(value, dict) and all(map(_blank, value.values())))
+
+
+def _parse(model: type[BaseModel], post, path: str, errors: dict) -> dict:
+    data = {}
+    for name, info in model.model_fields.items():
+        kind, sub = _kind(info.annotation)
+        key = f"{path}-{name}"
+        if kind == "group":
+            value = _parse(sub, post, key, errors)
+            data[name] = None if _blank(value) else value
+        elif kind == "rows":
+            try:
+                count = min(int(post.get(f"{key}-rows", "0")), 200)
+            except ValueError:
+                count = 0
+            rows = [_parse(sub, post, f"{key}-{i}", errors) for i in range(count)]
+            data[name] = [row for row in rows if not _blank(row)]
+        elif kind == "lines":
+            data[name] = [line.strip() for line in post.get(key, "").splitlines() if line.strip()]
+        else:
+            raw = post.get(key, "").replace("\r\n", "\n")
+            raw = raw.strip() if kind != "prose" else raw.strip("\n")
+            if raw.strip() == "":
+                data[name] = None
+            elif kind in ("int", "float"):
+                try:
+                    data[name] = int(raw) if kind == "int" else float(raw)
+                except ValueError:
+                    errors[key] = "Enter a number" + (
+                        " without decimals." if kind == "int" else "."
+                    )
+                    data[name] = None
+            else:
+                data[name] = raw
+    return data
+
+
+def parse_sections(post) -> tuple[dict, dict[str, str]]:
+    """The sections a form submitted, by Python name (ready for the services), and the
+    errors found, keyed by field path."""
+    errors: dict[str, str] = {}
+    data = _parse(Sections, post, PREFIX, errors)
+    try:
+        Sections.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = "-".join([PREFIX, *(str(part) for part in error["loc"])])
+            errors.setdefault(key, error["msg"].removeprefix("Value error, "))
+    return {name: data[name] for name in SECTION_NAMES}, errors
+
+
+def attach_errors(nodes: list[Node], errors: dict[str, str]) -> None:
+    for node in nodes:
+        node.error = errors.get(node.path, "")
+        attach_errors(node.children, errors)
+        for row in node.rows:
+            attach_errors(row, errors)
+
+
+def nodes_from_post(post, errors: dict[str, str]) -> list[Node]:
+    """The form as the person filled it in, so a refused save loses none of their text."""
+    data, _ = parse_sections(post)
+    nodes = section_nodes(data)  # section_nodes reads Python names as well as API names
+    attach_errors(nodes, errors)
+    return nodes

@@ -1,0 +1,52 @@
+// Small progressive enhancements; every action also works without this file.
+(function () {
+  "use strict";
+
+  // Warn before leaving a form with unsaved changes.
+  document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
+    var dirty = false;
+    var note = form.querySelector("[data-unsaved-note]");
+    form.addEventListener("input", function () {
+      dirty = true;
+      if (note) note.hidden = false;
+    });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      input.select();
+      var done = function () { copy.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else { document.execCommand("copy"); done(); }
+    }
+    if (event.target.closest("[data-print]")) window.print();
+  });
+  document.querySelectorAll("[data-print]").forEach(function (b) { b.hidden = false; });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
+
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  // After htmx replaces a list, put keyboard focus back somewhere sensible: the first
+  // field of the add form when adding, otherwise the section's heading.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var section = event.detail.target && document.getElementById(event.detail.target.id);
+    if (!section || !section.matches("section")) return;
+    var target = source && source.hasAttribute && source.hasAttribute("data-add-form")
+      ? section.querySelector("[data-add-form] input, [data-add-form] textarea")
+      : section.querySelector("h2");
+    if (target) target.focus();
+  });
+})();

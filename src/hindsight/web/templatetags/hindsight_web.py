@@ -1,0 +1,101 @@
+from datetime import UTC, datetime
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from hindsight.lib.markdown import render_markdown
+
+register = template.Library()
+
+STATUS_TEXT = {
+    "DRAFT": ("Draft", "✎"),
+    "IN_REVIEW": ("In review", "◔"),
+    "PUBLISHED": ("Published", "✔"),
+    "ARCHIVED": ("Archived", "▣"),
+    "TODO": ("To do", "○"),
+    "IN_PROGRESS": ("In progress", "◐"),
+    "DONE": ("Done", "●"),
+}
+
+
+@register.filter
+def markdown(text) -> str:
+    """Sanitised HTML (lib/markdown.py), safe to insert."""
+    return mark_safe(render_markdown(text))  # noqa: S308 — nh3 has sanitised it
+
+
+@register.filter
+def status_text(status: str) -> str:
+    return STATUS_TEXT.get(status, (status, ""))[0]
+
+
+@register.simple_tag
+def badge(status: str):
+    """A status as a word with a symbol, so it never depends on colour alone."""
+    text, symbol = STATUS_TEXT.get(status, (status, ""))
+    return format_html(
+        '<span class="badge badge-{}"><span aria-hidden="true">{}</span> {}</span>',
+        status.lower(),
+        symbol,
+        text,
+    )
+
+
+@register.filter
+def utc(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """3725 → "1 h 2 min"; None → "—"."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes or not parts:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+@register.filter
+def label(value: str | None) -> str:
+    """An enum value for people: IN_PROGRESS → In progress."""
+    if not value:
+        return ""
+    return value.replace("_", " ").capitalize()
+
+
+@register.filter
+def pretty(value) -> str:
+    """A stored value for people: text as is, structured sections as indented JSON."""
+    import json
+
+    if value is None:
+        return "(empty)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@register.filter
+def field_label(name: str) -> str:
+    """An API field name for people: rootCause → Root cause."""
+    import re
+
+    words = re.sub(r"(?<!^)([A-Z])", r" \1", name).lower()
+    return words[:1].upper() + words[1:]
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None

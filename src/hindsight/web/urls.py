@@ -1,0 +1,39 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from hindsight.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login", views.SignInView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(next_page="/login"), name="logout"),
+    path("account/password", views.PasswordView.as_view(), name="password"),
+    path("account/tokens", views.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke", views.token_revoke, name="token_revoke"),
+    path("postmortems", views.postmortem_list, name="list"),
+    path("postmortems/new", views.postmortem_create, name="create"),
+    path("postmortems/preview", views.preview, name="preview"),
+    path("postmortems/<str:pm_id>", views.report, name="report"),
+    path("postmortems/<str:pm_id>/edit", views.edit, name="edit"),
+    path("postmortems/<str:pm_id>/status", views.move, name="move"),
+    path("postmortems/<str:pm_id>/delete", views.delete, name="delete"),
+    path("postmortems/<str:pm_id>/timeline", views.event_add, name="event_add"),
+    path("postmortems/<str:pm_id>/timeline/<str:event_id>", views.event_edit, name="event_edit"),
+    path(
+        "postmortems/<str:pm_id>/timeline/<str:event_id>/delete",
+        views.event_delete,
+        name="event_delete",
+    ),
+    path(
+        "postmortems/<str:pm_id>/timeline/<str:event_id>/move", views.event_move, name="event_move"
+    ),
+    path("postmortems/<str:pm_id>/action-items", views.item_add, name="item_add"),
+    path("action-items/<str:item_id>", views.item_edit, name="item_edit"),
+    path("action-items/<str:item_id>/status", views.item_status, name="item_status"),
+    path("action-items/<str:item_id>/delete", views.item_delete, name="item_delete"),
+    path("incidents", views.incident_list, name="incidents"),
+    path("incidents/new", views.incident_create, name="incident_create"),
+    path("incidents/<str:incident_id>", views.incident_detail, name="incident"),
+]

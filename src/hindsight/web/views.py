@@ -1,0 +1,581 @@
+"""The web app's views: read the request, call a service, render. Permission and workflow
+rules live in the services (get_postmortem_for, workflow.allowed_moves, …); a refused
+change comes back as a DomainError whose message is shown to the person as it is."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from hindsight.accounts.models import ApiToken
+from hindsight.accounts.services import create_token, revoke_token
+from hindsight.incidents import services as incident_services
+from hindsight.incidents.models import Incident
+from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.markdown import render_markdown
+from hindsight.postmortems import services, templates, workflow
+from hindsight.postmortems.models import ActionItem, PostMortem, Status
+from hindsight.web import changes, queries
+from hindsight.web.forms import (
+    ActionItemForm,
+    CoreForm,
+    EventForm,
+    IncidentForm,
+    ItemStatusForm,
+    ListFilterForm,
+    NewIncidentForm,
+    PostMortemCreateForm,
+    SignInForm,
+    TokenForm,
+)
+from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
+
+PAGE_SIZE = 20
+
+MOVE_LABELS = {
+    Status.IN_REVIEW: "Submit for review",
+    Status.DRAFT: "Back to draft",
+    Status.PUBLISHED: "Publish",
+    Status.ARCHIVED: "Archive",
+}
+
+
+def web_view(view):
+    """Signed-in only; a NotFound is a 404 page and a PermissionDenied a 403 page that
+    says why, so no view repeats those checks."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            return render(request, "web/error.html", {"message": exc.message}, status=403)
+
+    return wrapper
+
+
+def _fragment_or_page(request, page: str, fragment: str, context: dict, status: int = 200):
+    """The same view serves the whole page or, for htmx, just the part it swaps."""
+    return render(request, fragment if request.htmx else page, context, status=status)
+
+
+# Accounts ------------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled_for:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled_for)
+        return response
+
+
+class PasswordView(auth_views.PasswordChangeView):
+    template_name = "web/password.html"
+    success_url = reverse_lazy("web:password")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password has been changed.")
+        return super().form_valid(form)
+
+
+@web_view
+def tokens(request):
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        token, secret = create_token(request.user, label=form.cleaned_data["label"])
+        form = TokenForm()
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+    }
+    response = render(request, "web/tokens.html", context)
+    response["Cache-Control"] = "no-store"  # the new token must not linger in a cache
+    return response
+
+
+@require_POST
+@web_view
+def token_revoke(request, token_id: int):
+    try:
+        token = revoke_token(token_id, user=request.user)
+        messages.success(request, f"Token {token.hint}… ({token.label or 'no label'}) revoked.")
+    except NotFound as exc:
+        messages.error(request, exc.message)
+    return redirect("web:tokens")
+
+
+# Home and list -------------------------------------------------------------------------
+
+
+@web_view
+def home(request):
+    return render(request, "web/home.html", queries.home(request.user))
+
+
+@web_view
+def postmortem_list(request):
+    form = ListFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(queries.postmortem_list(request.user, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return _fragment_or_page(request, "web/postmortem_list.html", "web/_results.html", context)
+
+
+# Creating ------------------------------------------------------------------------------
+
+
+@web_view
+def postmortem_create(request):
+    incidents = Incident.objects.order_by("-created_at")[:200]
+    template_list = templates.list_templates()
+    initial = {"incident": request.GET.get("incident", "")}
+    form = PostMortemCreateForm(
+        request.POST or None, incidents=incidents, templates=template_list, initial=initial
+    )
+    incident_form = NewIncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and incident_form.is_valid():
+        data = {"title": form.cleaned_data["title"]}
+        if form.cleaned_data["template"]:
+            data["template"] = form.cleaned_data["template"]
+        try:
+            with transaction.atomic():
+                incident_id = form.cleaned_data["incident"]
+                if not incident_id:
+                    fields = incident_form.data_for_service()
+                    if not fields["title"]:
+                        incident_form.add_error(
+                            "title", "Choose an incident above, or give the new one a title."
+                        )
+                        raise _FormInvalid
+                    incident_id = incident_services.create_incident(fields, by=request.user).id
+                postmortem = services.create_postmortem(
+                    {**data, "incident_id": incident_id}, by=request.user
+                )
+        except _FormInvalid:
+            pass
+        except DomainError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Post-mortem created. Fill in the report below.")
+            return redirect("web:edit", postmortem.id)
+    context = {"form": form, "incident_form": incident_form, "templates": template_list}
+    return render(request, "web/postmortem_create.html", context)
+
+
+class _FormInvalid(Exception):
+    pass
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def _workflow_context(postmortem: PostMortem, user) -> dict:
+    """The moves this user may make now, and why the other moves from here are refused."""
+    allowed = workflow.allowed_moves(postmortem, user)
+    refused = []
+    for target in workflow.TRANSITIONS[postmortem.status]:
+        if str(target) in allowed:
+            continue
+        if not postmortem.can_be_edited_by(user):
+            reason = "Only its author, its contributors and admins can change the status."
+        else:
+            count = len(workflow.open_action_items(postmortem))
+            reason = f"Archiving waits until all action items are done ({count} still open)."
+        refused.append({"label": MOVE_LABELS[target], "reason": reason})
+    return {
+        "moves": [{"to": m, "label": MOVE_LABELS[m]} for m in allowed],
+        "refused_moves": refused,
+    }
+
+
+def _report_context(postmortem: PostMortem, user) -> dict:
+    sections = section_nodes(postmortem.sections, blank_rows=0)
+    return {
+        "pm": postmortem,
+        "can_edit": postmortem.can_be_edited_by(user) and not postmortem.is_locked,
+        "sections": sections,
+        "has_sections": any(node.has_content for node in sections),
+        "item_status_choices": ItemStatusForm.base_fields["status"].choices,
+        "share_url": f"{settings.BASE_URL}{reverse('web:report', args=[postmortem.id])}",
+        **_workflow_context(postmortem, user),
+    }
+
+
+@web_view
+def report(request, pm_id: str):
+    postmortem = services.get_postmortem_for(request.user, pm_id)
+    return render(request, "web/report.html", _report_context(postmortem, request.user))
+
+
+# Editing the report --------------------------------------------------------------------
+
+
+def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, error=None):
+    return {
+        **_report_context(postmortem, user),
+        "form": form or CoreForm(initial=CoreForm.initial_for(postmortem)),
+        "section_nodes": nodes if nodes is not None else section_nodes(postmortem.sections),
+        "conflict": conflict,
+        "error": error,
+        "event_form": EventForm(),
+        "item_form": ActionItemForm(),
+        "movable": changes.tied_neighbours(postmortem),
+    }
+
+
+@web_view
+def edit(request, pm_id: str):
+    postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+    if request.method != "POST":
+        return render(request, "web/edit.html", _edit_context(postmortem, request.user))
+    form = CoreForm(request.POST)
+    sections, section_errors = parse_sections(request.POST)
+    nodes = nodes_from_post(request.POST, section_errors)
+    if not form.is_valid() or section_errors:
+        context = _edit_context(postmortem, request.user, form=form, nodes=nodes)
+        context["error"] = "Some fields need attention; nothing was saved yet."
+        return render(request, "web/edit.html", context, status=422)
+    data = {**form.data_for_service(), **sections}
+    try:
+        saved, conflict = changes.save_report(
+            pm_id, data, base_version=form.cleaned_data["version"], by=request.user
+        )
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied | NotFound):
+            raise
+        context = _edit_context(postmortem, request.user, form=form, nodes=nodes)
+        context["error"] = exc.message
+        return render(request, "web/edit.html", context, status=exc.status)
+    if conflict:
+        # Keep everything the person typed; from now on they edit against the new version.
+        post = request.POST.copy()
+        post["version"] = str(conflict.current.version)
+        context = _edit_context(
+            conflict.current, request.user, form=CoreForm(post), nodes=nodes, conflict=conflict
+        )
+        return render(request, "web/edit.html", context, status=409)
+    messages.success(request, f"Saved (version {saved.version}).")
+    return redirect("web:edit", saved.id)
+
+
+@require_POST
+@web_view
+def preview(request):
+    """A Markdown field rendered and sanitised by the server, for the live preview."""
+    field = request.POST.get("preview", "")
+    html = render_markdown(request.POST.get(field, ""))
+    return render(request, "web/_preview.html", {"html": html})
+
+
+@require_POST
+@web_view
+def move(request, pm_id: str):
+    postmortem = services.get_postmortem_for(request.user, pm_id)
+    target = request.POST.get("to", "")
+    try:
+        services.update_postmortem(pm_id, {"status": target}, by=request.user)
+        messages.success(request, f"Status is now {target.replace('_', ' ').lower()}.")
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+    after = request.POST.get("next")
+    if after == "edit" and target in (Status.DRAFT, Status.IN_REVIEW):
+        return redirect("web:edit", postmortem.id)
+    return redirect("web:report", postmortem.id)
+
+
+@require_POST
+@web_view
+def delete(request, pm_id: str):
+    try:
+        services.delete_postmortem(pm_id, by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+        return redirect("web:report", pm_id)
+    messages.success(request, "Draft deleted.")
+    return redirect("web:home")
+
+
+# Timeline ------------------------------------------------------------------------------
+
+
+def _timeline_response(request, postmortem, *, error=None, form=None):
+    if request.htmx:
+        context = _edit_context(postmortem, request.user)
+        context.update(timeline_error=error, event_form=form or EventForm())
+        return render(request, "web/_timeline.html", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect(reverse("web:edit", args=[postmortem.id]) + "#timeline")
+
+
+def _timeline_step(request, pm_id: str, build):
+    postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+    try:
+        events = build(changes.timeline(postmortem))
+        if events is None:
+            return _timeline_response(request, postmortem, error="That event does not exist.")
+        postmortem = changes.save_timeline(postmortem, events, by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied | NotFound):
+            raise
+        return _timeline_response(request, postmortem, error=exc.message)
+    return _timeline_response(request, postmortem)
+
+
+@require_POST
+@web_view
+def event_add(request, pm_id: str):
+    form = EventForm(request.POST)
+    if not form.is_valid():
+        postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+        return _timeline_response(
+            request, postmortem, error="Check the new event's fields.", form=form
+        )
+    return _timeline_step(request, pm_id, lambda events: [*events, form.event()])
+
+
+@require_POST
+@web_view
+def event_edit(request, pm_id: str, event_id: str):
+    form = EventForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+        return _timeline_response(request, postmortem, error=f"Event not saved — {errors}")
+
+    def build(events):
+        if not any(e["id"] == event_id for e in events):
+            return None
+        return [dict(e, **form.event()) if e["id"] == event_id else e for e in events]
+
+    return _timeline_step(request, pm_id, build)
+
+
+@require_POST
+@web_view
+def event_delete(request, pm_id: str, event_id: str):
+    return _timeline_step(request, pm_id, lambda events: [e for e in events if e["id"] != event_id])
+
+
+@require_POST
+@web_view
+def event_move(request, pm_id: str, event_id: str):
+    step = -1 if request.POST.get("direction") == "up" else 1
+
+    def build(events):
+        if not any(e["id"] == event_id for e in events):
+            return None
+        return changes.with_event_moved(events, event_id, step)
+
+    return _timeline_step(request, pm_id, build)
+
+
+# Action items --------------------------------------------------------------------------
+
+
+def _items_response(request, postmortem, *, error=None, form=None, back="edit"):
+    if request.htmx:
+        context = _edit_context(postmortem, request.user)
+        context.update(items_error=error, item_form=form or ActionItemForm())
+        return render(request, "web/_action_items.html", context, status=422 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect(reverse(f"web:{back}", args=[postmortem.id]) + "#action-items")
+
+
+@require_POST
+@web_view
+def item_add(request, pm_id: str):
+    postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+    form = ActionItemForm(request.POST)
+    if not form.is_valid():
+        return _items_response(request, postmortem, error="Check the new item's fields.", form=form)
+    try:
+        items = [*changes.action_items(postmortem), form.item()]
+        postmortem = changes.save_action_items(postmortem, items, by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied | NotFound):
+            raise
+        return _items_response(request, postmortem, error=exc.message, form=form)
+    return _items_response(request, postmortem)
+
+
+def _parent_of(item_id: str) -> str:
+    pm_id = ActionItem.objects.filter(pk=item_id).values_list("postmortem_id", flat=True).first()
+    if pm_id is None:
+        raise NotFound(f"There is no action item {item_id}.")
+    return pm_id
+
+
+@require_POST
+@web_view
+def item_edit(request, item_id: str):
+    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    form = ActionItemForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return _items_response(request, postmortem, error=f"Item not saved — {errors}")
+    try:
+        postmortem, _ = services.update_action_item(item_id, form.item(), by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied | NotFound):
+            raise
+        return _items_response(request, postmortem, error=exc.message)
+    return _items_response(request, postmortem)
+
+
+@require_POST
+@web_view
+def item_delete(request, item_id: str):
+    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    try:
+        items = [i for i in changes.action_items(postmortem) if i["id"] != item_id]
+        postmortem = changes.save_action_items(postmortem, items, by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied | NotFound):
+            raise
+        return _items_response(request, postmortem, error=exc.message)
+    return _items_response(request, postmortem)
+
+
+@require_POST
+@web_view
+def item_status(request, item_id: str):
+    """Change only an item's status: allowed on a published report, and to its owner."""
+    form = ItemStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Unknown status.", status=422)
+    error = None
+    try:
+        postmortem, item = services.update_action_item(
+            item_id, {"status": form.cleaned_data["status"]}, by=request.user
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        error = exc.message
+        postmortem = services.get_postmortem_for(request.user, _parent_of(item_id))
+        item = next(i for i in postmortem.action_item_list if i.id == item_id)
+    if request.htmx:
+        context = {
+            "item": item,
+            "pm": postmortem,
+            "status_error": error,
+            "item_status_choices": ItemStatusForm.base_fields["status"].choices,
+        }
+        return render(request, "web/_item_status.html", context, status=403 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Action item is now {item.status.replace('_', ' ').lower()}.")
+    back = request.POST.get("next") or reverse("web:report", args=[postmortem.id])
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("web:report", args=[postmortem.id])
+    return redirect(back)
+
+
+# Incidents -----------------------------------------------------------------------------
+
+
+@web_view
+def incident_list(request):
+    incidents = Incident.objects.order_by("-created_at")
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/incident_list.html", {"page": page})
+
+
+@web_view
+def incident_create(request):
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = incident_services.create_incident(form.data_for_service(), by=request.user)
+        except DomainError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Incident created.")
+            return redirect("web:incident", incident.id)
+    return render(request, "web/incident_form.html", {"form": form, "incident": None})
+
+
+@web_view
+def incident_detail(request, incident_id: str):
+    incident = incident_services.get_incident(incident_id)
+    initial = {f: getattr(incident, f) for f in IncidentForm.base_fields if f != "services"}
+    initial["services"] = ", ".join(incident.services)
+    initial["severity"] = incident.severity or ""
+    form = IncidentForm(request.POST or None, initial=initial)
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = incident_services.update_incident(
+                incident_id,
+                form.data_for_service(),
+                by=request.user,
+                if_match=form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            # Keep what the person typed; show the saved values next to it.
+            incident = incident_services.get_incident(incident_id)
+            post = request.POST.copy()
+            post["version"] = str(incident.version)
+            form = IncidentForm(post)
+            form.is_valid()
+            form.add_error(
+                None,
+                "Someone else saved this incident while you were editing. Your values are"
+                " kept in the form; the saved ones are listed beside it. Save again to"
+                " apply yours.",
+            )
+            conflict = True
+        except DomainError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Incident saved.")
+            return redirect("web:incident", incident.id)
+    postmortems = (
+        PostMortem.objects.visible_to(request.user)
+        .filter(incident=incident)
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+    context = {
+        "form": form,
+        "incident": incident,
+        "postmortems": postmortems,
+        "conflict": conflict,
+    }
+    return render(request, "web/incident_form.html", context)
