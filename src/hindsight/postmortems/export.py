@@ -1,6 +1,104 @@
-"""Markdown export: the report as a document a team can keep next to its other docs."""
+"""Markdown export: the report as a document a team can keep next to its other docs.
 
+GitHub-flavoured and deterministic. The core layout is fixed (title, Summary, Impact,
+Root Cause, Timeline, Action Items); every other section follows under a readable
+heading. Values prose cannot carry (numbers, event kinds, item categories, tags, ids of
+related records, the incident) travel in a YAML front-matter block.
+
+Nothing is lost on the way back in: after writing the body, the exporter reads it back
+with the importer and, for any field the body did not reproduce exactly (a summary
+holding a line that reads as a heading, a description starting with "- ", a pipe in a
+name…), adds the exact value under `exact:` in the front matter.
+"""
+
+import re
+
+from markdown_it import MarkdownIt
+
+from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
+
+HORIZONS = [
+    ("IMMEDIATE", "Immediate"),
+    ("SHORT_TERM", "Short-term"),
+    ("LONG_TERM", "Long-term"),
+    (None, "No horizon"),
+]
+REVIEW_PARTS = [
+    ("detection", "Detection"),
+    ("response", "Response"),
+    ("communication", "Communication"),
+    ("remediation", "Remediation"),
+]
+# Sections after the core, in reading order: (alias, heading, [(path, sub-heading)]).
+# A section with no parts is one prose text; paths not listed travel in front matter.
+GROUPS = [
+    ("executiveSummary", "Executive Summary", None),
+    (
+        "whatHappened",
+        "What Happened",
+        [
+            ("whatBroke", "What Broke"),
+            ("whatUsersSaw", "What Users Saw"),
+            ("logs", "What the Logs Showed"),
+            ("monitoring", "What Monitoring Detected"),
+        ],
+    ),
+    (
+        "impactAnalysis",
+        "Impact Analysis",
+        [
+            ("users.segments", "User Segments"),
+            ("users.geography", "Geography"),
+            ("business.reputation", "Reputation"),
+            ("engineering.opportunityCost", "Opportunity Cost"),
+        ],
+    ),
+    (
+        "rootCauseAnalysis",
+        "Root Cause Analysis",
+        [
+            ("technicalCause", "Technical Root Cause"),
+            ("whyItExisted", "Why It Existed"),
+            ("whyNotCaught", "Why Tests Did Not Catch It"),
+        ],
+    ),
+    ("contributingFactors", "Contributing Factors", "factors"),
+    ("fiveWhys", "Five Whys", "whys"),
+    (
+        "resolution",
+        "Resolution",
+        [("howFixed", "How It Was Fixed"), ("workarounds", "Workarounds")],
+    ),
+    ("wentWell", "What Went Well", REVIEW_PARTS),
+    ("wentWrong", "What Went Wrong", REVIEW_PARTS),
+    ("whereWeGotLucky", "Where We Got Lucky", None),
+    (
+        "lessonsLearned",
+        "Lessons Learned",
+        [("technical", "Technical"), ("process", "Process"), ("communication", "Communication")],
+    ),
+    ("recommendations", "Recommendations", None),
+    ("communication", "Communication", "table"),
+    ("acknowledgments", "Acknowledgments", None),
+    (
+        "appendix",
+        "Appendix",
+        [("references", "References"), ("metrics", "Metrics"), ("logs", "Logs")],
+    ),
+]
+OVERVIEW = [
+    ("detectionMethod", "Detection method"),
+    ("incidentCommander", "Incident commander"),
+    ("hotfixReference", "Hotfix reference"),
+]
+# Fields of events and items the body writes; the others travel in front matter.
+EVENT_BODY = {"time", "description", "who", "notes"}
+ITEM_BODY = {"description", "owner", "status", "priority", "dueDate", "horizon"}
+FRONT_ONLY = {"tags", "participants"}
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_BLOCK_START = re.compile(r"^(\s*)([-+*>#=|~`]|\d+[.)]|\[[ xX]\])")
 
 
 def _one_line(text: str) -> str:
@@ -8,36 +106,270 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _inline(text: str) -> str:
+    """One line that cannot start a block of its own (a list, a quote, a heading)."""
+    line = _one_line(text)
+    match = _BLOCK_START.match(line)
+    if match:
+        line = line[: match.start(2)] + "\\" + line[match.start(2) :]
+    return line
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\r\n", "\n").replace("\n", "<br>").strip() or " "
+
+
 def action_item_line(item) -> str:
-    box = "x" if item.status == ItemStatus.DONE else " "
-    owner = item.owner or "unassigned"
-    due = item.due_date.isoformat() if item.due_date else "no due date"
-    state = "" if item.status in (ItemStatus.DONE, ItemStatus.TODO) else f" · {item.status}"
-    return f"- [{box}] {_one_line(item.description)} ({item.priority}) — owner: {owner} · due: {due}{state}"
+    box = "x" if item["status"] == ItemStatus.DONE else " "
+    owner = item["owner"] or "unassigned"
+    due = item["dueDate"] or "no due date"
+    status = item["status"]
+    state = "" if status in (ItemStatus.DONE, ItemStatus.TODO) else f" · {status}"
+    return (
+        f"- [{box}] {_inline(item['description'])} ({item['priority']})"
+        f" — owner: {_one_line(owner)} · due: {due}{state}"
+    )
+
+
+def _is_safe_block(text: str) -> bool:
+    """Whether TEXT, placed under a heading, stays inside its section when read back."""
+    probe = f"{text}\n\n# END\n"
+    tokens = _MD.parse(probe)
+    top_headings = [t for t in tokens if t.type == "heading_open" and t.level == 0]
+    if len(top_headings) != 1:
+        return False
+    return top_headings[0].map[0] == probe.count("\n") - 1
+
+
+def _block(text: str) -> str:
+    """A text as the body of a section: as written when that is safe, else with its
+    heading-like lines escaped, else fenced (the exact text then travels in `exact:`)."""
+    if not text.strip():
+        return importer.NONE_TEXT if text == "" else _fence(text)
+    if text.strip() != importer.NONE_TEXT and _is_safe_block(text):
+        return text
+    escaped = "\n".join(
+        re.sub(r"^(\s{0,3})(#|=+\s*$|-+\s*$)", r"\1\\\2", line) for line in text.split("\n")
+    )
+    if _is_safe_block(escaped) and escaped.strip():
+        return escaped
+    return _fence(text)
+
+
+def _fence(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"~+", text)), default=0)
+    fence = "~" * max(3, longest + 1)
+    body = text.replace("\r", "")
+    return f"{fence}text\n{body}\n{fence}"
+
+
+def record(postmortem: PostMortem) -> dict:
+    """The post-mortem as a create body would state it (camelCase), every field present:
+    what an export must carry and an import must give back."""
+    from hindsight.postmortems.schemas import (
+        ActionItemIn,
+        PostMortemCreate,
+        PostMortemOut,
+        TimelineEventIn,
+    )
+
+    out = PostMortemOut.model_validate(PostMortemOut.present(postmortem)).model_dump(
+        mode="json", by_alias=True
+    )
+    keys = [
+        field.alias or name
+        for name, field in PostMortemCreate.model_fields.items()
+        if name not in ("template", "status")
+    ]
+    data = {key: out[key] for key in keys if key in out}
+    event_keys = _writable(TimelineEventIn)
+    item_keys = _writable(ActionItemIn)
+    data["timeline"] = [{k: e.get(k) for k in event_keys} for e in out["timeline"]]
+    data["actionItems"] = [{k: i.get(k) for k in item_keys} for i in out["actionItems"]]
+    return data
+
+
+def _writable(schema) -> list[str]:
+    """A nested entry's fields a client writes: not its id, not what is accepted back only
+    to be ignored (described as read-only)."""
+    return [
+        field.alias or name
+        for name, field in schema.model_fields.items()
+        if name != "id" and not (field.description or "").startswith("Read-only")
+    ]
 
 
 def to_markdown(postmortem: PostMortem) -> str:
-    parts = [
-        f"# {_one_line(postmortem.title)}",
-        "## Summary",
-        postmortem.summary.strip() or "_None._",
-    ]
-    if postmortem.impact is not None:
-        parts += ["## Impact", postmortem.impact.strip() or "_None._"]
-    if postmortem.root_cause is not None:
-        parts += ["## Root Cause", postmortem.root_cause.strip() or "_None._"]
-    events = postmortem.timeline
+    return render(record(postmortem))
+
+
+def render(data: dict) -> str:
+    """The Markdown document for a record (see `record`)."""
+    body, front, order = _body(data)
+    if order is not None:
+        front["actionItemOrder"] = order
+    draft = importer.parse(frontmatter.dump(front) + body)
+    exact = _differences(data, draft.data)
+    if exact:
+        front["exact"] = exact
+    return frontmatter.dump(front) + body
+
+
+def _differences(want: dict, got: dict) -> dict:
+    exact = {}
+    for key, value in want.items():
+        if key == "incidentId" or got.get(key) == value:
+            continue
+        rows = got.get(key)
+        if (
+            key in ("timeline", "actionItems")
+            and isinstance(rows, list)
+            and len(rows) == len(value)
+        ):
+            for index, (mine, theirs) in enumerate(zip(value, rows, strict=True)):
+                for field, field_value in mine.items():
+                    if theirs.get(field) != field_value:
+                        exact[f"{key}.{index}.{field}"] = field_value
+        else:
+            exact[key] = value
+    return exact
+
+
+def _body(data: dict) -> tuple[str, dict, list[int] | None]:
+    front: dict = {frontmatter.MARKER: frontmatter.VERSION, "incidentId": data.get("incidentId")}
+    for key in FRONT_ONLY:
+        if data.get(key):
+            front[key] = data[key]
+    parts = [f"# {_inline(data['title'])}", "## Summary", _block(data["summary"])]
+    if data["impact"] is not None:
+        parts += ["## Impact", _block(data["impact"])]
+    if data["rootCause"] is not None:
+        parts += ["## Root Cause", _block(data["rootCause"])]
+    events = data["timeline"]
     if events:
-        lines = []
-        for event in events:
-            line = f"- {event.time} - {_one_line(event.description)}"
-            if event.who:
-                line += f" ({_one_line(event.who)})"
-            lines.append(line)
-        parts += ["## Timeline", "\n".join(lines)]
-    items = postmortem.action_item_list
+        parts += ["## Timeline", _timeline(events)]
+        extra = [
+            {k: v for k, v in e.items() if k not in EVENT_BODY and v is not None} for e in events
+        ]
+        if any(extra):
+            front["timeline"] = extra
+    items = data["actionItems"]
+    order = None
     if items:
-        parts += ["## Action Items", "\n".join(action_item_line(i) for i in items)]
-    if postmortem.contributors:
-        parts += ["## Contributors", "\n".join(f"- {c}" for c in postmortem.contributors)]
-    return "\n\n".join(parts) + "\n"
+        text, order = _action_items(items)
+        parts += ["## Action Items", text]
+        listed = [items[i] for i in order] if order else items
+        extra = [
+            {k: v for k, v in i.items() if k not in ITEM_BODY and v is not None} for i in listed
+        ]
+        if any(extra):
+            front["actionItems"] = extra
+        if order == list(range(len(items))):
+            order = None
+    overview = [(key, label) for key, label in OVERVIEW if data.get(key) is not None]
+    if overview:
+        lines = [f"- **{label}:** {_inline(data[key])}" for key, label in overview]
+        parts += ["## Incident Overview", "\n".join(lines)]
+    for alias, heading, parts_spec in GROUPS:
+        value = data.get(alias)
+        if value is None or value == []:
+            continue
+        parts += _section(alias, heading, parts_spec, value, front)
+    handled = {a for a, _, _ in GROUPS} | {k for k, _ in OVERVIEW} | FRONT_ONLY
+    for alias in importer.SECTION_ALIASES:
+        if alias not in handled and alias != "customSections" and data.get(alias) not in (None, []):
+            front[alias] = data[alias]  # a section this layout does not know yet
+    if data["contributors"]:
+        parts += ["## Contributors", "\n".join(f"- {_inline(c)}" for c in data["contributors"])]
+    for section in data.get("customSections") or []:
+        parts += [f"## {_inline(section['heading'])}", _block(section["body"])]
+    return "\n\n".join(parts) + "\n", front, order
+
+
+def _timeline(events: list[dict]) -> str:
+    if any(e.get("who") or e.get("notes") for e in events):
+        rows = ["| Time | Event | Who | Notes |", "| --- | --- | --- | --- |"]
+        for event in events:
+            cells = [event["time"], event["description"], event["who"] or "", event["notes"] or ""]
+            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        return "\n".join(rows)
+    return "\n".join(f"- {e['time']} - {_one_line(e['description'])}" for e in events)
+
+
+def _action_items(items: list[dict]) -> tuple[str, list[int] | None]:
+    if not any(i.get("horizon") for i in items):
+        return "\n".join(action_item_line(i) for i in items), None
+    parts, order = [], []
+    for horizon, heading in HORIZONS:
+        group = [n for n, item in enumerate(items) if item.get("horizon") == horizon]
+        if group:
+            order += group
+            parts += [f"### {heading}", "\n".join(action_item_line(items[n]) for n in group)]
+    return "\n\n".join(parts), order
+
+
+def _get(value, path: str):
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _without(value, paths: list[str]):
+    """VALUE without the leaves at PATHS and without null leaves; sub-objects stay (even
+    empty), so a present-but-empty part is told from a missing one."""
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, inner in value.items():
+        if key in paths:
+            continue
+        nested = [p.split(".", 1)[1] for p in paths if p.startswith(f"{key}.")]
+        if isinstance(inner, dict):
+            out[key] = _without(inner, nested)
+        elif inner is not None and inner != []:
+            out[key] = inner
+    return out
+
+
+def _section(alias: str, heading: str, spec, value, front: dict) -> list[str]:
+    out = [f"## {heading}"]
+    if spec is None:
+        return out + [_block(value)]
+    if spec == "factors":
+        for factor in value:
+            out.append(f"### {_inline(factor['factor'])}")
+            if factor.get("howItContributed") is not None:
+                out += ["#### How It Contributed", _block(factor["howItContributed"])]
+            if factor.get("whyItExisted") is not None:
+                out += ["#### Why It Existed", _block(factor["whyItExisted"])]
+        return out
+    if spec == "whys":
+        if value.get("problem") is not None:
+            out += ["### Problem", _block(value["problem"])]
+        for number, why in enumerate(value.get("whys") or [], start=1):
+            out.append(f"### {number}. {_one_line(why['why'])}")
+            if why.get("answer") is not None:
+                out.append(_block(why["answer"]))
+        return out
+    if spec == "table":
+        rows = ["| Audience | When | Channel | Message |", "| --- | --- | --- | --- |"]
+        for entry in value:
+            cells = [entry.get(k) or "" for k in ("audience", "when", "channel", "message")]
+            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        return out + ["\n".join(rows)]
+    paths = [path for path, _ in spec]
+    for path, sub in spec:
+        part = _get(value, path)
+        if part is None or part == []:
+            continue
+        if path == "references":
+            links = [f"- [{r['label']}]({r['url']})" for r in part]
+            out += [f"### {sub}", "\n".join(links)]
+        else:
+            out += [f"### {sub}", _block(part)]
+    rest = _without(value, paths)
+    if rest:
+        front[alias] = rest
+    return out

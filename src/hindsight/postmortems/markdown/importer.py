@@ -1,0 +1,1342 @@
+"""Markdown post-mortems, ours or anyone's, read into Hindsight's structure.
+
+`parse(text)` is pure: it reads the document with markdown-it tokens (never regexes over
+the whole text), finds the title, cuts the document at its headings (ATX or setext, any
+level), gives each heading a meaning (headings.py) and reads each section in the way its
+meaning calls for: prose kept as written, timelines from tables, bullets, "HH:MM - text"
+lines or one heading per time, action items from checklists, bullets, numbered lists or
+tables. Whatever cannot be mapped becomes a custom section, heading and Markdown body as
+written: nothing is dropped. A document exported by Hindsight names itself in its front
+matter; its structured values and exact texts are then read back from there.
+
+`import_markdown(text, by=…)` creates the post-mortem (and its incident when none is
+given) through the services.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from hindsight.lib.times import is_valid_event_time, parse_timestamp
+from hindsight.postmortems.markdown import frontmatter, headings
+from hindsight.postmortems.markdown.times import Clock, first_date, read_time, zone_of
+from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_MD.use(front_matter_plugin)
+
+NONE_TEXT = "_None._"  # how the exporter writes an empty (not missing) text
+PROSE_TARGETS = {
+    "summary",
+    "impact",
+    "rootCause",
+    "executiveSummary",
+    "whereWeGotLucky",
+    "recommendations",
+    "acknowledgments",
+}
+GROUP_TARGETS = {
+    "wentWell",
+    "wentWrong",
+    "lessonsLearned",
+    "whatHappened",
+    "rootCauseAnalysis",
+    "resolution",
+    "impactAnalysis",
+    "appendix",
+}
+SHORT_TARGETS = {"detectionMethod", "incidentCommander", "hotfixReference"}
+ITEM_DEFAULTS = {"status": "TODO", "priority": "MEDIUM"}
+MAX_DESCRIPTION = 20_000
+MAX_PROSE = 200_000
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+SECTION_ALIASES = {_camel(name): name for name in SECTION_NAMES}
+
+
+# The document as sections -------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """One heading and what follows it up to the next heading of its level or above."""
+
+    heading: str
+    level: int
+    lines: list[str]  # the heading's own source lines (ATX line, or text + underline)
+    body: list[str] = field(default_factory=list)  # own lines, before the first child
+    children: list["Node"] = field(default_factory=list)
+
+    def own(self) -> str:
+        return _trim(self.body)
+
+    def source(self) -> str:
+        """The body and every sub-section, as written."""
+        out = list(self.body)
+        for child in self.children:
+            out += child.lines + child.body_and_children()
+        return _trim(out)
+
+    def body_and_children(self) -> list[str]:
+        out = list(self.body)
+        for child in self.children:
+            out += child.lines + child.body_and_children()
+        return out
+
+
+def _trim(lines: list[str]) -> str:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+def normalise_newlines(text: str) -> str:
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+
+
+@dataclass
+class Outline:
+    front: dict
+    preamble: list[str]
+    headings: list[Node]  # flat, in document order
+
+
+def outline(text: str) -> Outline:
+    lines = text.split("\n")
+    tokens = _MD.parse(text)
+    front: dict = {}
+    start = 0
+    found: list[tuple[int, int, int, str]] = []  # (first line, end line, level, text)
+    for index, token in enumerate(tokens):
+        if token.type == "front_matter" and token.map:
+            front = frontmatter.load(token.content)
+            start = token.map[1]
+        elif token.type == "heading_open" and token.level == 0 and token.map:
+            inline = tokens[index + 1]
+            found.append((token.map[0], token.map[1], int(token.tag[1]), inline.content))
+    nodes = []
+    for position, (first, end, level, heading) in enumerate(found):
+        stop = found[position + 1][0] if position + 1 < len(found) else len(lines)
+        nodes.append(Node(heading.strip(), level, lines[first:end], lines[end:stop]))
+    preamble = lines[start : found[0][0] if found else len(lines)]
+    return Outline(front, preamble, nodes)
+
+
+def tree(nodes: list[Node]) -> list[Node]:
+    roots: list[Node] = []
+    stack: list[Node] = []
+    for node in nodes:
+        node.children = []
+        while stack and stack[-1].level >= node.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+    return roots
+
+
+# Blocks inside one section ------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    kind: str  # "paragraph", "list", "table", "other"
+    lines: list[str]  # source lines
+    tokens: list  # the block's tokens, for lists and tables
+    ordered: bool = False
+
+
+def blocks(text: str) -> list[Block]:
+    lines = text.split("\n")
+    tokens = _MD.parse(text)
+    out: list[Block] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.level != 0 or token.nesting == -1:
+            index += 1
+            continue
+        end = index
+        if token.nesting == 1:
+            depth = 0
+            for end in range(index, len(tokens)):
+                depth += tokens[end].nesting
+                if depth == 0:
+                    break
+        group = tokens[index : end + 1]
+        span = token.map or [0, 0]
+        kind = {
+            "paragraph_open": "paragraph",
+            "bullet_list_open": "list",
+            "ordered_list_open": "list",
+            "table_open": "table",
+        }.get(token.type, "other")
+        out.append(Block(kind, lines[span[0] : span[1]], group, token.type == "ordered_list_open"))
+        index = end + 1
+    return out
+
+
+@dataclass
+class Item:
+    head: str  # the first paragraph's inline source
+    rest: str  # everything else in the item (nested lists, paragraphs, code), dedented
+    raw: str
+
+
+def list_items(block: Block, source_lines_offset: int, all_lines: list[str]) -> list[Item]:
+    items = []
+    tokens = block.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "list_item_open" or token.level != 1:
+            continue
+        first, last = token.map
+        raw_lines = all_lines[source_lines_offset + first : source_lines_offset + last]
+        head = ""
+        head_end = first + 1
+        if index + 2 < len(tokens) and tokens[index + 1].type == "paragraph_open":
+            head = tokens[index + 2].content
+            head_end = tokens[index + 1].map[1]
+        marker = len(token.markup) + 1
+        rest_lines = all_lines[source_lines_offset + head_end : source_lines_offset + last]
+        indent = _content_indent(raw_lines[0] if raw_lines else "", marker)
+        rest = _trim([_dedent(line, indent) for line in rest_lines])
+        items.append(Item(head, rest, _trim(raw_lines)))
+    return items
+
+
+def _content_indent(first_line: str, marker: int) -> int:
+    match = re.match(r"^(\s*)([-*+]|\d+[.)])(\s*)", first_line)
+    if not match:
+        return marker
+    return len(match.group(1)) + len(match.group(2)) + max(1, min(len(match.group(3)), 4))
+
+
+def _dedent(line: str, indent: int) -> str:
+    spaces = len(line) - len(line.lstrip(" "))
+    return line[min(spaces, indent) :]
+
+
+def table_rows(block: Block) -> tuple[list[str], list[list[str]]]:
+    header: list[str] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
+    in_head = False
+    for index, token in enumerate(block.tokens):
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            (header.extend(row) if in_head else rows.append(row))
+        elif token.type in ("th_open", "td_open"):
+            row.append(block.tokens[index + 1].content.strip())
+    return header, rows
+
+
+def _cell(text: str) -> str:
+    return re.sub(r"<br\s*/?>", "\n", text)
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """What the document says, in the API's camelCase form."""
+
+    ours: bool
+    data: dict = field(default_factory=dict)
+    recognised: list[str] = field(default_factory=list)
+    custom: list[str] = field(default_factory=list)
+    incident_title: str | None = None
+    incident_date: date | None = None
+    severity: str | None = None
+    clock: Clock = field(default_factory=Clock)
+
+    def recognise(self, name: str) -> None:
+        if name not in self.recognised:
+            self.recognised.append(name)
+
+    def add_custom(self, heading: str, body: str) -> None:
+        heading = " ".join(heading.split())[:300] or "Untitled"
+        self.data.setdefault("customSections", []).append(
+            {"heading": heading, "body": body[:MAX_PROSE]}
+        )
+        self.custom.append(heading)
+
+    def set_text(self, path: str, text: str, *, append: bool = True) -> None:
+        text = "" if text.strip() == NONE_TEXT else text
+        keys = path.split(".")
+        target = self.data
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                return
+        old = target.get(keys[-1])
+        if append and old:
+            text = f"{old}\n\n{text}" if text else old
+        target[keys[-1]] = text[:MAX_PROSE]
+        self.recognise(keys[0])
+
+
+def parse(text: str) -> Draft:
+    """The document's content as a draft post-mortem (no database access)."""
+    text = normalise_newlines(text)
+    doc = outline(text)
+    ours = doc.front.get(frontmatter.MARKER) == frontmatter.VERSION
+    draft = Draft(ours=ours)
+    nodes = doc.headings
+    title_node = _title_node(nodes, doc.front)
+    title = None
+    if isinstance(doc.front.get("title"), str | int | float) and not ours:
+        title = str(doc.front["title"])
+    if title_node is not None:
+        nodes = [n for n in nodes if n is not title_node]
+        if title is None:
+            title = title_node.heading
+    preamble = list(doc.preamble)
+    if title_node is not None:
+        preamble += title_node.body
+    if title is None:
+        title, preamble = _first_line_title(preamble)
+    draft.data["title"] = " ".join((title or "Untitled").split())[:300] or "Untitled"
+    draft.incident_title = draft.data["title"]
+    if not ours:
+        _read_front_matter(draft, doc.front)
+        draft.incident_date = draft.incident_date or first_date(draft.data["title"])
+        if draft.incident_date:
+            draft.clock.day = draft.incident_date
+    roots = tree(nodes)
+    _read_preamble(draft, _trim(preamble), roots)
+    for node in roots:
+        _guarded(draft, node, None)
+    if ours:
+        _apply_front_matter(draft, doc.front)
+    else:
+        _guess_severity(draft, text)
+    _normalise(draft)
+    return draft
+
+
+def _title_node(nodes: list[Node], front: dict) -> Node | None:
+    if not nodes:
+        return None
+    first = nodes[0]
+    top = min(n.level for n in nodes)
+    if first.level != top:
+        return None
+    same_level = [n for n in nodes if n.level == top]
+    if first.level == 1 or len(same_level) == 1:
+        if headings.meaning(first.heading) is None or len(same_level) == 1 and first.level == 1:
+            return first
+    return None
+
+
+def _first_line_title(preamble: list[str]) -> tuple[str | None, list[str]]:
+    for index, line in enumerate(preamble):
+        plain = re.sub(r"[*_`#>]+|\[([^\]]*)\]\([^)]*\)", r"\1", line).strip()
+        if plain:
+            sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
+            return sentence[:300], preamble if index >= 0 else preamble
+    return None, preamble
+
+
+def _read_front_matter(draft: Draft, front: dict) -> None:
+    for key in ("date", "incident_date", "started", "startedAt"):
+        value = front.get(key)
+        if isinstance(value, datetime):
+            draft.incident_date = value.date()
+        elif isinstance(value, date):
+            draft.incident_date = value
+        elif isinstance(value, str) and first_date(value):
+            draft.incident_date = first_date(value)
+    severity = front.get("severity")
+    if severity is not None:
+        draft.severity = _severity(str(severity))
+    tags = front.get("tags")
+    if isinstance(tags, list):
+        draft.data["tags"] = [str(t)[:100] for t in tags if str(t).strip()]
+        draft.recognise("tags")
+    for key in ("authors", "author", "contributors"):
+        value = front.get(key)
+        if isinstance(value, list | str):
+            values = value if isinstance(value, list) else re.split(r"[,;]\s*", value)
+            draft.data["contributors"] = [str(v)[:254] for v in values if str(v).strip()]
+            draft.recognise("contributors")
+
+
+def _severity(text: str) -> str | None:
+    match = re.search(r"\bsev(?:erity)?[\s-]*([1-4])\b", text, re.IGNORECASE)
+    if match:
+        return f"SEV{match.group(1)}"
+    match = re.fullmatch(r"\s*([1-4])\s*", text)
+    return f"SEV{match.group(1)}" if match else None
+
+
+def _guess_severity(draft: Draft, text: str) -> None:
+    if draft.severity is None:
+        match = re.search(r"\bseverity\W{0,4}\s*(sev[\s-]*[1-4]|[1-4])\b", text, re.IGNORECASE)
+        match = match or re.search(r"\bsev[\s-]?([1-4])\b", text, re.IGNORECASE)
+        if match:
+            draft.severity = _severity(match.group(0))
+
+
+def _read_preamble(draft: Draft, text: str, roots: list[Node]) -> None:
+    """Text before the first section: label bullets and key-value tables are read as
+    sections; the rest is the summary when there is no Summary section, else kept."""
+    if not text:
+        return
+    leftovers = _pseudo_sections(draft, text, None)
+    if not leftovers:
+        return
+    has_summary = any(headings.meaning(n.heading) == "summary" for n in roots)
+    if draft.ours or not has_summary:
+        draft.set_text("summary", leftovers)
+    else:
+        draft.add_custom("Preamble", leftovers)
+
+
+_LABEL = re.compile(
+    r"^\s*(\*\*|__)(?P<label>[^*_\n]{1,80}?)\s*:?\s*(\1)\s*:?\s*(?P<rest>.*)$", re.S
+)
+
+
+def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
+    """Read bold-label bullets ("- **Impact**: …") and two-column key/value tables as
+    sections, when their labels mean something; return what is left, as written."""
+    if draft.ours:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    offset = 0
+    for block in blocks(text):
+        span = _block_span(block, lines, offset)
+        offset = span[1] if span else offset
+        used = False
+        if block.kind == "list":
+            items = list_items(block, 0, lines)
+            labelled = [(_LABEL.match(item.head), item) for item in items]
+            meant = [m for m, _ in labelled if m and headings.meaning(m.group("label"), context)]
+            if meant and all(m for m, _ in labelled):
+                for match, item in labelled:
+                    body = "\n\n".join(p for p in (match.group("rest").strip(), item.rest) if p)
+                    node = Node(match.group("label").strip(), 6, [], body.split("\n"))
+                    if headings.meaning(node.heading, context):
+                        _guarded(draft, node, context)
+                    else:
+                        draft.add_custom(node.heading, node.own())
+                used = True
+        elif block.kind == "table":
+            header, rows = table_rows(block)
+            if (
+                rows
+                and all(len(r) >= 2 for r in rows)
+                and not any(h.strip() for h in header)
+                and any(headings.meaning(r[0], context) for r in rows)
+            ):
+                for row in rows:
+                    node = Node(row[0], 6, [], _cell(" | ".join(row[1:])).split("\n"))
+                    if headings.meaning(row[0], context):
+                        _guarded(draft, node, context)
+                    else:
+                        draft.add_custom(row[0], node.own())
+                used = True
+        if not used:
+            kept += block.lines
+            kept.append("")
+    if not any(b.kind in ("list", "table") for b in blocks(text)):
+        return text
+    rebuilt = _trim(kept)
+    return text if rebuilt == _trim(lines) else rebuilt
+
+
+def _block_span(block: Block, lines, offset):
+    for token in block.tokens:
+        if token.map:
+            return token.map
+    return None
+
+
+def _guarded(draft: Draft, node: Node, context: str | None) -> None:
+    """Read one section; a section that trips the reader is kept whole as custom text."""
+    try:
+        _read_node(draft, node, context)
+    except Exception:  # noqa: BLE001 - a document must never fail to import over one section
+        draft.add_custom(node.heading, node.source())
+
+
+def _read_node(draft: Draft, node: Node, context: str | None) -> None:
+    target = headings.meaning(node.heading, context)
+    if target is None:
+        return _unknown(draft, node, context)
+    if target.startswith(("horizon:", "category:")):
+        return _read_action_items(draft, node, group=target)
+    if target in ("timeline",):
+        return _read_timeline(draft, node)
+    if target == "actionItems":
+        return _read_action_items(draft, node)
+    if target in PROSE_TARGETS:
+        text, others = _absorb(node, target)
+        draft.set_text(target, text)
+        for child in others:
+            _guarded(draft, child, None)
+        return None
+    if "." in target:
+        section, part = target.split(".", 1)
+        text, others = _absorb(node, section)
+        draft.set_text(f"{section}.{part}", text)
+        for child in others:
+            _guarded(draft, child, None)
+        return None
+    if target in GROUP_TARGETS:
+        return _read_group(draft, node, target)
+    handler = {
+        "overview": _read_overview,
+        "contributingFactors": _read_factors,
+        "fiveWhys": _read_five_whys,
+        "communication": _read_communication,
+        "contributors": _read_names,
+        "participants": _read_names,
+        "tags": _read_names,
+        "date": _read_date,
+        "severity": _read_severity,
+    }.get(target)
+    if handler is not None:
+        return handler(draft, node, target)
+    if target in SHORT_TARGETS:
+        value = " ".join(node.source().split())[:500]
+        if value:
+            draft.data[target] = value
+            draft.recognise(target)
+        return None
+    return _unknown(draft, node, context)
+
+
+def _absorb(node: Node, context: str | None) -> tuple[str, list[Node]]:
+    """The node's text with its sub-sections that have no meaning of their own; the ones
+    that do are returned to be read in their own right."""
+    kept = list(node.body)
+    others = []
+    for child in node.children:
+        if headings.meaning(child.heading, context) not in (None, context):
+            others.append(child)
+        else:
+            kept += child.lines + child.body_and_children()
+    return _trim(kept), others
+
+
+def _unknown(draft: Draft, node: Node, context: str | None) -> None:
+    written = read_time(node.heading, draft.clock) if not draft.ours else None
+    if written is not None and re.search(r"\d:\d\d|\?\?", node.heading):
+        return _read_timeline(draft, Node("Timeline", node.level, [], [], [node]))
+    mapped = [c for c in node.children if headings.meaning(c.heading) is not None]
+    if mapped and not draft.ours:
+        if node.own():
+            draft.add_custom(node.heading, node.own())
+        for child in node.children:
+            _guarded(draft, child, None)
+        return None
+    draft.add_custom(node.heading, node.source())
+    return None
+
+
+def _read_group(draft: Draft, node: Node, target: str) -> None:
+    draft.recognise(target)
+    section = draft.data.setdefault(target, {})
+    if not isinstance(section, dict):
+        section = draft.data[target] = {}
+    default = headings.DEFAULT_PART.get(target)
+    extra: list[str] = []
+    own = node.own()
+    if target == "appendix" and own:
+        refs, rest = _references(own)
+        if refs and not draft.ours:
+            section.setdefault("references", []).extend(refs)
+            own = rest
+    if own:
+        if default:
+            draft.set_text(f"{target}.{default}", own)
+        else:
+            extra.append(own)
+    for child in node.children:
+        meaning = headings.meaning(child.heading, target)
+        if meaning and meaning.startswith(f"{target}."):
+            part = meaning.split(".", 1)[1]
+            if target == "appendix" and part == "references":
+                refs, rest = _references(child.source())
+                section.setdefault("references", []).extend(refs)
+                if rest:
+                    draft.add_custom(child.heading, rest)
+                continue
+            text, others = _absorb(child, target)
+            draft.set_text(meaning, text)
+            for other in others:
+                _guarded(draft, other, None)
+        elif meaning is not None:
+            _guarded(draft, child, None)
+        elif default:
+            draft.set_text(f"{target}.{default}", _trim(child.lines + child.body_and_children()))
+        else:
+            draft.add_custom(child.heading, child.source())
+    if extra:
+        draft.add_custom(node.heading, "\n\n".join(extra))
+
+
+def _references(text: str) -> tuple[list[dict], str]:
+    """`- [label](url)` bullets as references; everything else is returned as written."""
+    refs = []
+    kept: list[str] = []
+    lines = text.split("\n")
+    for block in blocks(text):
+        if block.kind != "list":
+            kept += block.lines + [""]
+            continue
+        for item in list_items(block, 0, lines):
+            link = _only_link(item.head)
+            if link and not item.rest:
+                refs.append(link)
+            else:
+                kept += item.raw.split("\n")
+        kept.append("")
+    return refs, _trim(kept)
+
+
+def _only_link(text: str) -> dict | None:
+    tokens = _MD.parseInline(text)
+    children = tokens[0].children if tokens else []
+    if (
+        len(children) >= 3
+        and children[0].type == "link_open"
+        and children[-1].type == "link_close"
+        and not any(c.type == "link_open" for c in children[1:-1])
+    ):
+        label = text[1 : text.rfind("](")] if text.startswith("[") else ""
+        url = children[0].attrGet("href") or ""
+        source_url = text[text.rfind("](") + 2 : -1] if text.endswith(")") else url
+        if label and source_url:
+            return {"label": label[:500], "url": source_url[:2000]}
+    return None
+
+
+_LABELLED = re.compile(r"^\*\*(?P<label>[^*]+?):?\*\*:?\s*(?P<value>.*)$")
+
+
+def _read_overview(draft: Draft, node: Node, target: str) -> None:
+    leftovers = []
+    lines = node.own().split("\n")
+    for block in blocks(node.own()):
+        if block.kind != "list":
+            leftovers.append("\n".join(block.lines))
+            continue
+        for item in list_items(block, 0, lines):
+            match = _LABELLED.match(item.head)
+            field_name = headings.meaning(match.group("label")) if match else None
+            if field_name in SHORT_TARGETS and not item.rest:
+                draft.data[field_name] = match.group("value")[:500]
+                draft.recognise(field_name)
+            else:
+                leftovers.append(item.raw)
+    for child in node.children:
+        _guarded(draft, child, None)
+    if any(p.strip() for p in leftovers):
+        draft.add_custom(node.heading, "\n\n".join(leftovers))
+
+
+def _read_names(draft: Draft, node: Node, target: str) -> None:
+    text = node.source()
+    names: list[str] = []
+    leftovers: list[str] = []
+    lines = text.split("\n")
+    for block in blocks(text):
+        if block.kind == "list":
+            for item in list_items(block, 0, lines):
+                if item.head.strip():
+                    names.append(item.head.strip())
+                if item.rest:
+                    leftovers.append(item.rest)
+        elif block.kind == "table":
+            _, rows = table_rows(block)
+            names += [row[0] for row in rows if row and row[0].strip()]
+        elif block.kind == "paragraph" and not draft.ours:
+            names += [n.strip() for n in re.split(r"[,;\n]", "\n".join(block.lines)) if n.strip()]
+        else:
+            leftovers.append("\n".join(block.lines))
+    limit = 100 if target == "tags" else 254 if target == "contributors" else 500
+    if target == "tags":
+        names = [n.replace(",", " ") for n in names]
+    draft.data.setdefault(target, []).extend(n[:limit] for n in names)
+    draft.recognise(target)
+    if leftovers:
+        draft.add_custom(node.heading, "\n\n".join(leftovers))
+
+
+def _read_date(draft: Draft, node: Node, target: str) -> None:
+    text = node.source()
+    found = first_date(text)
+    if found and len(text) < 80:
+        draft.incident_date = draft.incident_date or found
+        draft.clock.day = draft.clock.day or found
+        draft.recognise("date")
+    else:
+        draft.add_custom(node.heading, text)
+
+
+def _read_severity(draft: Draft, node: Node, target: str) -> None:
+    text = node.source()
+    severity = _severity(text)
+    if severity and len(text) < 40:
+        draft.severity = severity
+        draft.recognise("severity")
+    else:
+        draft.add_custom(node.heading, text)
+
+
+def _read_factors(draft: Draft, node: Node, target: str) -> None:
+    factors = draft.data.setdefault("contributingFactors", [])
+    draft.recognise("contributingFactors")
+    own = node.own()
+    lines = own.split("\n")
+    leftovers: list[str] = []
+    for block in blocks(own):
+        if block.kind == "list":
+            for item in list_items(block, 0, lines):
+                if item.head.strip():
+                    factor = {"factor": item.head.strip()[:2000]}
+                    if len(item.head.strip()) > 2000 or item.rest:
+                        rest = item.head.strip()[2000:]
+                        factor["howItContributed"] = "\n\n".join(p for p in (rest, item.rest) if p)
+                    factors.append(factor)
+                elif item.raw.strip():
+                    leftovers.append(item.raw)
+        else:
+            leftovers.append("\n".join(block.lines))
+    for child in node.children:
+        if headings.meaning(child.heading) not in (None, "contributingFactors"):
+            _guarded(draft, child, None)
+            continue
+        factor = {"factor": child.heading[:2000] or "Untitled"}
+        parts = {"howItContributed": [child.own()] if child.own() else []}
+        for grand in child.children:
+            name = headings.normalise(grand.heading)
+            key = "whyItExisted" if "why" in name else "howItContributed"
+            parts.setdefault(key, []).append(grand.source())
+        for key, texts in parts.items():
+            if texts:
+                joined = "\n\n".join(texts)
+                factor[key] = "" if joined.strip() == NONE_TEXT else joined
+        factors.append(factor)
+    if any(p.strip() for p in leftovers):
+        draft.add_custom(node.heading, _trim("\n\n".join(leftovers).split("\n")))
+
+
+def _read_five_whys(draft: Draft, node: Node, target: str) -> None:
+    section = draft.data.setdefault("fiveWhys", {})
+    draft.recognise("fiveWhys")
+    if node.own():
+        draft.set_text("fiveWhys.problem", node.own())
+    for child in node.children:
+        if headings.normalise(child.heading) == "problem":
+            draft.set_text("fiveWhys.problem", child.source())
+            continue
+        why = re.sub(r"^\d+\.\s", "", child.heading, count=1)
+        answer = child.source()
+        entry = {"why": why[:2000] or "Why?"}
+        if answer:
+            entry["answer"] = "" if answer.strip() == NONE_TEXT else answer
+        section.setdefault("whys", []).append(entry)
+
+
+def _read_communication(draft: Draft, node: Node, target: str) -> None:
+    own = node.own()
+    found = []
+    leftovers = []
+    for block in blocks(own):
+        if block.kind == "table":
+            header, rows = table_rows(block)
+            roles = [headings.normalise(h) for h in header]
+            if "audience" in roles:
+                for row in rows:
+                    entry = {}
+                    for role, value in zip(roles, row, strict=False):
+                        if role in ("audience", "message", "when", "channel") and value:
+                            entry[role] = _cell(value)
+                    if entry.get("audience"):
+                        found.append(entry)
+                continue
+        leftovers.append("\n".join(block.lines))
+    if found:
+        draft.data.setdefault("communication", []).extend(found)
+        draft.recognise("communication")
+    if any(p.strip() for p in leftovers) or node.children:
+        draft.add_custom(node.heading, _trim(("\n\n".join(leftovers)).split("\n")))
+        for child in node.children:
+            _guarded(draft, child, None)
+
+
+# Timelines ----------------------------------------------------------------------------
+
+
+def _event(draft: Draft, time_text: str, description: str, written: str | None, notes: str = ""):
+    """A valid event: description required, the time as written kept in the notes."""
+    description = description.strip()
+    notes = notes.strip()
+    if not description:
+        description, _, notes = notes.partition("\n\n")
+        description, notes = description.strip(), notes.strip()
+    if not description:
+        description = written or time_text
+    if written and not draft.ours:
+        notes = f"Time as written: {written}" + (f"\n\n{notes}" if notes else "")
+    event = {"time": time_text, "description": description[:MAX_DESCRIPTION]}
+    if len(description) > MAX_DESCRIPTION:
+        notes = description[MAX_DESCRIPTION:] + ("\n\n" + notes if notes else "")
+    if notes:
+        event["notes"] = notes[:MAX_DESCRIPTION]
+    return event
+
+
+def _read_timeline(draft: Draft, node: Node) -> None:
+    draft.recognise("timeline")
+    events = draft.data.setdefault("timeline", [])
+    clock = draft.clock
+    if not draft.ours:
+        clock.zone = zone_of(node.heading + "\n" + "\n".join(node.body[:40])) or clock.zone
+    leftovers: list[str] = []
+    _timeline_text(draft, node.own(), events, leftovers)
+    for child in node.children:
+        read = _ours_time(child.heading) if draft.ours else read_time(child.heading, clock)
+        if read is None:
+            if headings.meaning(child.heading, "timeline") not in (None, "timeline"):
+                _guarded(draft, child, None)
+            elif headings.meaning(child.heading) == "timeline":
+                _read_timeline(draft, child)
+            else:
+                leftovers.append(_trim(child.lines + child.body_and_children()))
+            continue
+        description, notes = read.rest, child.source()
+        if not description:
+            first, _, notes = notes.partition("\n\n")
+            description = first
+        events.append(_event(draft, read.time, description, read.written, notes))
+        for grand in child.children:
+            if read_time(grand.heading, clock) is not None:
+                _read_timeline(draft, Node("Timeline", grand.level, [], [], [grand]))
+    if any(p.strip() for p in leftovers):
+        draft.add_custom(node.heading, "\n\n".join(p for p in leftovers if p.strip()))
+
+
+def _ours_time(line: str):
+    from hindsight.postmortems.markdown.times import ReadTime
+
+    head, sep, rest = line.partition(" - ")
+    head = head.strip()
+    if is_valid_event_time(head):
+        return ReadTime(head, rest, None)
+    return None
+
+
+def _timeline_text(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
+    lines = text.split("\n")
+    for block in blocks(text):
+        if block.kind == "table":
+            _timeline_table(draft, block, events, leftovers)
+        elif block.kind == "list":
+            for item in list_items(block, 0, lines):
+                _timeline_item(draft, item, events, leftovers)
+        elif block.kind == "paragraph":
+            _timeline_lines(draft, "\n".join(block.lines), events, leftovers)
+        elif events and not draft.ours:
+            _add_note(events[-1], "\n".join(block.lines))
+        else:
+            leftovers.append("\n".join(block.lines))
+
+
+def _add_note(event: dict, text: str) -> None:
+    text = text.strip()
+    if text:
+        event["notes"] = (f"{event['notes']}\n\n{text}" if event.get("notes") else text)[
+            :MAX_DESCRIPTION
+        ]
+
+
+def _read_line(draft: Draft, line: str):
+    return _ours_time(line) if draft.ours else read_time(line, draft.clock)
+
+
+_STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?\b")
+
+
+def _timeline_item(draft: Draft, item: Item, events: list[dict], leftovers: list[str]) -> None:
+    first, _, more = item.head.partition("\n")
+    read = _read_line(draft, first)
+    stamp = None if draft.ours or read else _STAMP.search(first)
+    if stamp is not None:  # "First detected 2021-07-12 15:44"
+        read = read_time(stamp.group(0), draft.clock)
+        if read is not None:
+            read.rest = (first[: stamp.start()] + first[stamp.end() :]).strip(" :-–")
+    if read is None:
+        day = first_date(first) if not draft.ours else None
+        if day and item.rest:  # a date bullet holding that day's entries
+            draft.clock.day = day
+            _timeline_text(draft, item.rest, events, leftovers)
+            return
+        if events and not draft.ours:
+            _add_note(events[-1], item.raw)
+        else:
+            leftovers.append(item.raw)
+        return
+    description = read.rest + (f"\n{more}" if more else "")
+    events.append(_event(draft, read.time, description, read.written, item.rest))
+
+
+def _timeline_lines(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
+    for line in text.split("\n"):
+        read = _read_line(draft, line.strip())
+        if read is not None and (read.rest or draft.ours):
+            events.append(_event(draft, read.time, read.rest, read.written))
+        elif read is not None:
+            continue  # a bare date line: it dates the entries below
+        elif events and not draft.ours:
+            events[-1]["description"] = (events[-1]["description"] + "\n" + line)[:MAX_DESCRIPTION]
+        else:
+            leftovers.append(line)
+
+
+_TIME_COLUMN = re.compile(r"time|date|when|^utc$|^ts$|timestamp")
+_EVENT_COLUMN = re.compile(r"event|description|what|action|summary|activity|details|update")
+_WHO_COLUMN = re.compile(r"^(who|by|owner|actor|person|people|who what)$|^who\b")
+_NOTES_COLUMN = re.compile(r"^notes?$|comment|^remarks$")
+
+
+def _timeline_table(draft: Draft, block: Block, events: list[dict], leftovers: list[str]):
+    header, rows = table_rows(block)
+    roles = [headings.normalise(h) for h in header]
+    column = {"time": None, "event": None, "who": None, "notes": None}
+    for index, role in enumerate(roles):
+        for name, pattern in (
+            ("time", _TIME_COLUMN),
+            ("who", _WHO_COLUMN),
+            ("notes", _NOTES_COLUMN),
+            ("event", _EVENT_COLUMN),
+        ):
+            if column[name] is None and pattern.search(role):
+                column[name] = index
+                break
+    if column["time"] is None:
+        column["time"] = 0
+    if column["event"] is None:
+        column["event"] = next(
+            (i for i in range(len(header)) if i not in column.values()), column["time"]
+        )
+    if not draft.ours:
+        draft.clock.zone = zone_of(" ".join(header)) or draft.clock.zone
+    for row in rows:
+        cells = row + [""] * (len(header) - len(row))
+        time_cell = cells[column["time"]] if column["time"] < len(cells) else ""
+        read = _read_line(draft, time_cell)
+        description = _cell(cells[column["event"]]) if column["event"] < len(cells) else ""
+        if read is None:
+            if not any(c.strip() for c in cells):
+                continue
+            if draft.ours:
+                leftovers.append(" | ".join(cells))
+                continue
+            read_text = _read_line(draft, "--:--")
+            read_text.written = time_cell or None
+            read = read_text
+        elif read.rest and not draft.ours:
+            description = f"{read.rest} {description}".strip()
+        extra = [
+            f"{header[i] or 'Column ' + str(i + 1)}: {_cell(c)}"
+            for i, c in enumerate(cells)
+            if i not in column.values() and c.strip() and i < len(header)
+        ]
+        notes = _cell(cells[column["notes"]]) if column["notes"] is not None else ""
+        notes = "\n\n".join(p for p in (notes, *extra) if p)
+        event = _event(draft, read.time, description, read.written, notes)
+        if column["who"] is not None and cells[column["who"]].strip():
+            event["who"] = _cell(cells[column["who"]])[:200]
+        events.append(event)
+
+
+# Action items -------------------------------------------------------------------------
+
+_OURS_ITEM = re.compile(
+    r"^(?P<description>.*) \((?P<priority>HIGH|MEDIUM|LOW)\) — owner: (?P<owner>.*?)"
+    r" · due: (?P<due>.*?)(?: · (?P<state>TODO|IN_PROGRESS|DONE))?$",
+    re.S,
+)
+_BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
+_DONE = re.compile(
+    r"\bdone\b|\bcompleted?\b|\bfixed\b|\bresolved\b|✅|✔|\bmerged\b|^~~.*~~$", re.IGNORECASE
+)
+_IN_PROGRESS = re.compile(r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b", re.IGNORECASE)
+_OWNER = re.compile(
+    r"(?:\bowner|\bassignee|\bassigned to|\bresponsible)\s*[:=-]\s*(?P<owner>[^·,;)\]\n]+)"
+    r"|\((?P<handle>@[\w.-]+)\)\s*$|^(?P<lead>@[\w.-]+)\s*:",
+    re.IGNORECASE,
+)
+_PRIORITY = re.compile(r"\b(?:P(?P<p>[0-4])|priority\s*[:=-]?\s*(?P<word>high|medium|low))\b", re.I)
+
+
+def _priority(text: str) -> str | None:
+    match = _PRIORITY.search(text)
+    if not match:
+        return None
+    if match.group("p") is not None:
+        return {0: "HIGH", 1: "HIGH", 2: "MEDIUM"}.get(int(match.group("p")), "LOW")
+    return match.group("word").upper()
+
+
+def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> None:
+    draft.recognise("actionItems")
+    items = draft.data.setdefault("actionItems", [])
+    attrs: dict = {}
+    if group and group.startswith("horizon:"):
+        attrs["horizon"] = group.split(":", 1)[1] or None
+    elif group and group.startswith("category:"):
+        attrs["category"] = group.split(":", 1)[1]
+        if not draft.ours and headings.normalise(node.heading) not in ("process", "testing"):
+            attrs["why"] = f"Listed under “{node.heading}”."
+    leftovers: list[str] = []
+    own = node.own()
+    lines = own.split("\n")
+    for block in blocks(own):
+        if block.kind == "list":
+            for item in list_items(block, 0, lines):
+                parsed = _item(draft, item)
+                if parsed is None:
+                    leftovers.append(item.raw)
+                else:
+                    items.append({**parsed, **{k: v for k, v in attrs.items() if k not in parsed}})
+        elif block.kind == "table" and not draft.ours:
+            for parsed in _item_table(block):
+                items.append({**attrs, **parsed})
+        else:
+            leftovers.append("\n".join(block.lines))
+    for child in node.children:
+        meaning = headings.meaning(child.heading, "actionItems")
+        if meaning and meaning.startswith(("horizon:", "category:")):
+            _read_action_items(draft, child, meaning)
+        elif meaning is not None and meaning != "actionItems":
+            _guarded(draft, child, None)
+        elif not draft.ours:
+            sub = Node(child.heading, child.level, child.lines, child.body, child.children)
+            before = len(items)
+            _read_action_items(draft, sub, None)
+            for entry in items[before:]:
+                entry.setdefault("why", f"Listed under “{child.heading}”.")
+        else:
+            leftovers.append(_trim(child.lines + child.body_and_children()))
+    if any(p.strip() for p in leftovers):
+        draft.add_custom(node.heading, _trim("\n\n".join(leftovers).split("\n")))
+
+
+def _item(draft: Draft, item: Item) -> dict | None:
+    head = item.head.strip()
+    if not head and not item.rest:
+        return None
+    box = _BOX.match(head)
+    if box:
+        head = head[box.end() :]
+    if draft.ours:
+        match = _OURS_ITEM.match(head)
+        if not match:
+            return None
+        status = match.group("state") or ("DONE" if box and box.group("mark") != " " else "TODO")
+        owner = match.group("owner")
+        due = match.group("due")
+        entry = {
+            "description": match.group("description"),
+            "priority": match.group("priority"),
+            "status": status,
+            "owner": None if owner == "unassigned" else owner,
+            "dueDate": None if due == "no due date" else due,
+        }
+        return entry
+    description = head if head else item.rest
+    rest = item.rest if head else ""
+    entry: dict = {"description": ""}
+    if box:
+        entry["status"] = "DONE" if box.group("mark") != " " else "TODO"
+    elif _DONE.search(head):
+        entry["status"] = "DONE"
+    elif _IN_PROGRESS.search(head):
+        entry["status"] = "IN_PROGRESS"
+    owner = _OWNER.search(head)
+    if owner:
+        value = (owner.group("owner") or owner.group("handle") or owner.group("lead")).strip()
+        entry["owner"] = value[:254]
+    priority = _priority(head)
+    if priority:
+        entry["priority"] = priority
+    due = re.search(r"\b(?:due|by)\s*:?\s*(\d{4}-\d{2}-\d{2})\b", head, re.IGNORECASE)
+    if due:
+        try:
+            entry["dueDate"] = date.fromisoformat(due.group(1)).isoformat()
+        except ValueError:
+            pass
+    text = "\n\n".join(p for p in (description, rest) if p)
+    entry["description"] = text[:MAX_DESCRIPTION]
+    if len(text) > MAX_DESCRIPTION:
+        entry["why"] = text[MAX_DESCRIPTION : 2 * MAX_DESCRIPTION]
+    return entry
+
+
+def _item_table(block: Block) -> list[dict]:
+    header, rows = table_rows(block)
+    roles = [headings.normalise(h) for h in header]
+
+    def find(pattern):
+        return next((i for i, r in enumerate(roles) if re.search(pattern, r)), None)
+
+    owner = find(r"owner|assignee|who|responsible")
+    priority = find(r"priority|^prio")
+    status = find(r"status|state|done")
+    due = find(r"due|deadline")
+    used = {i for i in (owner, priority, status, due) if i is not None}
+    description = find(r"action|item|task|description|what|title|summary")
+    if description is None or description in used:
+        description = next((i for i in range(len(header)) if i not in used), 0)
+    used.add(description)
+    out = []
+    for row in rows:
+        cells = row + [""] * (len(header) - len(row))
+        text = _cell(cells[description]).strip()
+        if not text:
+            continue
+        entry: dict = {"description": text[:MAX_DESCRIPTION]}
+        if owner is not None and cells[owner].strip():
+            entry["owner"] = cells[owner].strip()[:254]
+        if priority is not None and cells[priority].strip():
+            value = cells[priority].strip()
+            entry["priority"] = _priority(value) or (
+                value.upper() if value.upper() in ("HIGH", "MEDIUM", "LOW") else "MEDIUM"
+            )
+        if status is not None and cells[status].strip():
+            value = cells[status].strip()
+            entry["status"] = (
+                "DONE"
+                if _DONE.search(value)
+                else "IN_PROGRESS"
+                if _IN_PROGRESS.search(value)
+                else "TODO"
+            )
+        if due is not None:
+            found = re.search(r"\d{4}-\d{2}-\d{2}", cells[due])
+            if found:
+                try:
+                    entry["dueDate"] = date.fromisoformat(found.group(0)).isoformat()
+                except ValueError:
+                    pass
+        extra = [
+            f"{header[i]}: {_cell(c).strip()}"
+            for i, c in enumerate(cells)
+            if i not in used and c.strip() and i < len(header)
+        ]
+        if priority is not None and cells[priority].strip() and "priority" in entry:
+            extra.insert(0, f"{header[priority]}: {cells[priority].strip()}")
+        if extra:
+            entry["why"] = "; ".join(extra)[:MAX_DESCRIPTION]
+        out.append(entry)
+    return out
+
+
+# Our own front matter -----------------------------------------------------------------
+
+
+def _apply_front_matter(draft: Draft, front: dict) -> None:
+    data = draft.data
+    if isinstance(front.get("incidentId"), str):
+        data["incidentId"] = front["incidentId"]
+    for key, value in front.items():
+        if key in SECTION_ALIASES or key in ("tags",):
+            data[key] = _merge(data.get(key), value)
+    for key in ("timeline", "actionItems"):
+        extra = front.get(key)
+        if isinstance(extra, list):
+            rows = data.setdefault(key, [])
+            for index, values in enumerate(extra):
+                if index < len(rows) and isinstance(values, dict):
+                    rows[index].update(values)
+    order = front.get("actionItemOrder")
+    items = data.get("actionItems") or []
+    if isinstance(order, list) and sorted(order) == list(range(len(items))):
+        placed: list = [None] * len(items)
+        for body_index, original in enumerate(order):
+            placed[original] = items[body_index]
+        data["actionItems"] = placed
+    exact = front.get("exact")
+    if isinstance(exact, dict):
+        for path, value in exact.items():
+            _set_path(data, str(path), value)
+
+
+def _merge(base, extra):
+    if isinstance(base, dict) and isinstance(extra, dict):
+        merged = dict(base)
+        for key, value in extra.items():
+            merged[key] = _merge(base.get(key), value)
+        return merged
+    return extra
+
+
+def _set_path(data: dict, path: str, value) -> None:
+    keys = path.split(".")
+    target = data
+    for key in keys[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target.setdefault(key, {})
+    last = keys[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+# The API form, complete ---------------------------------------------------------------
+
+ITEM_FIELDS_DEFAULT = {
+    "owner": None,
+    "status": "TODO",
+    "priority": "MEDIUM",
+    "dueDate": None,
+    "horizon": None,
+    "why": None,
+    "category": None,
+}
+
+
+def _normalise(draft: Draft) -> None:
+    """Every field present, sections in their stored form, so drafts compare as records."""
+    data = draft.data
+    data.setdefault("summary", "")
+    data.setdefault("impact", None)
+    data.setdefault("rootCause", None)
+    for key in ("timeline", "actionItems", "contributors", "tags"):
+        data.setdefault(key, [])
+    data["timeline"] = [
+        {"time": e.get("time"), "description": e.get("description"), **_event_rest(e)}
+        for e in data["timeline"]
+    ]
+    data["actionItems"] = [_item_complete(i) for i in data["actionItems"]]
+    for alias, name in SECTION_ALIASES.items():
+        value = data.get(alias)
+        try:
+            data[alias] = to_stored(name, value)
+        except Exception:  # noqa: BLE001 - checked again on create; keep what was read
+            data[alias] = value
+
+
+def _event_rest(event: dict) -> dict:
+    rest = {"who": None, "notes": None, "kind": None}
+    rest.update({k: v for k, v in event.items() if k not in ("time", "description", "id", "at")})
+    return rest
+
+
+def _item_complete(item: dict) -> dict:
+    complete = dict(ITEM_FIELDS_DEFAULT)
+    complete.update({k: v for k, v in item.items() if k not in ("id", "overdue")})
+    for key in ("status", "priority"):
+        if complete.get(key) is None:
+            complete[key] = ITEM_DEFAULTS[key]
+    return complete
+
+
+# Creating the post-mortem -------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    postmortem: object
+    recognised: list[str]
+    custom: list[str]
+
+
+def import_markdown(text: str, *, by, incident_id: str | None = None) -> Imported:
+    """Create a post-mortem from TEXT; its incident is INCIDENT_ID (which must exist), the
+    one named in our own front matter when it exists, or a new one from the document's
+    title, date and severity."""
+    from django.db import transaction
+
+    from hindsight.incidents.models import Incident
+    from hindsight.incidents.services import ID_PATTERN, create_incident
+    from hindsight.lib.errors import Invalid, PermissionDenied
+    from hindsight.postmortems.schemas import PostMortemCreate
+    from hindsight.postmortems.services import create_postmortem
+
+    if not by.can_write:
+        raise PermissionDenied("Viewers cannot import post-mortems.")
+    draft = parse(text)
+    body = creation_body(draft)
+    with transaction.atomic():
+        if incident_id is not None:
+            if not Incident.objects.filter(pk=incident_id).exists():
+                raise Invalid(
+                    f"There is no incident {incident_id}; create it first or leave incidentId"
+                    " out to create one from the document.",
+                    fields={"incidentId": f"unknown incident {incident_id}"},
+                )
+        else:
+            named = draft.data.get("incidentId") if draft.ours else None
+            if named and Incident.objects.filter(pk=named).exists():
+                incident_id = named
+            else:
+                values = {"title": draft.incident_title or body["title"]}
+                if named and ID_PATTERN.match(named):
+                    values["id"] = named
+                started = _started_at(draft)
+                if started:
+                    values["started_at"] = started
+                if draft.severity:
+                    values["severity"] = draft.severity
+                incident_id = create_incident(values, by=by).pk
+        body["incidentId"] = incident_id
+        try:
+            payload = PostMortemCreate.model_validate(body)
+        except Exception as exc:  # pydantic's ValidationError, made a domain error
+            raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
+        postmortem = create_postmortem(payload.data(), by=by)
+    return Imported(postmortem, draft.recognised, draft.custom)
+
+
+def creation_body(draft: Draft) -> dict:
+    """The draft as a POST /api/postmortems body (camelCase), without the incident."""
+    allowed = set(Sections.model_fields) | {"title", "summary", "impact", "root_cause"}
+    body = {}
+    for key, value in draft.data.items():
+        name = SECTION_ALIASES.get(key) or _snake(key)
+        if name in allowed or key in ("timeline", "actionItems", "contributors", "tags"):
+            body[key] = value
+    body["timeline"] = [
+        {k: v for k, v in e.items() if v is not None} for e in draft.data.get("timeline", [])
+    ]
+    body["actionItems"] = [
+        {k: v for k, v in i.items() if v is not None} for i in draft.data.get("actionItems", [])
+    ]
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def _started_at(draft: Draft) -> datetime | None:
+    instants = [parse_timestamp(e["time"]) for e in draft.data.get("timeline", [])]
+    instants = [i for i in instants if i is not None]
+    if draft.incident_date:
+        day = datetime.combine(draft.incident_date, time(0, 0), tzinfo=UTC)
+        same_day = [i for i in instants if i.date() == draft.incident_date]
+        return min(same_day) if same_day else day
+    return min(instants) if instants else None
