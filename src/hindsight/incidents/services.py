@@ -1,6 +1,7 @@
 """The one write path for incidents."""
 
 import re
+from datetime import UTC
 
 from django.db import IntegrityError, transaction
 
@@ -40,9 +41,18 @@ def _check_times(values: dict) -> None:
             )
 
 
+def _in_utc(data: dict) -> dict:
+    """DATA with its times in UTC, as stored, so a write answers with what GET will return."""
+    return {
+        key: value.astimezone(UTC) if key in TIME_FIELDS and value is not None else value
+        for key, value in data.items()
+    }
+
+
 def create_incident(data: dict, *, by) -> Incident:
     if not by.can_write:
         raise PermissionDenied("Viewers cannot create incidents.")
+    data = _in_utc(data)
     incident_id = data.get("id")
     if incident_id is not None and not ID_PATTERN.match(incident_id):
         raise Invalid(
@@ -66,6 +76,7 @@ def create_incident(data: dict, *, by) -> Incident:
 def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = None) -> Incident:
     if not by.can_write:
         raise PermissionDenied("Viewers cannot change incidents.")
+    data = _in_utc(data)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
