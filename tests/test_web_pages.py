@@ -120,7 +120,8 @@ def test_a_bad_number_in_a_section_is_shown_and_the_text_kept(signed_in, postmor
 def test_timeline_and_action_items_without_javascript(signed_in, postmortem):
     pm_id = postmortem["id"]
     response = signed_in.post(
-        f"/postmortems/{pm_id}/timeline", {"time": "14:31", "description": "Deploy", "kind": ""}
+        f"/postmortems/{pm_id}/timeline",
+        {"event-time": "14:31", "event-description": "Deploy", "event-kind": ""},
     )
     assert response.status_code == 302
     postmortem = PostMortem.objects.get(pk=pm_id)
@@ -131,7 +132,7 @@ def test_timeline_and_action_items_without_javascript(signed_in, postmortem):
 
     response = signed_in.post(
         f"/postmortems/{pm_id}/action-items",
-        {"description": "Add a dashboard", "priority": "LOW", "status": "TODO"},
+        {"item-description": "Add a dashboard", "item-priority": "LOW", "item-status": "TODO"},
     )
     assert response.status_code == 302
     item = PostMortem.objects.get(pk=pm_id).action_item_list[-1]
@@ -146,7 +147,7 @@ def test_htmx_requests_get_only_the_fragment(signed_in, postmortem):
     pm_id = postmortem["id"]
     response = signed_in.post(
         f"/postmortems/{pm_id}/timeline",
-        {"time": "14:31", "description": "Deploy"},
+        {"event-time": "14:31", "event-description": "Deploy"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200

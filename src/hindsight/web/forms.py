@@ -185,6 +185,7 @@ class CoreForm(forms.Form):
 
 
 class EventForm(forms.Form):
+    prefix = "event"  # the page also holds action item forms: keep ids unique
     time = forms.CharField(
         max_length=40,
         help_text="UTC: 14:35 (on the incident's start date) or 2026-03-01T14:35Z",
@@ -216,6 +217,7 @@ class EventForm(forms.Form):
 
 
 class ActionItemForm(forms.Form):
+    prefix = "item"
     description = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.CharField(max_length=254, required=False, help_text="User name or email")
     priority = forms.ChoiceField(choices=_choices(Priority, None), initial=Priority.MEDIUM)

@@ -195,17 +195,20 @@ class _FormInvalid(Exception):
 
 
 def _workflow_context(postmortem: PostMortem, user) -> dict:
-    """The moves this user may make now, and why the other moves from here are refused."""
+    """The moves this user may make now and, for the others from this status, why not:
+    the workflow's own refusal message, so the reason is never worked out twice."""
     allowed = workflow.allowed_moves(postmortem, user)
     refused = []
     for target in workflow.TRANSITIONS[postmortem.status]:
         if str(target) in allowed:
             continue
-        if not postmortem.can_be_edited_by(user):
-            reason = "Only its author, its contributors and admins can change the status."
-        else:
-            count = len(workflow.open_action_items(postmortem))
-            reason = f"Archiving waits until all action items are done ({count} still open)."
+        try:
+            workflow.check_move(
+                postmortem, target, user, action_items=changes.action_items(postmortem)
+            )
+            reason = "Not available right now."
+        except DomainError as exc:
+            reason = exc.message
         refused.append({"label": MOVE_LABELS[target], "reason": reason})
     return {
         "moves": [{"to": m, "label": MOVE_LABELS[m]} for m in allowed],
