@@ -145,23 +145,56 @@ def cmd_token_revoke(args) -> int:
 
 def cmd_export(args) -> int:
     from hindsight.lib.errors import NotFound
-    from hindsight.postmortems import export
+    from hindsight.postmortems import export_formats
     from hindsight.postmortems.services import get_postmortem_for
 
+    if bool(args.id) == bool(args.all):
+        return _fail("give a post-mortem ID or --all DIR (not both)", EXIT_USAGE)
+    if args.all and args.output:
+        return _fail("--all writes one file per post-mortem into DIR; -o is for one ID", EXIT_USAGE)
+    export_formats.get_format(args.format)  # refuse an unknown format before any work
     _ensure_migrated()
     user = _acting_user(args.as_user)
+    if args.all:
+        return _export_all(user, Path(args.all), args.format)
     try:
         postmortem = get_postmortem_for(user, args.id)
     except NotFound:
         if args.as_user:
             return _fail(f"{args.id} does not exist or {user.username} may not see it.")
         raise
-    text = export.to_markdown(postmortem)
+    content = export_formats.render(postmortem, args.format)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_bytes(content)
         print(f"Wrote {args.output}.", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def _export_all(user, directory: Path, fmt: str) -> int:
+    """Write every post-mortem USER may see into DIRECTORY, one <id>.<ext> file each."""
+    from tqdm import tqdm
+
+    from hindsight.postmortems import export_formats
+    from hindsight.postmortems.models import PostMortem
+
+    if directory.exists() and not directory.is_dir():
+        return _fail(f"{directory} exists and is not a directory", EXIT_USAGE)
+    directory.mkdir(parents=True, exist_ok=True)
+    queryset = PostMortem.objects.visible_to(user).order_by("created_at", "id")
+    total = queryset.count()
+    written = 0
+    # In chunks, each with its own prefetch, so memory stays flat however many there are.
+    rows = queryset.with_report().iterator(chunk_size=100)
+    for postmortem in tqdm(rows, total=total, unit="report", desc="Exporting", file=sys.stderr):
+        target = directory / export_formats.filename(postmortem, fmt)
+        target.write_bytes(export_formats.render(postmortem, fmt))
+        written += 1
+    noun = "post-mortem" if written == 1 else "post-mortems"
+    print(f"Wrote {written} {noun} to {directory}.", file=sys.stderr)
     return 0
 
 
@@ -249,9 +282,22 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(func=cmd_token_revoke)
 
-    export = commands.add_parser("export", help="export a post-mortem as Markdown")
-    export.add_argument("id", help="post-mortem id (pm_…)")
+    export = commands.add_parser(
+        "export", help="export a post-mortem, or all of them, as Markdown, HTML, PDF or JSON"
+    )
+    export.add_argument("id", nargs="?", help="post-mortem id (pm_…)")
+    export.add_argument(
+        "--format",
+        default="markdown",
+        choices=["markdown", "html", "pdf", "json"],
+        help="output format (default markdown)",
+    )
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument(
+        "--all",
+        metavar="DIR",
+        help="write every post-mortem (that --as USER may see) into DIR, one <id>.<ext> each",
+    )
     export.add_argument("--as", dest="as_user", help="export only what this user may see")
     export.set_defaults(func=cmd_export)
 

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import keyset_page, offset_page
-from hindsight.postmortems import export, search, services
+from hindsight.postmortems import export_formats, search, services
 from hindsight.postmortems.models import ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     PostMortemCreate,
@@ -111,15 +111,30 @@ def delete_postmortem(request, postmortem_id: str):
 
 @router.get(
     "/{postmortem_id}/export",
-    summary="Export as Markdown",
+    summary="Export as Markdown, HTML, PDF or JSON",
     response={200: str},
-    openapi_extra={"responses": {200: {"content": {"text/markdown": {}}}}},
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    f.content_type.split(";")[0]: {} for f in export_formats.FORMATS.values()
+                }
+            }
+        }
+    },
 )
-def export_postmortem(request, postmortem_id: str):
+def export_postmortem(
+    request,
+    postmortem_id: str,
+    format: str = Query("markdown", description="markdown (default), html, pdf or json"),
+):
+    fmt = export_formats.get_format(format)
     postmortem = services.get_postmortem_for(request.auth, postmortem_id)
     response = HttpResponse(
-        export.to_markdown(postmortem), content_type="text/markdown; charset=utf-8"
+        export_formats.render(postmortem, fmt.name), content_type=fmt.content_type
     )
-    response["Content-Disposition"] = f'inline; filename="{postmortem.id}.md"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_formats.filename(postmortem, fmt.name)}"'
+    )
     response["ETag"] = etag(postmortem.version)
     return response

@@ -1,0 +1,337 @@
+"""Export in every format the API and the CLI offer: Markdown (export.py), a standalone
+printable HTML page, a PDF made from that page, and the JSON record.
+
+WeasyPrint is imported only inside to_pdf: it pulls in Pango through cffi, which is slow
+to load and may be missing on a server that never makes PDFs.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from hindsight.lib.errors import DomainError, Invalid
+from hindsight.lib.markdown import render_markdown
+from hindsight.postmortems import export
+from hindsight.postmortems.models import PostMortem
+from hindsight.postmortems.sections import SECTION_NAMES
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extension: str
+    content_type: str
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("markdown", "md", "text/markdown; charset=utf-8"),
+        Format("html", "html", "text/html; charset=utf-8"),
+        Format("pdf", "pdf", "application/pdf"),
+        Format("json", "json", "application/json"),
+    )
+}
+
+
+class PdfUnavailable(DomainError):
+    status = 503
+    code = "pdf_unavailable"
+
+
+def get_format(name: str) -> Format:
+    found = FORMATS.get((name or "").lower())
+    if found is None:
+        allowed = list(FORMATS)
+        raise Invalid(
+            f"Unknown export format {name!r}; choose one of: {', '.join(allowed)}.",
+            fields={"format": f"one of {', '.join(allowed)}"},
+            allowed=allowed,
+        )
+    return found
+
+
+def render(postmortem: PostMortem, name: str) -> bytes:
+    """POSTMORTEM in format NAME, as the bytes of the file a user downloads."""
+    fmt = get_format(name)
+    if fmt.name == "pdf":
+        return to_pdf(postmortem)
+    text = {"markdown": export.to_markdown, "html": to_html, "json": to_json}[fmt.name](postmortem)
+    return text.encode("utf-8")
+
+
+def filename(postmortem: PostMortem, name: str) -> str:
+    return f"{postmortem.id}.{get_format(name).extension}"
+
+
+# JSON ----------------------------------------------------------------------------------
+
+
+def as_api_dict(postmortem: PostMortem) -> dict:
+    """What GET /api/postmortems/{id} answers, before JSON encoding."""
+    from hindsight.postmortems.schemas import PostMortemOut
+
+    return PostMortemOut.model_validate(PostMortemOut.present(postmortem)).model_dump(by_alias=True)
+
+
+def to_json(postmortem: PostMortem) -> str:
+    # The API's own encoder, so timestamps are written exactly as GET writes them.
+    from ninja.responses import NinjaJSONEncoder
+
+    return (
+        json.dumps(as_api_dict(postmortem), cls=NinjaJSONEncoder, ensure_ascii=False, indent=2)
+        + "\n"
+    )
+
+
+# HTML ----------------------------------------------------------------------------------
+
+
+def _md(text: str | None) -> SafeString:
+    # render_markdown sanitises (nh3) after rendering; only its output is marked safe.
+    return mark_safe(render_markdown(text))  # noqa: S308
+
+
+def _utc(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def _duration(delta: timedelta | None) -> str:
+    if delta is None or delta.total_seconds() < 0:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    return " ".join(p for p in parts if p) if (days or hours or minutes) else "under 1 min"
+
+
+def _label(value) -> str:
+    """IN_PROGRESS → In progress."""
+    return str(value).replace("_", " ").capitalize() if value else ""
+
+
+def _overview(postmortem: PostMortem) -> list[tuple[str, str]]:
+    incident = postmortem.incident
+    end = incident.resolved_at or incident.mitigated_at
+    duration = end - incident.started_at if end and incident.started_at else None
+    rows = [
+        ("Incident", f"{incident.title} ({incident.id})"),
+        ("Date", _utc(incident.started_at)),
+        ("Duration", _duration(duration)),
+        ("Severity", incident.severity or ""),
+        ("Services", ", ".join(incident.services or [])),
+        ("Detection", postmortem.section("detection_method") or ""),
+        ("Incident commander", postmortem.section("incident_commander") or ""),
+        ("Participants", ", ".join(postmortem.section("participants"))),
+        ("Fix", postmortem.section("hotfix_reference") or ""),
+        ("Status", _label(postmortem.status)),
+        ("Published", _utc(postmortem.published_at)),
+        ("Author", postmortem.created_by.username),
+        ("Contributors", ", ".join(postmortem.contributors)),
+        ("Tags", ", ".join(postmortem.tags)),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def _prose(pairs: list[tuple[str, str | None]]) -> list[tuple[str, SafeString]]:
+    """(heading, Markdown) pairs with text, rendered."""
+    return [(heading, _md(text)) for heading, text in pairs if text and text.strip()]
+
+
+PHASES = (
+    ("detection", "Detection"),
+    ("response", "Response"),
+    ("communication", "Communication"),
+    ("remediation", "Remediation"),
+)
+
+
+def _number(value, unit: str = "") -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    return f"{text} {unit}".strip()
+
+
+def _impact_rows(analysis: dict | None) -> list[tuple[str, str, SafeString | str]]:
+    """(area, measure, value) rows of the impact analysis; prose values rendered."""
+    if not analysis:
+        return []
+    users = analysis.get("users") or {}
+    business = analysis.get("business") or {}
+    engineering = analysis.get("engineering") or {}
+    currency = business.get("currency") or ""
+    rows = [
+        ("Users", "Affected", _number(users.get("totalAffected"))),
+        ("Users", "Duration of impact", _number(users.get("durationMinutes"), "min")),
+        ("Users", "Segments", _md(users.get("segments"))),
+        ("Users", "Geography", _md(users.get("geography"))),
+        ("Business", "Revenue loss", _number(business.get("revenueLoss"), currency)),
+        ("Business", "Support tickets", _number(business.get("supportTickets"))),
+        ("Business", "Cancellations", _number(business.get("cancellations"))),
+        ("Business", "SLA credits", _number(business.get("slaCredits"), currency)),
+        ("Business", "Reputation", _md(business.get("reputation"))),
+        ("Engineering", "Teams involved", ", ".join(engineering.get("teamsInvolved") or [])),
+        ("Engineering", "Engineer hours", _number(engineering.get("engineerHours"), "h")),
+        ("Engineering", "Opportunity cost", _md(engineering.get("opportunityCost"))),
+    ]
+    return [row for row in rows if row[2]]
+
+
+def html_context(postmortem: PostMortem) -> dict:
+    """Everything the export page shows, with user Markdown already rendered and sanitised."""
+    s = {name: postmortem.section(name) for name in SECTION_NAMES}
+    what = s["what_happened"] or {}
+    rca = s["root_cause_analysis"] or {}
+    resolution = s["resolution"] or {}
+    lessons = s["lessons_learned"] or {}
+    appendix = s["appendix"] or {}
+    five = s["five_whys"] or {}
+    return {
+        "pm": postmortem,
+        "overview": _overview(postmortem),
+        "last_changed": _utc(postmortem.updated_at),
+        "executive_summary": _md(s["executive_summary"]),
+        "summary": _md(postmortem.summary),
+        "impact": _md(postmortem.impact),
+        "impact_rows": _impact_rows(s["impact_analysis"]),
+        "what_happened": _prose(
+            [
+                ("What broke", what.get("whatBroke")),
+                ("What users saw", what.get("whatUsersSaw")),
+                ("What the logs showed", what.get("logs")),
+                ("What monitoring detected", what.get("monitoring")),
+            ]
+        ),
+        "root_cause": _md(postmortem.root_cause),
+        "root_cause_analysis": _prose(
+            [
+                ("Technical root cause", rca.get("technicalCause")),
+                ("Why it existed", rca.get("whyItExisted")),
+                ("Why tests did not catch it", rca.get("whyNotCaught")),
+            ]
+        ),
+        "contributing_factors": [
+            {
+                "factor": f["factor"],
+                "how": _md(f.get("howItContributed")),
+                "why": _md(f.get("whyItExisted")),
+            }
+            for f in s["contributing_factors"]
+        ],
+        "five_whys_problem": _md(five.get("problem")),
+        "five_whys": [
+            {"why": w["why"], "answer": _md(w.get("answer"))} for w in five.get("whys") or []
+        ],
+        "resolution": _prose(
+            [
+                ("How it was fixed", resolution.get("howFixed")),
+                ("Workarounds", resolution.get("workarounds")),
+            ]
+        ),
+        "timeline": [
+            {
+                "time": event.time,
+                "at": _utc(event.at),
+                "kind": _label(event.kind),
+                "description": event.description,
+                "who": event.who or "",
+                "notes": event.notes or "",
+            }
+            for event in postmortem.timeline
+        ],
+        "action_items": [
+            {
+                "description": item.description,
+                "why": _md(item.why),
+                "owner": item.owner or "unassigned",
+                "status": _label(item.status),
+                "done": item.status == "DONE",
+                "priority": _label(item.priority),
+                "horizon": _label(item.horizon),
+                "category": _label(item.category),
+                "due": item.due_date.isoformat() if item.due_date else "",
+            }
+            for item in postmortem.action_item_list
+        ],
+        "went_well": _prose([(label, (s["went_well"] or {}).get(key)) for key, label in PHASES]),
+        "went_wrong": _prose([(label, (s["went_wrong"] or {}).get(key)) for key, label in PHASES]),
+        "lucky": _md(s["where_we_got_lucky"]),
+        "lessons": _prose(
+            [
+                ("Technical", lessons.get("technical")),
+                ("Process", lessons.get("process")),
+                ("Communication", lessons.get("communication")),
+            ]
+        ),
+        "recommendations": _md(s["recommendations"]),
+        "communication": [
+            {
+                "audience": c["audience"],
+                "message": _md(c.get("message")),
+                "when": c.get("when") or "",
+                "channel": c.get("channel") or "",
+            }
+            for c in s["communication"]
+        ],
+        "acknowledgments": _md(s["acknowledgments"]),
+        "related": appendix.get("relatedPostmortems") or [],
+        "references": [
+            {"label": r["label"], "url": r["url"], "safe": r["url"].startswith(("http:", "https:"))}
+            for r in appendix.get("references") or []
+        ],
+        "appendix": _prose(
+            [("Metrics", appendix.get("metrics")), ("Log excerpts", appendix.get("logs"))]
+        ),
+        "custom_sections": [
+            {"heading": c["heading"], "body": _md(c.get("body"))} for c in s["custom_sections"]
+        ],
+    }
+
+
+def to_html(postmortem: PostMortem) -> str:
+    """One standalone page (inline CSS, no external assets) that prints well."""
+    return render_to_string("postmortems/export/report.html", html_context(postmortem))
+
+
+# PDF -----------------------------------------------------------------------------------
+
+
+def refuse_url(url: str, *args, **kwargs):
+    """WeasyPrint URL fetcher that fetches nothing. Every resource the page needs is inline;
+    an image in user Markdown must neither make the server request an arbitrary address
+    (internal services, cloud metadata) nor hang the export on a slow host, and file: URLs
+    would read the server's own disk."""
+    raise ValueError(f"not fetching {url[:200]}: exports load no external resources")
+
+
+def to_pdf(postmortem: PostMortem) -> bytes:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: Pango or its libraries are missing
+        raise PdfUnavailable(
+            "PDF export is not available on this server: WeasyPrint could not be loaded"
+            f" ({exc}). Install it with `pip install 'hindsight[pdf]'` and Pango from the"
+            " system's packages, or export as HTML and print that to PDF.",
+            fields={"format": "pdf unavailable"},
+        ) from exc
+    document = weasyprint.HTML(string=to_html(postmortem), url_fetcher=_fetcher(weasyprint))
+    return document.write_pdf()
+
+
+def _fetcher(weasyprint):
+    """A fetcher that refuses everything, in the form this WeasyPrint takes: a URLFetcher
+    (version 66 on; it reads the fetcher's settings) or, before that, a plain function."""
+    base = getattr(weasyprint.urls, "URLFetcher", None)
+    if base is None:
+        return refuse_url
+
+    class Refusing(base):
+        def fetch(self, url, headers=None):
+            refuse_url(url)
+
+    return Refusing()
