@@ -80,6 +80,65 @@ def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse
     return HttpStatus(201, PostMortemOut.present(postmortem))
 
 
+class ImportOut(Schema):
+    postmortem: PostMortemOut
+    recognised: list[str] = Field(description="Sections read into Hindsight's own fields")
+    custom: list[str] = Field(description="Headings kept as custom sections")
+
+
+MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
+
+
+@router.post(
+    "/import",
+    response={201: ImportOut},
+    by_alias=True,
+    summary="Import a Markdown post-mortem",
+    openapi_extra={"requestBody": {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+)
+def import_postmortem(
+    request,
+    response: HttpResponse,
+    incident_id: str | None = Query(None, alias="incidentId", max_length=64),  # noqa: B008
+):
+    """The body is the document (UTF-8). Without incidentId, an incident is created from
+    the document's title, date and severity."""
+    from django.http import JsonResponse
+
+    from hindsight.lib.errors import Invalid
+    from hindsight.postmortems.markdown.importer import import_markdown
+
+    content_type = request.content_type or ""
+    if content_type not in MARKDOWN_TYPES:
+        return JsonResponse(
+            {
+                "error": "unsupported_media_type",
+                "message": f"Send the document as text/markdown, not {content_type or 'nothing'}.",
+                "fields": {"Content-Type": content_type},
+            },
+            status=415,
+        )
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            f"The document is not UTF-8 (byte {exc.start}).", fields={"body": "not UTF-8"}
+        ) from None
+    if not text.strip():
+        raise Invalid("The document is empty.", fields={"body": "empty"})
+    result = import_markdown(text, by=request.auth, incident_id=incident_id)
+    response["ETag"] = etag(result.postmortem.version)
+    response["Location"] = f"/api/postmortems/{result.postmortem.id}"
+    return HttpStatus(
+        201,
+        {
+            "postmortem": PostMortemOut.present(result.postmortem),
+            "recognised": result.recognised,
+            "custom": result.custom,
+        },
+    )
+
+
 @router.get(
     "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
 )

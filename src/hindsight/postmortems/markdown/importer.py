@@ -326,6 +326,7 @@ def parse(text: str) -> Draft:
         _apply_front_matter(draft, doc.front)
     else:
         _guess_severity(draft, text)
+        draft.incident_date = draft.incident_date or first_date(text)
     _normalise(draft)
     return draft
 
@@ -984,7 +985,7 @@ _DONE = re.compile(
 )
 _IN_PROGRESS = re.compile(r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b", re.IGNORECASE)
 _OWNER = re.compile(
-    r"(?:\bowner|\bassignee|\bassigned to|\bresponsible)\s*[:=-]\s*(?P<owner>[^·,;)\]\n]+)"
+    r"(?:\bowner|\bassignee|\bassigned to|\bresponsible)\s*[:=-]\s*(?P<owner>[^·,;()\]\n]+)"
     r"|\((?P<handle>@[\w.-]+)\)\s*$|^(?P<lead>@[\w.-]+)\s*:",
     re.IGNORECASE,
 )

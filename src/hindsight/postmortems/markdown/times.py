@@ -65,6 +65,7 @@ class Clock:
     zone: float | None = None
     day: date | None = None
     last: datetime | None = None
+    last_time: str | None = None  # the previous entry's event time, as given
     notes: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,13 @@ def _date(match, clock: Clock) -> date | None:
 
 def read_time(line: str, clock: Clock) -> ReadTime | None:
     """The time at the start of LINE, or None when it does not start with one."""
+    found = _read_time(line, clock)
+    if found is not None:
+        clock.last_time = found.time
+    return found
+
+
+def _read_time(line: str, clock: Clock) -> ReadTime | None:
     match = _HEAD.match(line)
     if not match or not (match.group("date") or match.group("clock")):
         return None
@@ -172,9 +180,7 @@ def _tz(offset: float | None):
 
 
 def _previous(clock: Clock) -> str:
-    if clock.last is not None:
-        return clock.last.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return "00:00"
+    return clock.last_time or "00:00"
 
 
 def first_date(text: str) -> date | None:
