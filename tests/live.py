@@ -96,7 +96,7 @@ class LiveServer:
             )
 
     @staticmethod
-    def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout=60) -> None:
+    def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, timeout=120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:

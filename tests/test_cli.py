@@ -158,7 +158,7 @@ def test_token_list_shows_tokens_and_revoke_makes_the_server_refuse_one(server, 
 
 def test_export_writes_markdown_to_stdout_or_a_file(server, draft):
     printed = server.hindsight("export", draft["id"]).stdout
-    assert printed.startswith("# Cache stampede after a deploy\n")
+    assert "\n# Cache stampede after a deploy\n" in "\n" + printed
     assert "Add jitter to expiry" in printed and "2026-04-01" in printed
     target = server.data_dir / "exports" / "report.md"
     target.parent.mkdir()

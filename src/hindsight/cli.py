@@ -1,4 +1,4 @@
-"""The `hindsight` command: serve, migrate, users, tokens, export, import, backup, demo."""
+"""The `hindsight` command: serve, worker, migrate, users, tokens, export, import, backup, demo."""
 
 import argparse
 import os
@@ -58,11 +58,21 @@ def cmd_migrate(args) -> int:
 def cmd_serve(args) -> int:
     from django.conf import settings
 
-    from hindsight.lib.env import env_int
+    from hindsight.lib.env import env_int, env_secret
     from hindsight.lib.migrate import migrate_locked
     from hindsight.lib.server import run_gunicorn
 
     workers = args.workers or env_int("HINDSIGHT_WORKERS", 2, minimum=1)
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_secret(
+        "HINDSIGHT_SECRET_KEY"
+    ):
+        # Each server would otherwise sign sessions with its own data dir's key.
+        print(
+            "hindsight: warning: HINDSIGHT_SECRET_KEY is not set; servers that share this"
+            " database must all be given the same key.",
+            file=sys.stderr,
+            flush=True,
+        )
     print(_migrated(migrate_locked(verbosity=0)), flush=True)
     print(
         f"Hindsight on http://{args.host}:{args.port} ({workers} workers);"
@@ -218,6 +228,31 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    import signal
+
+    from hindsight.notifications.conf import WorkerConfig
+    from hindsight.notifications.worker import Worker
+
+    config = WorkerConfig.from_env().with_(check_interval=args.interval, poll=args.poll)
+    _ensure_migrated()
+    worker = Worker(config)
+    if args.once:
+        sent = worker.run_once()
+        print(f"Sent {sent} deliver{'y' if sent == 1 else 'ies'}.")
+        return 0
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    print(
+        f"Worker {worker.name}: checks every {config.check_interval:g} s,"
+        f" outbox polled every {config.poll:g} s. SIGTERM stops it after the send in hand.",
+        flush=True,
+    )
+    worker.run()
+    print(f"Worker {worker.name} stopped.", flush=True)
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -310,6 +345,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load example incidents, post-mortems and users")
     demo.set_defaults(func=cmd_demo)
+
+    worker = commands.add_parser(
+        "worker", help="send notifications from the outbox and run the overdue checks"
+    )
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument(
+        "--interval",
+        type=float,
+        help="seconds between overdue checks (default 60, or HINDSIGHT_CHECK_INTERVAL)",
+    )
+    worker.add_argument(
+        "--poll",
+        type=float,
+        help="seconds between looks at the outbox when idle (default 1, or HINDSIGHT_WORKER_POLL)",
+    )
+    worker.set_defaults(func=cmd_worker)
 
     manage = commands.add_parser(
         "manage", help="run a Django management command (for maintainers)", add_help=False
