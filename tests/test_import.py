@@ -170,3 +170,31 @@ def test_nothing_unmapped_is_dropped():
         {"heading": "Preamble", "body": "Intro."},
         {"heading": "Odd", "body": "Body\n\n### Deeper\n\nMore"},
     ]
+
+
+def test_the_cli_imports_files_and_reports_each(alice, tmp_path, capsys):
+    from hindsight.cli import main
+
+    good = tmp_path / "good.md"
+    good.write_text(DOC, encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"# Broken\n\xff\xfe")
+    missing = tmp_path / "missing.md"
+    code = main(["import", str(good), str(bad), str(missing), "--as", "alice"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Imported 1 of 3 files as alice." in out
+    assert "good.md → pm_" in out and "“Checkout outage”" in out and "custom: Glossary" in out
+    assert "bad.md: not imported: not UTF-8" in out
+    assert "missing.md: not imported:" in out
+    assert PostMortem.objects.get().created_by == alice
+
+
+def test_the_cli_exits_zero_when_every_file_imports(admin, tmp_path, capsys):
+    from hindsight.cli import main
+
+    first = tmp_path / "a.md"
+    first.write_text("# A\n\n## Summary\n\nOne.\n", encoding="utf-8")
+    assert main(["import", str(first)]) == 0
+    assert "Imported 1 of 1 files as root." in capsys.readouterr().out
+    assert PostMortem.objects.get().created_by == admin

@@ -208,6 +208,51 @@ def _export_all(user, directory: Path, fmt: str) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from tqdm import tqdm
+
+    from hindsight.accounts.models import Role, User
+    from hindsight.lib.errors import DomainError
+    from hindsight.postmortems.markdown.importer import import_markdown
+
+    _ensure_migrated()
+    if args.as_user:
+        user = _acting_user(args.as_user)
+    else:
+        # Post-mortems need a real author: without --as, the first admin signs them.
+        user = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+        if user is None:
+            return _fail("there is no admin to import as; pass --as USER", EXIT_USAGE)
+    done, failed = [], []
+    for name in tqdm(args.files, unit="file", disable=len(args.files) < 2, file=sys.stderr):
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+            if len(data) > IMPORT_LIMIT:
+                raise ValueError(f"larger than {IMPORT_LIMIT // 1024} KiB")
+            result = import_markdown(data.decode("utf-8"), by=user)
+        except UnicodeDecodeError as exc:
+            failed.append((name, f"not UTF-8 (byte {exc.start})"))
+        except DomainError as exc:
+            failed.append((name, exc.message))
+        except (OSError, ValueError) as exc:
+            failed.append((name, str(exc)))
+        else:
+            done.append((name, result))
+    print(f"Imported {len(done)} of {len(args.files)} files as {user.username}.")
+    for name, result in done:
+        pm = result.postmortem
+        custom = f"; custom: {', '.join(result.custom)}" if result.custom else ""
+        recognised = ", ".join(result.recognised)
+        print(f"  {name} → {pm.id} “{pm.title}” (recognised: {recognised}{custom})")
+    for name, reason in failed:
+        print(f"  {name}: not imported: {reason}")
+    return 1 if failed else 0
+
+
+IMPORT_LIMIT = 1024 * 1024  # as the API's request body limit
+
+
 def cmd_backup(args) -> int:
     from hindsight.lib.backup import backup_sqlite
 
@@ -335,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--as", dest="as_user", help="export only what this user may see")
     export.set_defaults(func=cmd_export)
+
+    importing = commands.add_parser("import", help="import Markdown post-mortems")
+    importing.add_argument("files", nargs="+", metavar="FILE", help="Markdown files (UTF-8)")
+    importing.add_argument("--as", dest="as_user", help="the author (default: the first admin)")
+    importing.set_defaults(func=cmd_import)
 
     backup = commands.add_parser(
         "backup", help="write a consistent copy of the SQLite database (safe while serving)"
