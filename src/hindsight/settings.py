@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hindsight.accounts",
     "hindsight.incidents",
     "hindsight.postmortems",
+    "hindsight.notifications",
     "hindsight.web",
 ]
 

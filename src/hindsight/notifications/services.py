@@ -1,0 +1,206 @@
+"""The one write path for notifications: channels, the outbox, and admins' retries."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from pydantic.alias_generators import to_camel
+
+from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
+from hindsight.notifications import conf
+from hindsight.notifications.models import (
+    EVENTS,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Kind,
+    new_secret,
+)
+
+CHANNEL_FIELDS = ("name", "kind", "url", "secret", "recipients", "events", "is_active")
+
+
+def require_admin(user) -> None:
+    if not user.is_admin:
+        raise PermissionDenied("Only admins can manage notification channels and deliveries.")
+
+
+# The outbox ---------------------------------------------------------------------------
+
+
+def _plain(value):
+    """DATA as the API writes JSON: camelCase keys, dates as ISO 8601, model instances by
+    primary key (users by name)."""
+    if isinstance(value, dict):
+        return {to_camel(str(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, Model):
+        return getattr(value, "username", None) or str(value.pk)
+    return value
+
+
+def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Event:
+    """Write EVENT and one pending delivery per active channel that wants it, in the
+    caller's transaction: they are committed, or rolled back, with the change itself."""
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.create(
+            name=name, occurred_at=now, data=_plain(data), dedupe_key=dedupe_key
+        )
+        channels = [c for c in Channel.objects.filter(is_active=True) if c.wants(name)]
+        Delivery.objects.bulk_create(
+            Delivery(event=event, channel=channel, next_attempt_at=now) for channel in channels
+        )
+    return event
+
+
+# Channels -----------------------------------------------------------------------------
+
+
+def _validated(data: dict, channel: Channel) -> None:
+    fields: dict[str, str] = {}
+    unknown = sorted(set(data.get("events") or []) - set(EVENTS))
+    if unknown:
+        fields["events"] = f"unknown event(s) {', '.join(unknown)}; known: {', '.join(EVENTS)}"
+    if channel.kind in (Kind.WEBHOOK, Kind.SLACK):
+        if not channel.url.startswith(("http://", "https://")):
+            fields["url"] = f"a {channel.kind} channel needs an http:// or https:// URL"
+    elif channel.kind == Kind.EMAIL:
+        if not channel.recipients:
+            fields["recipients"] = "an email channel needs at least one address"
+        elif any("@" not in r for r in channel.recipients):
+            fields["recipients"] = "every recipient must be an email address"
+        elif not conf.email_configured():
+            fields["kind"] = "email is not configured on this server (HINDSIGHT_EMAIL_HOST)"
+    if fields:
+        raise Invalid(
+            "The channel is not valid: " + "; ".join(f"{k}: {v}" for k, v in fields.items()),
+            fields=fields,
+        )
+
+
+def create_channel(data: dict, *, by) -> Channel:
+    """Create a channel; a webhook without a secret gets a random one, which the caller
+    shows once."""
+    require_admin(by)
+    channel = Channel(**{f: data[f] for f in CHANNEL_FIELDS if data.get(f) is not None})
+    if channel.kind == Kind.WEBHOOK and not channel.secret:
+        channel.secret = new_secret()
+    _validated(data, channel)
+    channel.save()
+    return channel
+
+
+def get_channel_for(user, channel_id: str) -> Channel:
+    require_admin(user)
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        raise NotFound(f"There is no channel {channel_id}.", fields={"id": channel_id})
+    return channel
+
+
+def update_channel(channel_id: str, data: dict, *, by) -> tuple[Channel, str | None]:
+    """Change a channel; returns it and the new secret when one was set or rotated."""
+    with transaction.atomic():
+        channel = get_channel_for(by, channel_id)
+        if "kind" in data and data["kind"] != channel.kind:
+            raise Invalid(
+                "A channel's kind cannot change; create a new channel instead.",
+                fields={"kind": "cannot change"},
+            )
+        new = None
+        if data.pop("rotate_secret", False):
+            new = data["secret"] = data.get("secret") or new_secret()
+        elif data.get("secret"):
+            new = data["secret"]
+        for field in CHANNEL_FIELDS:
+            if field in data and data[field] is not None:
+                setattr(channel, field, data[field])
+        _validated(data, channel)
+        channel.save()
+    return channel, new
+
+
+def delete_channel(channel_id: str, *, by) -> None:
+    """Delete a channel with its delivery log (deactivate it to keep the log)."""
+    with transaction.atomic():
+        get_channel_for(by, channel_id).delete()
+
+
+def send_test(channel_id: str, *, by) -> Delivery:
+    """Queue a `ping` for one channel, whatever its subscriptions."""
+    with transaction.atomic():
+        channel = get_channel_for(by, channel_id)
+        now = timezone.now()
+        event = Event.objects.create(
+            name="ping",
+            occurred_at=now,
+            data={"message": "A test message from Hindsight.", "by": by.username},
+        )
+        return Delivery.objects.create(event=event, channel=channel, next_attempt_at=now)
+
+
+# Deliveries ---------------------------------------------------------------------------
+
+
+def get_delivery_for(user, delivery_id: str) -> Delivery:
+    require_admin(user)
+    delivery = (
+        Delivery.objects.select_related("event", "channel")
+        .prefetch_related("attempt_log")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound(f"There is no delivery {delivery_id}.", fields={"id": delivery_id})
+    return delivery
+
+
+def retry_delivery(delivery_id: str, *, by) -> Delivery:
+    """Make a delivery due now with a fresh set of attempts (same idempotency key)."""
+    with transaction.atomic():
+        require_admin(by)
+        now = timezone.now()
+        updated = (
+            Delivery.objects.filter(pk=delivery_id)
+            .exclude(status=DeliveryStatus.PENDING, locked_until__gt=now)
+            .update(
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                locked_until=None,
+                locked_by=None,
+                updated_at=now,
+            )
+        )
+        if not updated:
+            delivery = get_delivery_for(by, delivery_id)
+            raise Conflict(
+                f"Delivery {delivery_id} is being sent right now; wait for the attempt to end.",
+                fields={"status": delivery.status},
+            )
+        return get_delivery_for(by, delivery_id)
+
+
+def retry_deliveries(queryset) -> int:
+    """The admin action: retry every selected delivery that is not being sent now."""
+    now = timezone.now()
+    return queryset.exclude(status=DeliveryStatus.PENDING, locked_until__gt=now).update(
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        locked_until=None,
+        locked_by=None,
+        updated_at=now,
+    )
