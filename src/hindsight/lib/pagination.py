@@ -34,7 +34,7 @@ def keyset_page(queryset, *, field: str, descending: bool, limit: int, cursor: s
     queryset = queryset.order_by(f"{direction}{field}", f"{direction}id")
     if cursor:
         values = decode_cursor(cursor)
-        if len(values) != 2:
+        if len(values) != 2 or not isinstance(values[1], str):
             raise Invalid("cursor is malformed.", fields={"cursor": "invalid"})
         try:
             moment = datetime.fromisoformat(values[0])

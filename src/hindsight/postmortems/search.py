@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce
 from hindsight.postmortems.models import PostMortem
 
 FTS_TABLE = "postmortem_fts"
+# Column weights for title, summary, impact, root_cause (PostgreSQL: A, B, C, B).
+FTS5_WEIGHTS = "10.0, 4.0, 2.0, 4.0"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -81,8 +83,11 @@ def apply(queryset, text: str):
         where=[
             f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key",
             f"{FTS_TABLE} MATCH %s",
+            # bm25 weighs every column alike by default; weigh them as the PostgreSQL
+            # document does, so a title match ranks above a summary match on both.
+            f"{FTS_TABLE}.rank MATCH %s",
         ],
-        params=[expression],
+        params=[expression, f"bm25({FTS5_WEIGHTS})"],
         select={"rank": f"{FTS_TABLE}.rank"},
         order_by=["rank", "-created_at", "-id"],
     )
