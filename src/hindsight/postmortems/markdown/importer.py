@@ -1014,8 +1014,11 @@ def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> No
     leftovers: list[str] = []
     own = node.own()
     lines = own.split("\n")
-    for block in blocks(own):
-        if block.kind == "list":
+    found = blocks(own)
+    # Beside an action-item table, lists explain (priorities, types); they are not items.
+    has_table = not draft.ours and any(b.kind == "table" for b in found)
+    for block in found:
+        if block.kind == "list" and not has_table:
             for item in list_items(block, 0, lines):
                 parsed = _item(draft, item)
                 if parsed is None:
