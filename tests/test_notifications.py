@@ -354,3 +354,14 @@ def test_overdue_items_and_drafts_fire_once(admin_api, alice, incident, postmort
     PostMortem.objects.filter(pk=postmortem["id"]).update(status="PUBLISHED")
     assert run_checks() == 1
     assert Event.objects.filter(name="action_item.overdue").count() == 2
+
+
+def test_deleting_a_channel_mid_send_is_harmless(admin_api):
+    from hindsight.notifications.delivery import Result
+
+    channel = make_webhook(admin_api, "http://127.0.0.1:9/hook")
+    notify("postmortem.published", postmortem_id="pm_1", title="Outage", by="alice")
+    row, token = claim(FAST, "worker-a")
+    assert admin_api.delete(f"/api/channels/{channel['id']}").status_code == 204
+    finish(FAST, row, token, Result(True, 200), timezone.now(), 5)
+    assert Delivery.objects.count() == 0 and Attempt.objects.count() == 0

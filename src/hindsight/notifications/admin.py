@@ -32,6 +32,15 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["recipients"] = ", ".join(self.instance.recipients)
 
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in (Kind.WEBHOOK, Kind.SLACK) and not data.get("url"):
+            self.add_error("url", f"A {kind} channel needs a URL.")
+        if kind == Kind.EMAIL and not data.get("recipients"):
+            self.add_error("recipients", "An email channel needs at least one address.")
+        return data
+
     def clean_recipients(self):
         raw = self.cleaned_data.get("recipients") or ""
         return [part.strip() for part in raw.split(",") if part.strip()]

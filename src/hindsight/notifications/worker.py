@@ -19,7 +19,7 @@ import time
 from datetime import timedelta
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hindsight.notifications import checks, delivery
@@ -51,21 +51,17 @@ def claim(config: WorkerConfig, worker: str) -> tuple[Delivery, str] | None:
     token = f"{worker}/{secrets.token_hex(4)}"
     lease = {"locked_until": now + timedelta(seconds=config.lease), "locked_by": token}
     with transaction.atomic():
+        due = _due(now).values_list("pk", flat=True)
         if connection.vendor == "postgresql":
-            pk = (
-                _due(now)
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("pk", flat=True)
-                .first()
-            )
-            claimed = pk is not None and Delivery.objects.filter(pk=pk).update(**lease)
-        else:
-            first_due = Subquery(_due(now).values("pk")[:1])
-            claimed = _due(now).filter(pk__in=first_due).update(**lease)
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        pk = due.first()
+        # The conditional UPDATE is the claim: of two workers that picked the same row, only
+        # one changes it (SQLite also runs this whole block under its write lock).
+        claimed = pk is not None and _due(now).filter(pk=pk).update(**lease)
     if not claimed:
         return None
-    row = Delivery.objects.select_related("event", "channel").filter(locked_by=token).first()
-    return (row, token) if row else None
+    row = Delivery.objects.select_related("event", "channel").filter(pk=pk).first()
+    return (row, token) if row and row.locked_by == token else None
 
 
 def finish(
@@ -83,6 +79,10 @@ def finish(
         "updated_at": now,
     }
     with transaction.atomic():
+        # Lock the row first: if an admin deleted its channel meanwhile, there is nothing to
+        # record (and the delete waits for us on PostgreSQL).
+        if not Delivery.objects.select_for_update().filter(pk=row.pk).exists():
+            return
         Attempt.objects.create(
             delivery_id=row.pk,
             started_at=started,
