@@ -1,12 +1,9 @@
+"""Shared fixtures. Django settings for tests are hindsight.settings_test (pyproject.toml),
+which give every run its own scratch data dir before Django reads the environment."""
+
 import json
-import os
-import tempfile
 
-# Settings read the environment once, at import: point the data dir at a scratch folder
-# before Django loads them, so tests never touch a real installation.
-os.environ.setdefault("HINDSIGHT_DATA_DIR", tempfile.mkdtemp(prefix="hindsight-test-"))
-
-import pytest  # noqa: E402
+import pytest
 
 
 class Api:
@@ -161,9 +158,3 @@ def live_server_process():
     server = LiveServer().start()
     yield server
     server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Tests make users by the dozen; the production hasher costs ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
