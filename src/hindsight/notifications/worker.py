@@ -1,9 +1,10 @@
 """`hindsight worker`: sends due deliveries from the outbox and runs the periodic checks.
 
 Claiming: a worker takes one due delivery at a time by setting a lease (`locked_until`)
-in a short transaction: on PostgreSQL the row is chosen with SELECT … FOR UPDATE SKIP
-LOCKED, so workers never wait for each other; on SQLite with one conditional UPDATE, which
-SQLite runs atomically. The send happens outside any transaction. A worker that dies
+in a short transaction, with a conditional UPDATE that only one worker can win. On
+PostgreSQL the row is first chosen with SELECT … FOR UPDATE SKIP LOCKED, so workers never
+wait for each other; on SQLite, writers are serialised and the UPDATE alone decides. The
+send happens outside any transaction. A worker that dies
 mid-send leaves its lease behind; once the lease passes, another worker sends the delivery
 again with the same idempotency key (at-least-once). In the normal case a lease outlives
 the send (it must be longer than the timeout), so no two workers send the same delivery.
