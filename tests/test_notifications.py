@@ -366,3 +366,57 @@ def test_deleting_a_channel_mid_send_is_harmless(admin_api):
     assert admin_api.delete(f"/api/channels/{channel['id']}").status_code == 204
     finish(FAST, row, token, Result(True, 200), timezone.now(), 5)
     assert Delivery.objects.count() == 0 and Attempt.objects.count() == 0
+
+
+def test_an_admin_can_send_a_test_message_to_one_channel(admin_api, receiver):
+    quiet = make_webhook(admin_api, receiver.url, events=["postmortem.overdue"])
+    queued = admin_api.post(f"/api/channels/{quiet['id']}/test")
+    assert queued.status_code == 202 and queued.json()["event"] == "ping"
+    Worker(FAST).drain()
+    [request] = receiver.wait_for(1)
+    assert request["headers"]["X-Hindsight-Event"] == "ping"
+    assert documented_verify()(quiet["secret"], request["headers"], request["body"])
+    assert Delivery.objects.get().status == "delivered"
+
+
+# Configuration ------------------------------------------------------------------------
+
+
+def test_worker_settings_are_read_strictly(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from hindsight.cli import main
+
+    monkeypatch.setenv("HINDSIGHT_NOTIFY_BACKOFF", "0.5")
+    monkeypatch.setenv("HINDSIGHT_NOTIFY_MAX_ATTEMPTS", "4")
+    config = WorkerConfig.from_env()
+    assert config.backoff == 0.5 and config.max_attempts == 4
+    monkeypatch.setenv("HINDSIGHT_NOTIFY_BACKOFF", "soon")
+    with pytest.raises(ImproperlyConfigured, match="HINDSIGHT_NOTIFY_BACKOFF"):
+        WorkerConfig.from_env()
+    monkeypatch.setenv("HINDSIGHT_NOTIFY_BACKOFF", "1")
+    monkeypatch.setenv("HINDSIGHT_NOTIFY_TIMEOUT", "90")
+    with pytest.raises(ImproperlyConfigured, match="HINDSIGHT_NOTIFY_LEASE"):
+        WorkerConfig.from_env()
+    assert main(["worker", "--once"]) == 2  # a configuration error, before touching anything
+
+
+def test_email_settings_come_from_hindsight_email_variables(monkeypatch, settings):
+    from hindsight.notifications import conf
+
+    settings.BASE_URL = "https://pm.example.com"
+    assert conf.email_settings() is None  # Django's own email settings apply
+    monkeypatch.setenv("HINDSIGHT_EMAIL_HOST", "smtp.example.com")
+    monkeypatch.setenv("HINDSIGHT_EMAIL_USER", "hindsight")
+    monkeypatch.setenv("HINDSIGHT_EMAIL_PASSWORD", "s3cret")
+    assert conf.email_settings() == {
+        "host": "smtp.example.com",
+        "port": 587,
+        "username": "hindsight",
+        "password": "s3cret",
+        "use_tls": True,
+        "use_ssl": False,
+    }
+    assert conf.email_from() == "Hindsight <hindsight@pm.example.com>"
+    monkeypatch.setenv("HINDSIGHT_EMAIL_SSL", "true")
+    assert conf.email_settings()["port"] == 465 and not conf.email_settings()["use_tls"]
