@@ -29,7 +29,7 @@ Connection pool size was insufficient for peak traffic. No auto-scaling configur
 
 ## Action Items
 
-- [x] Implement connection pool monitoring with alerts (HIGH) — owner: engineering@example.com · due: 2026-04-01
+- [x] Implement connection pool monitoring with alerts (HIGH) — owner: engineering@example.com · due: 2099-04-01
 - [ ] Add auto-scaling for database connections (HIGH) — owner: devops@example.com · due: no due date
 - [ ] Review capacity planning procedures (MEDIUM) — owner: architecture@example.com · due: no due date
 """
@@ -62,7 +62,7 @@ def test_the_export_is_served_as_markdown(api, postmortem):
 
 def test_the_seed_report_is_laid_out_as_the_issue_shows(api, postmortem):
     item = postmortem["actionItems"][0]["id"]
-    changed = api.patch(f"/api/action-items/{item}", {"status": "DONE", "dueDate": "2026-04-01"})
+    changed = api.patch(f"/api/action-items/{item}", {"status": "DONE", "dueDate": "2099-04-01"})
     assert changed.status_code == 200
 
     markdown = body_of(export(api, postmortem["id"]).content.decode())
@@ -85,8 +85,8 @@ def test_headings_come_in_the_documented_order(api, postmortem):
 
 def test_every_action_item_shows_its_owner_and_due_date(api, postmortem):
     items = [dict(i) for i in postmortem["actionItems"]]
-    items[0].update(status="DONE", dueDate="2026-04-01")
-    items[1].update(status="IN_PROGRESS", dueDate="2026-05-15", owner="devops-oncall")
+    items[0].update(status="DONE", dueDate="2099-04-01")
+    items[1].update(status="IN_PROGRESS", dueDate="2099-05-15", owner="devops-oncall")
     items[2].update(owner=None)
     response = api.patch(f"/api/postmortems/{postmortem['id']}", {"actionItems": items})
     assert response.status_code == 200
@@ -96,9 +96,9 @@ def test_every_action_item_shows_its_owner_and_due_date(api, postmortem):
 
     assert len(checklist) == 3
     assert checklist[0].startswith("- [x] Implement connection pool monitoring with alerts (HIGH)")
-    assert "2026-04-01" in checklist[0] and "engineering@example.com" in checklist[0]
+    assert "2099-04-01" in checklist[0] and "engineering@example.com" in checklist[0]
     assert checklist[1].startswith("- [ ] Add auto-scaling for database connections (HIGH)")
-    assert "devops-oncall" in checklist[1] and "2026-05-15" in checklist[1]
+    assert "devops-oncall" in checklist[1] and "2099-05-15" in checklist[1]
     assert "IN_PROGRESS" in checklist[1]
     assert checklist[2].startswith("- [ ] Review capacity planning procedures (MEDIUM)")
     assert "unassigned" in checklist[2] and "no due date" in checklist[2]

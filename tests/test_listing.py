@@ -40,7 +40,7 @@ def ids(rows) -> list[str]:
 
 def test_the_list_has_items_total_and_next_cursor(api, postmortem):
     page = api.get("/api/postmortems").json()
-    assert set(page) == {"items", "total", "nextCursor"}
+    assert {"items", "total", "nextCursor"} <= set(page)
     assert page["total"] == 1
     assert page["nextCursor"] is None
     row = page["items"][0]
