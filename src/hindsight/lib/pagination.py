@@ -53,6 +53,17 @@ def keyset_page(queryset, *, field: str, descending: bool, limit: int, cursor: s
     return rows, next_cursor
 
 
+# Counting every matching row would make each page cost as much as the whole table; past
+# this many, a list reports the bound and says the figure is a lower bound.
+COUNT_LIMIT = 1000
+
+
+def bounded_count(queryset, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """(number of rows, exact?): exact up to LIMIT, else (LIMIT, False) meaning "at least"."""
+    counted = queryset.order_by()[: limit + 1].count()
+    return (counted, True) if counted <= limit else (limit, False)
+
+
 def offset_page(queryset, *, limit: int, cursor: str | None):
     """Pages of a ranked result (search), where no column orders the rows."""
     offset = 0

@@ -6,7 +6,12 @@ from pydantic.alias_generators import to_camel
 
 
 class Out(Schema):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    # Responses are built from model instances and snake_case dicts, so read fields by their
+    # Python names only: looking up the camelCase alias first would miss on every field and
+    # fall back to Django's template-variable resolver, the costliest step of a list page.
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=False
+    )
 
 
 class In(Schema):

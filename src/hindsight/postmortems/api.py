@@ -1,13 +1,14 @@
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
-from hindsight.lib.pagination import keyset_page, offset_page
+from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.postmortems import export_formats, search, services
-from hindsight.postmortems.models import ItemStatus, PostMortem, Status, Tag
+from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     PostMortemCreate,
     PostMortemList,
@@ -32,6 +33,20 @@ class PostMortemFilters(Schema):
     order: str = Field("desc", pattern="^(asc|desc)$")
 
 
+def _item_count(items):
+    """Action items of each listed row, counted by a correlated subquery: a JOIN with
+    GROUP BY would make the database aggregate every visible post-mortem before it could
+    sort and cut the page; this way only the rows of the page are counted."""
+    counted = (
+        items.filter(postmortem=OuterRef("pk"))
+        .order_by()
+        .values("postmortem")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 @router.get("", response=PostMortemList, by_alias=True, summary="List post-mortems")
 def list_postmortems(request, filters: Query[PostMortemFilters]):
     queryset = PostMortem.objects.visible_to(request.auth)
@@ -45,22 +60,20 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = queryset.filter(
             Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
         )
-    total = queryset.count() if not filters.q else None
     page = (
         queryset.select_related("created_by")
         .prefetch_related("contributor_rows", "tag_rows")
         .annotate(
-            action_items_total=Count("action_items"),
-            open_action_items=Count(
-                "action_items", filter=~Q(action_items__status=ItemStatus.DONE)
-            ),
+            action_items_total=_item_count(ActionItem.objects.all()),
+            open_action_items=_item_count(ActionItem.objects.exclude(status=ItemStatus.DONE)),
         )
     )
     if filters.q:
         ranked = search.apply(page, filters.q)
-        total = search.apply(queryset, filters.q).count()
+        total, exact = bounded_count(search.apply(queryset, filters.q))
         rows, next_cursor = offset_page(ranked, limit=filters.limit, cursor=filters.cursor)
     else:
+        total, exact = bounded_count(queryset)
         field = "created_at" if filters.sort == "createdAt" else "updated_at"
         rows, next_cursor = keyset_page(
             page,
@@ -69,7 +82,7 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
             limit=filters.limit,
             cursor=filters.cursor,
         )
-    return {"items": rows, "total": total, "next_cursor": next_cursor}
+    return {"items": rows, "total": total, "total_is_exact": exact, "next_cursor": next_cursor}
 
 
 @router.post("", response={201: PostMortemOut}, by_alias=True, summary="Create a post-mortem")

@@ -1,0 +1,314 @@
+"""Bulk loader for the benchmark: N realistic post-mortems in a few thousand statements.
+
+Rows are written with bulk_create (incidents, post-mortems, timeline events, action items,
+contributors) and indexed for search in bulk (FTS5 rows on SQLite, one UPDATE of
+search_vector per batch on PostgreSQL), so 100,000 records load in minutes, not hours.
+
+Every post-mortem names one of CODENAMES as the affected system, in its title and root
+cause and nowhere else, so searching a codename matches about 1 % of the records.
+
+Run as `python -m bench.seed --count N` (prints a JSON sample of readable ids) (DATABASE_URL / HINDSIGHT_DATA_DIR select the
+database); run.py does that for you.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+# 100 system names, each rare enough to be a 1 % search term (none is an English word that
+# the other vocabulary uses, and none stems into another under PostgreSQL's english config).
+CODENAMES = """
+    aardvark bellwether cassiopeia dromedary edelweiss fennec gargoyle hydrangea ibex
+    jacaranda kestrel lorikeet marmoset narwhal ocelot pangolin quokka rosella salamander
+    tamarin umbrella vicuna wolverine xylophone yarrow zeppelin albatross bramble cormorant
+    dahlia egret foxglove gazelle heron iguana jackal kookaburra lemur mongoose nightjar
+    oriole peregrine quetzal raccoon sandpiper toucan urchin vulture walrus xerus yak zebu
+    anemone bison caracal dingo emu flamingo gecko hornbill impala jerboa koala lynx mandrill
+    newt okapi puffin quail reindeer stoat tapir uakari viper wombat axolotl barracuda
+    chinchilla dugong echidna ferret gibbon hedgehog jaguar kinkajou llama meerkat nautilus
+    opossum pelican ptarmigan rhea skua tarsier vole weasel yeti zorilla armadillo
+    capybara
+""".split()
+
+SERVICES = [
+    "checkout", "payments", "search", "login", "billing", "notifications", "inventory",
+    "shipping", "catalog", "recommendations", "reporting", "gateway", "scheduler", "uploads",
+]  # fmt: skip
+SYMPTOMS = [
+    "Elevated error rates", "Increased latency", "Partial outage", "Complete outage",
+    "Degraded performance", "Stale data served", "Failed deployments", "Dropped messages",
+    "Timeouts", "Data inconsistency",
+]  # fmt: skip
+CAUSES = [
+    ("connection pool exhaustion", "The connection pool was sized for average load, not peaks."),
+    ("certificate expiry", "An internal TLS certificate expired; renewal was manual."),
+    ("memory leak", "A cache without eviction grew until the process was killed."),
+    ("disk full", "Log rotation was disabled by a configuration change."),
+    ("bad configuration push", "A flag was enabled globally instead of for one region."),
+    ("DNS misconfiguration", "A record was deleted during a cleanup of unused zones."),
+    ("slow query", "A missing index turned a lookup into a full table scan."),
+    ("dependency timeout", "An upstream provider slowed down and retries amplified the load."),
+    ("race condition", "Two workers processed the same job after a lock expired early."),
+    ("capacity shortfall", "Autoscaling reacted too slowly to a marketing campaign."),
+]
+STEPS = [
+    "Alert fired for {svc} error rate",
+    "On-call engineer acknowledged the page",
+    "Incident channel opened and roles assigned",
+    "Rolled back the latest {svc} deployment",
+    "Identified {cause} as the likely trigger",
+    "Applied mitigation and watched dashboards",
+    "Error rates returned to baseline",
+    "Customer support notified of the resolution",
+]
+ACTIONS = [
+    "Add alerting on {cause} for {svc}",
+    "Write a runbook for {svc} failover",
+    "Load test {svc} at three times peak traffic",
+    "Automate the manual step taken during mitigation",
+    "Review on-call escalation policy",
+    "Add a dashboard panel for {svc} saturation",
+]
+STATUSES = ["PUBLISHED"] * 60 + ["ARCHIVED"] * 15 + ["IN_REVIEW"] * 10 + ["DRAFT"] * 15
+AUTHORS = 40
+BENCH_USER = "bench"
+START = datetime(2021, 1, 1, tzinfo=UTC)
+STEP = timedelta(minutes=9)  # 100,000 records span about 21 months
+BATCH = 2000
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def _id(rng: random.Random, prefix: str) -> str:
+    """Same shape as hindsight.lib.ids.new_id, from a seeded generator (fast, repeatable)."""
+    return prefix + "_" + "".join(rng.choices(_ALPHABET, k=16))
+
+
+@contextmanager
+def _explicit_timestamps(*models):
+    """Let bulk_create keep the historical created/updated times we give it."""
+    saved = []
+    for model in models:
+        for field in model._meta.concrete_fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                saved.append((field, field.auto_now, field.auto_now_add))
+                field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in saved:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def ensure_users():
+    """The benchmark's member (`bench`) and the other authors; returns (bench, authors)."""
+    from hindsight.accounts.models import Role, User
+
+    bench = User.objects.filter(username=BENCH_USER).first()
+    if bench is None:
+        bench = User(username=BENCH_USER, email="bench@example.com", role=Role.MEMBER)
+        bench.set_unusable_password()  # it signs in with a token only
+        bench.save()
+    names = [f"engineer{i:02d}" for i in range(AUTHORS)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    new = []
+    for name in names:
+        if name not in existing:
+            user = User(username=name, email=f"{name}@example.com", role=Role.MEMBER)
+            user.set_unusable_password()
+            new.append(user)
+    User.objects.bulk_create(new)
+    authors = list(User.objects.filter(username__in=names).order_by("username"))
+    return bench, authors
+
+
+def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
+    """Add COUNT post-mortems after those already there; returns the new total."""
+    from django.db import connection, transaction
+
+    from hindsight.postmortems.models import PostMortem
+
+    bench, authors = ensure_users()
+    first = PostMortem.objects.count()
+    done = 0
+    while done < count:
+        size = min(BATCH, count - done)
+        with transaction.atomic():
+            _write_batch(first + done, size, bench, authors, seed_value)
+        done += size
+        if progress:
+            progress(done)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return first + done
+
+
+def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None:
+    from django.db import connection
+
+    from hindsight.incidents.models import Incident
+    from hindsight.postmortems import search
+    from hindsight.postmortems.models import (
+        ActionItem,
+        Contributor,
+        PostMortem,
+        TimelineEvent,
+        new_search_key,
+    )
+
+    rng = random.Random(f"{seed_value}:{start}")
+    incidents, postmortems, events, items, contributors = [], [], [], [], []
+    for index in range(start, start + size):
+        created = START + index * STEP
+        started = created - timedelta(hours=rng.randint(6, 72))
+        svc = rng.choice(SERVICES)
+        codename = CODENAMES[index % len(CODENAMES)]
+        cause, why = rng.choice(CAUSES)
+        symptom = rng.choice(SYMPTOMS)
+        minutes = rng.randint(4, 240)
+        users = rng.randint(50, 50_000)
+        incident = Incident(
+            id=_id(rng, "inc"),
+            title=f"{symptom} in {svc}",
+            severity=rng.choice(["SEV1", "SEV2", "SEV2", "SEV3", "SEV3", "SEV4"]),
+            services=[svc, rng.choice(SERVICES)],
+            links=[{"label": "ticket", "url": f"https://tracker.example.com/INC-{index}"}],
+            started_at=started,
+            detected_at=started + timedelta(minutes=rng.randint(1, 10)),
+            resolved_at=started + timedelta(minutes=minutes),
+            created_at=started,
+            updated_at=started,
+        )
+        incidents.append(incident)
+        # About 1 % of the records are the bench user's own; 3 % name it as a contributor.
+        author = bench if rng.random() < 0.01 else rng.choice(authors)
+        status = rng.choice(STATUSES)
+        pm = PostMortem(
+            id=_id(rng, "pm"),
+            incident=incident,
+            title=f"{symptom} in {svc} caused by {cause} on {codename}",
+            summary=(
+                f"For {minutes} minutes the {svc} service showed {symptom.lower()}."
+                f" The on-call team traced it to {cause} and restored service."
+            ),
+            impact=f"About {users:,} users were affected; {rng.randint(0, 40)} support tickets.",
+            root_cause=f"{why} The {codename} cluster had no safeguard against {cause}.",
+            status=status,
+            published_at=created + timedelta(days=2)
+            if status in ("PUBLISHED", "ARCHIVED")
+            else None,
+            created_at=created,
+            updated_at=created + timedelta(hours=rng.randint(0, 96)),
+            created_by=author,
+            version=rng.randint(1, 6),
+            search_key=new_search_key(),
+        )
+        postmortems.append(pm)
+        for position, step in enumerate(rng.sample(STEPS, 5)):
+            moment = started + timedelta(minutes=position * minutes // 5)
+            events.append(
+                TimelineEvent(
+                    id=_id(rng, "evt"),
+                    postmortem=pm,
+                    time=moment.strftime("%H:%M"),
+                    description=step.format(svc=svc, cause=cause),
+                    who=rng.choice(authors).username if rng.random() < 0.5 else None,
+                    position=position,
+                )
+            )
+        done_items = status == "ARCHIVED"
+        for position, action in enumerate(rng.sample(ACTIONS, 3)):
+            items.append(
+                ActionItem(
+                    id=_id(rng, "act"),
+                    postmortem=pm,
+                    description=action.format(svc=svc, cause=cause),
+                    owner=f"{rng.choice(authors).username}@example.com",
+                    status="DONE" if done_items else rng.choice(["TODO", "IN_PROGRESS", "DONE"]),
+                    priority=rng.choice(["HIGH", "MEDIUM", "LOW"]),
+                    due_date=(created + timedelta(days=rng.randint(7, 60))).date(),
+                    position=position,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        names = {u.email for u in rng.sample(authors, rng.randint(1, 3))}
+        if rng.random() < 0.03:
+            names.add(bench.email)
+        for position, name in enumerate(sorted(names)):
+            contributors.append(
+                Contributor(postmortem=pm, value=name, key=name.lower(), position=position)
+            )
+
+    with _explicit_timestamps(Incident, PostMortem, ActionItem):
+        Incident.objects.bulk_create(incidents)
+        PostMortem.objects.bulk_create(postmortems)
+        TimelineEvent.objects.bulk_create(events)
+        ActionItem.objects.bulk_create(items)
+        Contributor.objects.bulk_create(contributors)
+
+    if connection.vendor == "postgresql":
+        # The same weighted document search.reindex() writes, for the whole batch at once.
+        PostMortem.objects.filter(pk__in=[pm.pk for pm in postmortems]).update(
+            search_vector=search._pg_document()
+        )
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO postmortem_fts (rowid, title, summary, impact, root_cause)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (pm.search_key, pm.title, pm.summary, pm.impact or "", pm.root_cause or "")
+                    for pm in postmortems
+                ],
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, required=True, help="post-mortems to add")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--sample", type=int, default=5000, help="readable ids to print (default 5000)"
+    )
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hindsight.settings")
+    import django
+
+    django.setup()
+    from hindsight.lib.migrate import migrate_locked
+
+    migrate_locked()
+
+    def progress(done: int) -> None:
+        print(f"\r  seeded {done:,}/{args.count:,}", end="", file=sys.stderr, flush=True)
+
+    seed(args.count, seed_value=args.seed, progress=progress)
+    print(file=sys.stderr)
+    json.dump(sample(args.sample), sys.stdout)
+    print()
+    return 0
+
+
+def sample(size: int) -> dict:
+    """What the load scripts need: ids the bench user may read, and an incident to cite."""
+    from hindsight.incidents.models import Incident
+    from hindsight.postmortems.models import PostMortem
+
+    bench, _ = ensure_users()
+    ids = list(PostMortem.objects.visible_to(bench).values_list("id", flat=True))
+    return {
+        "total": PostMortem.objects.count(),
+        "ids": random.Random(0).sample(ids, min(size, len(ids))),
+        "incident": Incident.objects.values_list("id", flat=True).first(),
+        "codenames": CODENAMES,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
