@@ -136,15 +136,19 @@ def health(request):
 
 
 def _mount_routers() -> None:
+    from hindsight.actionitems.api import csv_router as action_items_csv_router
     from hindsight.actionitems.api import router as action_items_router
     from hindsight.incidents.api import router as incidents_router
     from hindsight.notifications import api as notifications
     from hindsight.postmortems.api import router as postmortems_router
+    from hindsight.reviews.api import router as reviews_router
     from hindsight.postmortems.templates_api import router as templates_router
 
     api.add_router("/incidents", incidents_router)
     api.add_router("/postmortems", postmortems_router)
+    api.add_router("/postmortems", reviews_router)
     api.add_router("/action-items", action_items_router)
+    api.add_router("/action-items.csv", action_items_csv_router)
     api.add_router("/channels", notifications.channels)
     api.add_router("/deliveries", notifications.deliveries)
     api.add_router("/templates", templates_router)

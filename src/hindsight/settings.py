@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hindsight.accounts",
     "hindsight.incidents",
     "hindsight.postmortems",
+    "hindsight.reviews",
     "hindsight.notifications",
     "hindsight.web",
 ]
@@ -157,3 +158,7 @@ LOGGING = {
 
 # How long after an incident is resolved its post-mortem is due (issue 5 builds on this).
 POSTMORTEM_DUE_HOURS = env_int("HINDSIGHT_POSTMORTEM_DUE_HOURS", 48, minimum=1)
+
+# Approvals a post-mortem needs in its current review round before it can be published
+# (0: publishing needs none).
+REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 0)

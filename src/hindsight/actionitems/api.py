@@ -1,8 +1,18 @@
 """Action items on their own, across post-mortems (the follow-through)."""
 
-from django.http import HttpResponse
-from ninja import Router
+import csv
 
+from django.http import HttpResponse, StreamingHttpResponse
+from ninja import Query, Router
+
+from hindsight.actionitems import queries
+from hindsight.actionitems import services as bulk
+from hindsight.actionitems.schemas import (
+    ActionItemFilters,
+    ActionItemList,
+    BulkResult,
+    BulkStatus,
+)
 from hindsight.lib.http import etag, if_match_version
 from hindsight.postmortems import services
 from hindsight.postmortems.schemas import ActionItemPatch, ActionItemWithParent
@@ -15,16 +25,102 @@ def _item_out(postmortem, item) -> dict:
     return {
         "id": item.id,
         **{field: getattr(item, field) for field in services.ITEM_FIELDS},
+        "overdue": item.is_overdue,
         "postmortem_id": postmortem.id,
         "postmortem_version": postmortem.version,
     }
+
+
+@router.get(
+    "",
+    response=ActionItemList,
+    by_alias=True,
+    summary="List action items across the post-mortems you may see",
+    description="Sorted by due date (none last), priority (HIGH first), then creation."
+    " `?format=csv` (or GET /api/action-items.csv) returns every matching item as CSV.",
+)
+def list_action_items(request, filters: Query[ActionItemFilters]):
+    items = queries.find(request.auth, filters)
+    if filters.format == "csv":
+        return _csv_response(items)
+    total = items.count()
+    rows, next_cursor = queries.page(items, limit=filters.limit, cursor=filters.cursor)
+    return {"items": rows, "total": total, "next_cursor": next_cursor}
+
+
+# Mounted at /api/action-items.csv (a router's own paths always start after a slash).
+csv_router = Router(tags=["action items"])
+
+
+@csv_router.get(
+    "",
+    summary="Export action items as CSV (same filters as the list)",
+    response={200: str},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+)
+def export_action_items(request, filters: Query[ActionItemFilters]):
+    return _csv_response(queries.find(request.auth, filters))
+
+
+CSV_COLUMNS = (
+    ("id", lambda i: i.id),
+    ("description", lambda i: i.description),
+    ("owner", lambda i: i.owner),
+    ("status", lambda i: i.status),
+    ("priority", lambda i: i.priority),
+    ("dueDate", lambda i: i.due_date.isoformat() if i.due_date else ""),
+    ("overdue", lambda i: "true" if i.is_overdue else "false"),
+    ("horizon", lambda i: i.horizon),
+    ("category", lambda i: i.category),
+    ("trackerUrl", lambda i: i.tracker_url),
+    ("postmortemId", lambda i: i.postmortem_id),
+    ("postmortemTitle", lambda i: i.postmortem.title),
+    ("postmortemStatus", lambda i: i.postmortem.status),
+    ("createdAt", lambda i: i.created_at.isoformat()),
+)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with these as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_response(items) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow([name for name, _ in CSV_COLUMNS])
+        for item in items.iterator(chunk_size=500):
+            yield writer.writerow([_cell(get(item)) for _, get in CSV_COLUMNS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="action-items.csv"'
+    return response
+
+
+@router.post(
+    "/bulk",
+    response=BulkResult,
+    by_alias=True,
+    summary="Set the status of several action items at once (all or nothing)",
+)
+def bulk_status(request, payload: BulkStatus):
+    items = bulk.set_status(payload.ids, payload.status, by=request.auth)
+    return {"items": items, "updated": len(items)}
 
 
 @router.patch(
     "/{item_id}",
     response=ActionItemWithParent,
     by_alias=True,
-    summary="Change one action item (allowed on PUBLISHED for status, owner, due date)",
+    summary="Change one action item (allowed on PUBLISHED for status, owner, due date,"
+    " tracker link)",
 )
 def patch_action_item(request, item_id: str, payload: ActionItemPatch, response: HttpResponse):
     postmortem, item = services.update_action_item(

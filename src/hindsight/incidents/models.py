@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from django.db import models
+from django.db import connections, models
+from django.db.models.expressions import RawSQL
 
 from hindsight.lib.ids import new_id
 
@@ -14,6 +15,21 @@ class Severity(models.TextChoices):
 
 def new_incident_id() -> str:
     return new_id("inc")
+
+
+class IncidentQuerySet(models.QuerySet):
+    def with_service(self, name: str) -> "IncidentQuerySet":
+        """Incidents whose `services` list holds NAME (exactly)."""
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(services__contains=[name])
+        # SQLite's JSON1 has no containment operator; look through the array instead.
+        table = self.model._meta.db_table
+        return self.filter(
+            pk__in=RawSQL(
+                f'SELECT i.id FROM "{table}" i, json_each(i.services) s WHERE s.value = %s',
+                [name],
+            )
+        )
 
 
 class Incident(models.Model):
@@ -35,6 +51,8 @@ class Incident(models.Model):
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
     )
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

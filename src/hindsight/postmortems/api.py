@@ -7,9 +7,11 @@ from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
-from hindsight.postmortems import export_formats, search, services
+from hindsight.postmortems import export_formats, history, search, services
 from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
+    History,
+    HistoryDiff,
     PostMortemCreate,
     PostMortemList,
     PostMortemOut,
@@ -26,6 +28,9 @@ class PostMortemFilters(Schema):
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
     tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
+    overdue: bool | None = Field(
+        None, description="true: drafts and reviews past their due time; false: all others"
+    )
     q: str | None = Field(
         None, max_length=200, description="Words in title, summary, impact, root cause"
     )
@@ -56,12 +61,17 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = queryset.filter(incident_id=filters.incident_id)
     if filters.created_by:
         queryset = queryset.filter(created_by__username__iexact=filters.created_by)
+    if filters.overdue is not None:
+        late = PostMortem.objects.overdue().values("pk")
+        queryset = (
+            queryset.filter(pk__in=late) if filters.overdue else queryset.exclude(pk__in=late)
+        )
     for tag in filters.tag:
         queryset = queryset.filter(
             Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
         )
     page = (
-        queryset.select_related("created_by")
+        queryset.select_related("created_by", "incident")
         .prefetch_related("contributor_rows", "tag_rows")
         .annotate(
             action_items_total=_item_count(ActionItem.objects.all()),
@@ -210,3 +220,33 @@ def export_postmortem(
     )
     response["ETag"] = etag(postmortem.version)
     return response
+
+
+@router.get(
+    "/{postmortem_id}/history",
+    response=History,
+    by_alias=True,
+    summary="Every accepted change: version, who, when, each field's old and new value",
+)
+def get_history(request, postmortem_id: str):
+    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
+    rows = history.revisions(postmortem)
+    return {"items": rows, "total": len(rows)}
+
+
+class DiffRange(Schema):
+    from_version: int = Field(alias="from", ge=1)
+    to_version: int | None = Field(
+        None, alias="to", ge=1, description="Default: the current version"
+    )
+
+
+@router.get(
+    "/{postmortem_id}/history/diff",
+    response=HistoryDiff,
+    by_alias=True,
+    summary="What changed between two versions (?from=3&to=7): per field, old and new",
+)
+def get_history_diff(request, postmortem_id: str, versions: Query[DiffRange]):
+    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
+    return history.diff(postmortem, versions.from_version, versions.to_version)

@@ -1,8 +1,11 @@
 import secrets
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from hindsight.lib.ids import new_id
 from hindsight.lib.times import parse_time_of_day, resolve_event_time
@@ -27,6 +30,16 @@ class Priority(models.TextChoices):
     LOW = "LOW"
 
 
+# Statuses in which a post-mortem is still being written, so it can be late.
+UNFINISHED = (Status.DRAFT, Status.IN_REVIEW)
+
+
+def due_window() -> timedelta:
+    """How long after its incident is resolved a post-mortem is due (read per call, so tests
+    can override the setting)."""
+    return timedelta(hours=settings.POSTMORTEM_DUE_HOURS)
+
+
 def new_postmortem_id() -> str:
     return new_id("pm")
 
@@ -45,6 +58,12 @@ class PostMortemQuerySet(models.QuerySet):
             return self.filter(not_draft)
         mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
         return self.filter(not_draft | Q(created_by=user) | Exists(mine))
+
+    def overdue(self, now: datetime | None = None) -> "PostMortemQuerySet":
+        """Drafts and reports in review whose incident was resolved longer ago than the due
+        window. An unresolved incident's post-mortem is never overdue."""
+        cutoff = (now or timezone.now()) - due_window()
+        return self.filter(status__in=UNFINISHED, incident__resolved_at__lt=cutoff)
 
     def with_report(self) -> "PostMortemQuerySet":
         """Everything the API returns for one post-mortem, in four queries whatever its size."""
@@ -91,6 +110,16 @@ class PostMortem(models.Model):
 
     def __str__(self):
         return f"{self.id}: {self.title}"
+
+    @property
+    def due_at(self) -> datetime | None:
+        resolved = self.incident.resolved_at
+        return resolved + due_window() if resolved else None
+
+    @property
+    def is_overdue(self) -> bool:
+        due = self.due_at
+        return self.status in UNFINISHED and due is not None and due < timezone.now()
 
     @property
     def is_locked(self) -> bool:
@@ -198,6 +227,27 @@ class TimelineEvent(models.Model):
         return (1, seconds, self.position)
 
 
+PRIORITY_RANK = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ActionItemQuerySet":
+        """Items of the post-mortems USER may read."""
+        return self.filter(postmortem__in=PostMortem.objects.visible_to(user))
+
+    def overdue(self, today: date | None = None) -> "ActionItemQuerySet":
+        return self.exclude(status=ItemStatus.DONE).filter(
+            due_date__lt=today or timezone.localdate()
+        )
+
+    def owned_by(self, user) -> "ActionItemQuerySet":
+        """Items whose owner names USER (their user name or email, in any case)."""
+        mine = Q()
+        for identity in user.identities:
+            mine |= Q(owner__iexact=identity)
+        return self.filter(mine)
+
+
 class ActionItem(models.Model):
     id = models.CharField(primary_key=True, max_length=32)
     postmortem = models.ForeignKey(
@@ -211,9 +261,13 @@ class ActionItem(models.Model):
     horizon = models.CharField(max_length=12, null=True, blank=True)
     why = models.TextField(null=True, blank=True)
     category = models.CharField(max_length=16, null=True, blank=True)
+    # The issue in an external tracker (GitHub, Jira…) that carries the work: http(s) only.
+    tracker_url = models.CharField(max_length=2000, null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -223,7 +277,16 @@ class ActionItem(models.Model):
         ]
 
     # Fields that stay editable after publishing: the follow-through, not the report.
-    FOLLOW_THROUGH_FIELDS = ("status", "owner", "due_date")
+    FOLLOW_THROUGH_FIELDS = ("status", "owner", "due_date", "tracker_url")
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its due date and not DONE (due today is not overdue yet)."""
+        return (
+            self.status != ItemStatus.DONE
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
 
 
 class Revision(models.Model):

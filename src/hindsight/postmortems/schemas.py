@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
+from ninja import Schema
 from pydantic import Field, field_validator
 
 from hindsight.lib.schema import In, Out
@@ -46,11 +47,22 @@ class ActionItemFields(In):
     horizon: Horizon | None = None
     why: Annotated[str, Field(max_length=20_000)] | None = None
     category: Category | None = None
+    tracker_url: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        None, description="The issue in an external tracker (GitHub, Jira…): an http(s) address"
+    )
+
+    @field_validator("tracker_url")
+    @classmethod
+    def web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value
 
 
 class ActionItemIn(ActionItemFields):
     id: str | None = None
     description: Annotated[str, Field(min_length=1, max_length=20_000)]
+    overdue: Any = Field(None, description="Read-only; accepted back and ignored.")
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^,\n]+$")]
@@ -99,6 +111,10 @@ class PostMortemPatch(Sections):
     updated_at: Any = None
     created_by: Any = None
     published_at: Any = None
+    action_items_done: Any = None
+    action_items_total: Any = None
+    due_at: Any = None
+    overdue: Any = None
 
     READ_ONLY: ClassVar[set[str]] = {
         "id",
@@ -107,6 +123,10 @@ class PostMortemPatch(Sections):
         "updated_at",
         "created_by",
         "published_at",
+        "action_items_done",
+        "action_items_total",
+        "due_at",
+        "overdue",
     }
     NOT_NULL: ClassVar[set[str]] = {
         "tags",
@@ -149,6 +169,7 @@ class TemplateBody(PostMortemPatch):
 def _item_data(item: ActionItemIn) -> dict:
     """An item's given fields; a null status or priority means the default."""
     data = item.given()
+    data.pop("overdue", None)
     for field in ("status", "priority"):
         if field in data and data[field] is None:
             del data[field]
@@ -159,6 +180,7 @@ class ActionItemPatch(ActionItemFields):
     description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
     id: Any = None
     postmortem_id: Any = None
+    overdue: Any = None
 
     def data(self) -> dict:
         data = _item_data(self)
@@ -193,6 +215,12 @@ class ActionItemOut(Out):
     horizon: Horizon | None
     why: str | None
     category: Category | None
+    tracker_url: str | None
+    overdue: bool = Field(description="Past its due date and not DONE")
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj["overdue"] if isinstance(obj, dict) else obj.is_overdue
 
 
 class PostMortemOut(Sections):
@@ -212,6 +240,12 @@ class PostMortemOut(Sections):
     updated_at: datetime
     created_by: str
     version: int
+    action_items_done: int
+    action_items_total: int
+    due_at: datetime | None = Field(
+        description="When the report is due: the incident's resolution plus the due window"
+    )
+    overdue: bool = Field(description="Still DRAFT or IN_REVIEW after dueAt")
 
     @classmethod
     def present(cls, postmortem) -> dict:
@@ -233,6 +267,12 @@ class PostMortemOut(Sections):
             "updated_at": postmortem.updated_at,
             "created_by": postmortem.created_by.username,
             "version": postmortem.version,
+            "action_items_done": sum(
+                i.status == ItemStatus.DONE for i in postmortem.action_item_list
+            ),
+            "action_items_total": len(postmortem.action_item_list),
+            "due_at": postmortem.due_at,
+            "overdue": postmortem.is_overdue,
             **{name: postmortem.section(name) for name in SECTION_NAMES},
         }
 
@@ -254,21 +294,72 @@ class PostMortemSummary(Out):
     updated_at: datetime
     created_by: str
     version: int
+    due_at: datetime | None
+    overdue: bool
 
     @staticmethod
     def resolve_created_by(obj) -> str:
         return obj.created_by.username
 
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj.is_overdue
+
 
 class PostMortemList(Out):
     items: list[PostMortemSummary]
     total: int
-    total_is_exact: bool = Field(
-        True, description="false when more than 1,000 match: total is then a lower bound"
-    )
     next_cursor: str | None
 
 
 class ActionItemWithParent(ActionItemOut):
     postmortem_id: str
     postmortem_version: int
+
+
+class RevisionOut(Out):
+    version: int
+    changed_by: str
+    changed_at: datetime
+    changes: dict[str, Any] = Field(
+        description="Per field (API name) its old and new value: {field: {old, new}}"
+    )
+
+    @staticmethod
+    def resolve_changed_by(obj) -> str:
+        return obj.changed_by.username
+
+    @staticmethod
+    def resolve_changes(obj) -> dict:
+        from hindsight.postmortems.history import present_changes
+
+        return present_changes(obj.changes)
+
+
+class RevisionSummary(Out):
+    version: int
+    changed_by: str
+    changed_at: datetime
+    fields: list[str] = Field(description="The fields this revision changed")
+
+    @staticmethod
+    def resolve_changed_by(obj) -> str:
+        return obj.changed_by.username
+
+    @staticmethod
+    def resolve_fields(obj) -> list[str]:
+        return list(obj.changes)
+
+
+class History(Out):
+    items: list[RevisionOut]
+    total: int
+
+
+class HistoryDiff(Schema):
+    from_version: int = Field(alias="from")
+    to_version: int = Field(alias="to")
+    changes: dict[str, Any] = Field(
+        description="Each field that differs: {old: value at from, new: value at to}"
+    )
+    revisions: list[RevisionSummary] = Field(description="The revisions after from up to to")

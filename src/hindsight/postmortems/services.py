@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.events import notify
 from hindsight.lib.times import resolve_event_time
 from hindsight.postmortems import search, templates, workflow
 from hindsight.postmortems.models import (
@@ -39,6 +40,7 @@ ITEM_FIELDS = (
     "horizon",
     "why",
     "category",
+    "tracker_url",
 )
 ITEM_DEFAULTS = {
     "owner": None,
@@ -48,6 +50,7 @@ ITEM_DEFAULTS = {
     "horizon": None,
     "why": None,
     "category": None,
+    "tracker_url": None,
 }
 EVENT_DEFAULTS = {"who": None, "notes": None, "kind": None}
 
@@ -198,12 +201,14 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         _write_items(postmortem, items)
         search.reindex(postmortem)
         fresh = get_postmortem_for(by, postmortem.pk)
+        after = snapshot(fresh)
         Revision.objects.create(
             postmortem=fresh,
             version=1,
             changed_by=by,
-            changes={api_name(k): {"old": None, "new": v} for k, v in snapshot(fresh).items()},
+            changes={api_name(k): {"old": None, "new": v} for k, v in after.items()},
         )
+        _announce(fresh, {"status": None, "action_items": []}, after, by=by)
     return fresh
 
 
@@ -241,7 +246,8 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = N
             beyond = sorted(set(data) - set(ActionItem.FOLLOW_THROUGH_FIELDS))
             if beyond:
                 raise PermissionDenied(
-                    "As the item's owner you may change its status, owner and due date only.",
+                    "As the item's owner you may change its status, owner, due date and"
+                    " tracker link only.",
                     fields={api_name(f): "not yours to change" for f in beyond},
                 )
         submitted = [dict(i, **data) if i["id"] == item_id else i for i in current]
@@ -331,7 +337,30 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
         changed_by=by,
         changes={api_name(f): {"old": before[f], "new": after[f]} for f in changed},
     )
-    return get_postmortem_for(by, postmortem.pk)
+    fresh = get_postmortem_for(by, postmortem.pk)
+    _announce(fresh, before, after, by=by)
+    return fresh
+
+
+def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
+    """Tell the notifications seam what this change meant (in the writing transaction)."""
+    common = {"postmortem_id": postmortem.id, "title": postmortem.title, "by": by.username}
+    if after["status"] != before["status"]:
+        if after["status"] == Status.IN_REVIEW:
+            notify("postmortem.submitted", version=postmortem.version, **common)
+        elif after["status"] == Status.PUBLISHED:
+            notify("postmortem.published", version=postmortem.version, **common)
+    owners = {item["id"]: item["owner"] for item in before["action_items"]}
+    for item in postmortem.action_item_list:
+        if item.owner and (item.owner or "").lower() != (owners.get(item.id) or "").lower():
+            notify(
+                "action_item.assigned",
+                item_id=item.id,
+                owner=item.owner,
+                description=item.description,
+                due_date=item.due_date.isoformat() if item.due_date else None,
+                **common,
+            )
 
 
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
@@ -360,7 +389,7 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
         names = ", ".join(api_name(f) for f in refused)
         raise Conflict(
             f"This post-mortem is published and locked: {names} can no longer change."
-            " Only action items' status, owner and due date stay editable.",
+            " Only action items' status, owner, due date and tracker link stay editable.",
             fields={api_name(f): "locked after publishing" for f in refused},
             allowed=[str(s) for s in workflow.TRANSITIONS[postmortem.status]],
         )

@@ -1,7 +1,10 @@
 """The status workflow: DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED, and IN_REVIEW → DRAFT."""
 
+from django.conf import settings
+
 from hindsight.lib.errors import Conflict, PermissionDenied
 from hindsight.postmortems.models import ItemStatus, PostMortem, Status
+from hindsight.reviews.models import approvers
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.DRAFT: (Status.IN_REVIEW,),
@@ -21,6 +24,8 @@ def allowed_moves(postmortem: PostMortem, user) -> list[str]:
     moves = list(TRANSITIONS[postmortem.status])
     if Status.ARCHIVED in moves and open_action_items(postmortem):
         moves.remove(Status.ARCHIVED)
+    if Status.PUBLISHED in moves and len(approvers(postmortem)) < settings.REQUIRED_APPROVALS:
+        moves.remove(Status.PUBLISHED)
     return [str(m) for m in moves]
 
 
@@ -40,6 +45,8 @@ def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[
             fields={"status": f"allowed from {postmortem.status}: {', '.join(allowed) or 'none'}"},
             allowed=allowed,
         )
+    if target == Status.PUBLISHED:
+        _check_approvals(postmortem, allowed)
     if target == Status.ARCHIVED:
         still_open = [i for i in action_items if i["status"] != ItemStatus.DONE]
         if still_open:
@@ -50,3 +57,20 @@ def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[
                 allowed=[m for m in allowed if m != Status.ARCHIVED],
                 openActionItems=[i["id"] for i in still_open],
             )
+
+
+def _check_approvals(postmortem: PostMortem, allowed: list[str]) -> None:
+    needed = settings.REQUIRED_APPROVALS
+    if not needed:
+        return
+    approved = approvers(postmortem)
+    if len(approved) < needed:
+        raise Conflict(
+            f"Cannot publish yet: needs {needed} approvals, has {len(approved)}"
+            + (f" ({', '.join(approved)})" if approved else "")
+            + " in this review round. Ask reviewers other than its authors to approve it.",
+            fields={"status": f"needs {needed} approvals, has {len(approved)}"},
+            allowed=[m for m in allowed if m != Status.PUBLISHED],
+            requiredApprovals=needed,
+            approvals=approved,
+        )

@@ -1,0 +1,84 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from hindsight.lib.schema import In, Out
+from hindsight.postmortems.models import ItemStatus, Priority, Status
+from hindsight.postmortems.schemas import ActionItemOut
+from hindsight.postmortems.sections import Category, Horizon
+
+
+class ActionItemFilters(Schema):
+    """Query parameters of GET /api/action-items (and the Action Items page)."""
+
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = None
+    owner: str | None = Field(None, description="The owner as written (any case)")
+    mine: bool = Field(False, description="Only items owned by the caller (name or email)")
+    status: list[ItemStatus] = Field(default_factory=list, description="Repeat or comma-separate")
+    priority: list[Priority] = Field(default_factory=list, description="Repeat or comma-separate")
+    horizon: list[Horizon] = Field(default_factory=list, description="Repeat or comma-separate")
+    category: list[Category] = Field(default_factory=list, description="Repeat or comma-separate")
+    overdue: bool | None = Field(
+        None, description="true: past their due date and not DONE; false: all others"
+    )
+    due_this_week: bool = Field(
+        False, alias="dueThisWeek", description="Due today or in the next six days"
+    )
+    no_due_date: bool = Field(False, alias="noDueDate")
+    postmortem_id: str | None = Field(None, alias="postmortemId")
+    service: str | None = Field(None, description="A service named on the incident")
+    format: Literal["json", "csv"] = "json"
+
+    @field_validator("status", "priority", "horizon", "category", mode="before")
+    @classmethod
+    def comma_separated(cls, value):
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
+        return value
+
+
+class ActionItemListed(ActionItemOut):
+    """An item with the post-mortem it belongs to."""
+
+    postmortem_id: str
+    postmortem_title: str
+    postmortem_status: Status
+    postmortem_version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_postmortem_title(obj) -> str:
+        return obj.postmortem.title
+
+    @staticmethod
+    def resolve_postmortem_status(obj) -> str:
+        return obj.postmortem.status
+
+    @staticmethod
+    def resolve_postmortem_version(obj) -> int:
+        return obj.postmortem.version
+
+
+class ActionItemList(Out):
+    items: list[ActionItemListed]
+    total: int
+    next_cursor: str | None
+
+
+class BulkStatus(In):
+    ids: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=32)]],
+        Field(min_length=1, max_length=500),
+    ]
+    status: ItemStatus
+
+
+class BulkResult(Out):
+    items: list[ActionItemListed]
+    updated: int

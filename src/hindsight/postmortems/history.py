@@ -1,0 +1,71 @@
+"""A post-mortem's history, read back from its Revision rows.
+
+Revision 1 holds every field's first value and each later revision the fields it changed,
+so the report at any version is the fold of revisions 1…N. Nested entries (timeline,
+action items) are stored with Python field names and are returned with the API's.
+"""
+
+from hindsight.lib.errors import Invalid
+from hindsight.postmortems.models import PostMortem, Revision
+from hindsight.postmortems.services import api_name
+
+# Changes whose values are lists of entries stored with Python field names.
+NESTED = ("timeline", "actionItems")
+
+
+def revisions(postmortem: PostMortem) -> list[Revision]:
+    return list(postmortem.revisions.select_related("changed_by").order_by("version"))
+
+
+def as_api(field: str, value):
+    if field in NESTED and isinstance(value, list):
+        return [
+            {api_name(k): v for k, v in entry.items()} if isinstance(entry, dict) else entry
+            for entry in value
+        ]
+    return value
+
+
+def present_changes(changes: dict) -> dict:
+    return {
+        field: {"old": as_api(field, change.get("old")), "new": as_api(field, change.get("new"))}
+        for field, change in changes.items()
+    }
+
+
+def state_at(rows: list[Revision], version: int) -> dict:
+    """Every recorded field's value at VERSION."""
+    state: dict = {}
+    for row in rows:
+        if row.version > version:
+            break
+        for field, change in row.changes.items():
+            state[field] = change.get("new")
+    return state
+
+
+def diff(postmortem: PostMortem, from_version: int, to_version: int | None) -> dict:
+    """The fields that differ between two versions, each with its value at FROM (old) and
+    at TO (new), and the revisions in between. TO defaults to the current version."""
+    current = postmortem.version
+    to_version = current if to_version is None else to_version
+    for name, value in (("from", from_version), ("to", to_version)):
+        if not 1 <= value <= current:
+            raise Invalid(
+                f"{name}: version {value} does not exist; this post-mortem has versions 1 to"
+                f" {current}.",
+                fields={name: f"between 1 and {current}"},
+            )
+    rows = revisions(postmortem)
+    before, after = state_at(rows, from_version), state_at(rows, to_version)
+    low, high = sorted((from_version, to_version))
+    return {
+        "from": from_version,
+        "to": to_version,
+        "changes": {
+            field: {"old": as_api(field, before.get(field)), "new": as_api(field, after.get(field))}
+            for field in {**before, **after}
+            if before.get(field) != after.get(field)
+        },
+        "revisions": [row for row in rows if low < row.version <= high],
+    }

@@ -1,0 +1,92 @@
+"""Review of a post-mortem while it is IN_REVIEW: comments, requested reviewers, decisions.
+
+A review round starts each time the post-mortem enters IN_REVIEW; only decisions made in the
+current round count towards publishing (settings.REQUIRED_APPROVALS).
+"""
+
+from django.db import models
+
+from hindsight.postmortems.models import Revision, Status
+
+
+class Decision(models.TextChoices):
+    APPROVED = "APPROVED"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED"
+
+
+class Comment(models.Model):
+    postmortem = models.ForeignKey(
+        "postmortems.PostMortem", on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # The API name of the section commented on ("rootCause", "timeline"…), or None.
+    section = models.CharField(max_length=64, null=True, blank=True)
+    body = models.TextField()
+    # The post-mortem's version the comment was written against.
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["postmortem", "created_at"], name="comment_pm_idx")]
+
+
+class ReviewRequest(models.Model):
+    postmortem = models.ForeignKey(
+        "postmortems.PostMortem", on_delete=models.CASCADE, related_name="review_requests"
+    )
+    reviewer = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "reviewer"], name="review_request_unique_reviewer"
+            )
+        ]
+
+
+class ReviewQuerySet(models.QuerySet):
+    def current_round(self, postmortem) -> "ReviewQuerySet":
+        """Decisions made since POSTMORTEM last entered IN_REVIEW."""
+        return self.filter(postmortem=postmortem, version__gte=round_start(postmortem))
+
+
+class Review(models.Model):
+    postmortem = models.ForeignKey(
+        "postmortems.PostMortem", on_delete=models.CASCADE, related_name="reviews"
+    )
+    reviewer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True, default="")
+    # The post-mortem's version the reviewer saw; compare it with the history to see what
+    # changed since.
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["postmortem", "version"], name="review_pm_version_idx")]
+
+
+def round_start(postmortem) -> int:
+    """The version at which POSTMORTEM last entered IN_REVIEW (read from its history)."""
+    latest = (
+        Revision.objects.filter(postmortem=postmortem, changes__status__new=Status.IN_REVIEW)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return latest or 1
+
+
+def approvers(postmortem) -> list[str]:
+    """User names whose latest decision in the current round is APPROVED."""
+    latest: dict[int, Review] = {}
+    for review in Review.objects.current_round(postmortem).select_related("reviewer"):
+        latest[review.reviewer_id] = review
+    return sorted(r.reviewer.username for r in latest.values() if r.decision == Decision.APPROVED)

@@ -1,0 +1,73 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from hindsight.lib.schema import In, Out
+from hindsight.reviews.models import Decision
+
+
+class CommentIn(In):
+    body: Annotated[str, Field(min_length=1, max_length=20_000)]
+    section: str | None = Field(
+        None, description="The API name of the part commented on, e.g. rootCause or timeline"
+    )
+
+
+class CommentOut(Out):
+    id: int
+    author: str
+    section: str | None
+    body: str
+    version: int = Field(description="The post-mortem's version the comment was written on")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj) -> str:
+        return obj.author.username
+
+
+class CommentList(Out):
+    items: list[CommentOut]
+    total: int
+
+
+class ReviewersIn(In):
+    reviewers: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=254)]],
+        Field(min_length=1, max_length=50),
+    ] = Field(description="User names or emails")
+
+
+class ReviewIn(In):
+    decision: Decision
+    comment: Annotated[str, Field(max_length=20_000)] = ""
+
+
+class ReviewOut(Out):
+    id: int
+    reviewer: str
+    decision: Decision
+    comment: str
+    version: int = Field(description="The post-mortem's version that was reviewed")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_reviewer(obj) -> str:
+        return obj.reviewer.username
+
+
+class ReviewerOut(Out):
+    reviewer: str
+    requested_by: str
+    requested_at: datetime
+    decision: Decision | None = Field(description="Their latest decision in this round")
+    reviewed_version: int | None
+
+
+class ReviewState(Out):
+    required_approvals: int
+    approvals: list[str] = Field(description="Who approved in the current round")
+    round_started_at_version: int
+    reviewers: list[ReviewerOut]
+    reviews: list[ReviewOut] = Field(description="Every decision, oldest first")

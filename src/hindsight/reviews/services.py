@@ -1,0 +1,169 @@
+"""The one write path for review: comments, requested reviewers and decisions."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from hindsight.accounts.models import User
+from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
+from hindsight.lib.events import notify
+from hindsight.postmortems.models import PostMortem, Status
+from hindsight.postmortems.sections import SECTION_NAMES
+from hindsight.postmortems.services import api_name, get_postmortem_for
+from hindsight.reviews.models import (
+    Comment,
+    Decision,
+    Review,
+    ReviewRequest,
+    approvers,
+    round_start,
+)
+
+# What a comment may be about: the report's fields and sections, by their API names.
+SECTIONS = (
+    "title",
+    "summary",
+    "impact",
+    "rootCause",
+    "timeline",
+    "actionItems",
+    "contributors",
+    "tags",
+    *(api_name(name) for name in SECTION_NAMES),
+)
+
+
+def _in_review(postmortem: PostMortem, doing: str) -> None:
+    if postmortem.status != Status.IN_REVIEW:
+        raise Conflict(
+            f"Only a post-mortem IN_REVIEW can be {doing}; this one is {postmortem.status}.",
+            fields={"status": postmortem.status},
+        )
+
+
+def _not_viewer(user, doing: str) -> None:
+    if not user.can_write:
+        raise PermissionDenied(f"Viewers can read post-mortems but not {doing}.")
+
+
+def comments(user, postmortem_id: str) -> list[Comment]:
+    postmortem = get_postmortem_for(user, postmortem_id)
+    return list(postmortem.comments.select_related("author"))
+
+
+def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Comment:
+    """Anyone who may read the post-mortem, except viewers, comments while it is IN_REVIEW."""
+    _not_viewer(by, "comment on them")
+    if section is not None and section not in SECTIONS:
+        raise Invalid(
+            f"section: {section} is not a part of a post-mortem.",
+            fields={"section": f"one of {', '.join(SECTIONS)}"},
+        )
+    if not body.strip():
+        raise Invalid("body: a comment cannot be empty.", fields={"body": "empty"})
+    with transaction.atomic():
+        postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        _in_review(postmortem, "commented on")
+        return Comment.objects.create(
+            postmortem=postmortem,
+            author=by,
+            section=section,
+            body=body,
+            version=postmortem.version,
+        )
+
+
+def _user_named(name: str) -> User | None:
+    name = name.strip()
+    return User.objects.filter(Q(username__iexact=name) | Q(email__iexact=name)).first()
+
+
+def request_reviewers(postmortem_id: str, names: list[str], *, by) -> list[ReviewRequest]:
+    """Ask the users NAMES (user names or emails) to review; asking twice changes nothing.
+    Its authors and admins may ask, before publishing; authors cannot be asked."""
+    with transaction.atomic():
+        postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
+        if postmortem.status not in (Status.DRAFT, Status.IN_REVIEW):
+            raise Conflict(
+                f"Reviewers are asked before publishing; this post-mortem is {postmortem.status}.",
+                fields={"status": postmortem.status},
+            )
+        reviewers, problems = [], {}
+        for index, name in enumerate(names):
+            user = _user_named(name)
+            if user is None:
+                problems[f"reviewers[{index}]"] = f"there is no user {name}"
+            elif not user.can_write:
+                problems[f"reviewers[{index}]"] = f"{user.username} is a viewer and cannot review"
+            elif postmortem.names(user):
+                problems[f"reviewers[{index}]"] = (
+                    f"{user.username} is an author of this post-mortem and cannot review it"
+                )
+            else:
+                reviewers.append(user)
+        if problems:
+            raise Invalid("; ".join(problems.values()).capitalize() + ".", fields=problems)
+        for user in reviewers:
+            ReviewRequest.objects.get_or_create(
+                postmortem=postmortem, reviewer=user, defaults={"requested_by": by}
+            )
+        return list(postmortem.review_requests.select_related("reviewer"))
+
+
+def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Review:
+    """Approve or request changes on the version the reviewer sees now. The post-mortem's
+    creator and contributors cannot approve it."""
+    _not_viewer(by, "review them")
+    with transaction.atomic():
+        postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        _in_review(postmortem, "reviewed")
+        if decision == Decision.APPROVED and postmortem.names(by):
+            raise PermissionDenied(
+                "You cannot approve a post-mortem you wrote or contributed to;"
+                " ask another team member to review it.",
+                fields={"decision": "authors cannot approve their own post-mortem"},
+            )
+        review = Review.objects.create(
+            postmortem=postmortem,
+            reviewer=by,
+            decision=decision,
+            comment=comment,
+            version=postmortem.version,
+        )
+        notify(
+            "review.approved" if decision == Decision.APPROVED else "review.changes_requested",
+            postmortem_id=postmortem.id,
+            title=postmortem.title,
+            by=by.username,
+            version=postmortem.version,
+            comment=comment,
+        )
+        return review
+
+
+def review_state(user, postmortem_id: str) -> dict:
+    """Who was asked, who decided what in the current round, and what publishing needs."""
+    postmortem = get_postmortem_for(user, postmortem_id)
+    start = round_start(postmortem)
+    latest: dict[int, Review] = {}
+    for review in Review.objects.current_round(postmortem):
+        latest[review.reviewer_id] = review
+    requested = list(postmortem.review_requests.select_related("reviewer", "requested_by"))
+    return {
+        "required_approvals": settings.REQUIRED_APPROVALS,
+        "approvals": approvers(postmortem),
+        "round_started_at_version": start,
+        "reviewers": [
+            {
+                "reviewer": r.reviewer.username,
+                "requested_by": r.requested_by.username,
+                "requested_at": r.requested_at,
+                "decision": latest[r.reviewer_id].decision if r.reviewer_id in latest else None,
+                "reviewed_version": (
+                    latest[r.reviewer_id].version if r.reviewer_id in latest else None
+                ),
+            }
+            for r in requested
+        ],
+        "reviews": list(postmortem.reviews.select_related("reviewer")),
+    }
