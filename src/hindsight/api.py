@@ -141,8 +141,8 @@ def _mount_routers() -> None:
     from hindsight.incidents.api import router as incidents_router
     from hindsight.notifications import api as notifications
     from hindsight.postmortems.api import router as postmortems_router
-    from hindsight.reviews.api import router as reviews_router
     from hindsight.postmortems.templates_api import router as templates_router
+    from hindsight.reviews.api import router as reviews_router
 
     api.add_router("/incidents", incidents_router)
     api.add_router("/postmortems", postmortems_router)

@@ -309,6 +309,9 @@ class PostMortemSummary(Out):
 class PostMortemList(Out):
     items: list[PostMortemSummary]
     total: int
+    total_is_exact: bool = Field(
+        True, description="false when more than 1,000 match: total is then a lower bound"
+    )
     next_cursor: str | None
 
 
