@@ -1,20 +1,17 @@
-"""The periodic checks the worker runs: overdue action items and overdue post-mortem drafts.
+"""The periodic checks the worker runs: overdue action items and overdue post-mortem drafts,
+by the same rules the lists flag them (ActionItem/PostMortem.objects.overdue).
 
 Each condition fires once: its event carries a dedupe key (unique in the database), so
 several workers checking at the same moment still record it once. An action item fires
 again only if its due date moves and passes again.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import IntegrityError
-from django.utils import timezone
 
 from hindsight.notifications.delivery import postmortem_url
 from hindsight.notifications.models import Event
 from hindsight.notifications.services import record_event
-from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status
+from hindsight.postmortems.models import ActionItem, PostMortem, Status
 
 
 def _postmortem_data(pm: PostMortem) -> dict:
@@ -42,10 +39,8 @@ def _unfired(keys: list[str]) -> set[str]:
 
 def overdue_action_items(today=None) -> int:
     """Fire action_item.overdue for each item past its due date and not DONE."""
-    today = today or timezone.now().date()
     items = list(
-        ActionItem.objects.filter(due_date__lt=today)
-        .exclude(status=ItemStatus.DONE)
+        ActionItem.objects.overdue(today)
         .exclude(postmortem__status=Status.ARCHIVED)
         .select_related("postmortem")
         .order_by("due_date", "id")
@@ -74,13 +69,8 @@ def overdue_action_items(today=None) -> int:
 def overdue_postmortems(now=None) -> int:
     """Fire postmortem.overdue for each DRAFT or IN_REVIEW post-mortem whose incident was
     resolved more than POSTMORTEM_DUE_HOURS ago."""
-    now = now or timezone.now()
-    due_hours = timedelta(hours=settings.POSTMORTEM_DUE_HOURS)
     rows = list(
-        PostMortem.objects.filter(
-            status__in=(Status.DRAFT, Status.IN_REVIEW),
-            incident__resolved_at__lt=now - due_hours,
-        )
+        PostMortem.objects.overdue(now)
         .select_related("incident")
         .order_by("incident__resolved_at", "id")
         .only("id", "title", "status", "incident_id", "incident__resolved_at")
@@ -91,7 +81,7 @@ def overdue_postmortems(now=None) -> int:
     for key, pm in keyed.items():
         if key not in unfired:
             continue
-        due_at = pm.incident.resolved_at + due_hours
+        due_at = pm.due_at
         data = {
             "postmortem": _postmortem_data(pm),
             "resolvedAt": pm.incident.resolved_at.isoformat().replace("+00:00", "Z"),
