@@ -64,6 +64,7 @@ class Conflict:
     current: PostMortem
     revisions: list[Revision]
     fields: list[dict] = field(default_factory=list)  # {"name", "label", "theirs"}
+    theirs_only: list[str] = field(default_factory=list)  # changed by them, not by this person
 
 
 def _stored(name: str, value):
@@ -93,16 +94,19 @@ def save_report(postmortem_id: str, data: dict, *, base_version: int, by):
                 for name, change in revision.changes.items():
                     at_base.setdefault(name, change["old"])
                     theirs[name] = change["new"]
-            mine, clashes = {}, []
+            mine, clashes, theirs_only = {}, [], []
             for key, value in data.items():
                 name = services.api_name(key)
                 if name in at_base:
                     stored = _stored(key, value)
                     if stored in (at_base[name], theirs[name]):
+                        theirs_only.append(key)
                         continue  # untouched by this person, or the same change: keep theirs
                     clashes.append({"name": key, "label": label(key), "theirs": theirs[name]})
                 mine[key] = value
             if clashes:
-                return None, Conflict(current=current, revisions=revisions, fields=clashes)
+                return None, Conflict(
+                    current=current, revisions=revisions, fields=clashes, theirs_only=theirs_only
+                )
             data, version = mine, current.version
     raise StaleVersion("The post-mortem keeps changing; reload it and try again.")

@@ -275,11 +275,20 @@ def edit(request, pm_id: str):
         context["error"] = exc.message
         return render(request, "web/edit.html", context, status=exc.status)
     if conflict:
-        # Keep everything the person typed; from now on they edit against the new version.
+        # Keep everything the person typed, take what only the others changed, and from
+        # now on edit against the new version: saving again loses nobody's work.
+        current = conflict.current
         post = request.POST.copy()
-        post["version"] = str(conflict.current.version)
+        post["version"] = str(current.version)
+        core = CoreForm.initial_for(current)
+        for name in conflict.theirs_only:
+            if name in core:
+                post[name] = core[name]
+            else:
+                sections[name] = current.section(name)
+        nodes = section_nodes(sections)
         context = _edit_context(
-            conflict.current, request.user, form=CoreForm(post), nodes=nodes, conflict=conflict
+            current, request.user, form=CoreForm(post), nodes=nodes, conflict=conflict
         )
         return render(request, "web/edit.html", context, status=409)
     messages.success(request, f"Saved (version {saved.version}).")
@@ -307,8 +316,7 @@ def move(request, pm_id: str):
         if isinstance(exc, NotFound):
             raise
         messages.error(request, exc.message)
-    after = request.POST.get("next")
-    if after == "edit" and target in (Status.DRAFT, Status.IN_REVIEW):
+    if target == Status.DRAFT and request.POST.get("next") == "edit":
         return redirect("web:edit", postmortem.id)
     return redirect("web:report", postmortem.id)
 

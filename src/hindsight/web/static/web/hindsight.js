@@ -1,6 +1,7 @@
 // Small progressive enhancements; every action also works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   // Warn before leaving a form with unsaved changes.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
