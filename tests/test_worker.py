@@ -31,9 +31,11 @@ def server():
     """A data dir (SQLite) or database (PostgreSQL) of our own; no web server needed."""
     live = LiveServer()
     live.env.update(WORKER_ENV)
-    live.hindsight("migrate")
-    yield live
-    live.stop()
+    try:
+        live.hindsight("migrate")
+        yield live
+    finally:
+        live.stop()  # drops its PostgreSQL database even when migrating failed
 
 
 @pytest.fixture
