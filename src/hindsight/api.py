@@ -9,7 +9,7 @@ adds "currentVersion".
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -128,6 +128,16 @@ def too_big(request, exc):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return _error(request, 404, "not_found", "No such resource.")
+
+
+def unknown_endpoint(request, *args, **kwargs):
+    """Paths under /api/ that name no endpoint: the API's error shape, not an HTML page."""
+    body = {
+        "error": "not_found",
+        "message": f"There is no API endpoint at {request.path}; see /api/docs.",
+        "fields": {},
+    }
+    return JsonResponse(body, status=404)
 
 
 @api.get("/health", auth=None, tags=["health"], summary="Liveness check for load balancers")

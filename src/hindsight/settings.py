@@ -134,8 +134,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-# Serve straight from the installed packages: no collectstatic step to forget.
+# WhiteNoise serves straight from the installed packages (no STATIC_ROOT, no collectstatic
+# step to forget); files are found once, when a worker starts.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -15,9 +15,12 @@ Line = Annotated[str, Field(min_length=1, max_length=254)]
 
 
 class TimelineEventIn(In):
+    """An event as sent; time and description may be left out of an entry that has an id
+    (they keep their value), and are required for a new one (checked by the service)."""
+
     id: str | None = None
-    time: Annotated[str, Field(min_length=1, max_length=40)]
-    description: Annotated[str, Field(min_length=1, max_length=20_000)]
+    time: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
     who: Annotated[str, Field(max_length=200)] | None = None
     notes: Annotated[str, Field(max_length=20_000)] | None = None
     kind: EventKind | None = None
@@ -25,8 +28,8 @@ class TimelineEventIn(In):
 
     @field_validator("time")
     @classmethod
-    def known_time(cls, value: str) -> str:
-        if not is_valid_event_time(value):
+    def known_time(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_event_time(value):
             raise ValueError(
                 f"{value!r} is neither a time of day (14:35) nor an ISO 8601 timestamp"
                 " (2026-03-01T14:35:00Z)"
@@ -61,7 +64,7 @@ class ActionItemFields(In):
 
 class ActionItemIn(ActionItemFields):
     id: str | None = None
-    description: Annotated[str, Field(min_length=1, max_length=20_000)]
+    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
     overdue: Any = Field(None, description="Read-only; accepted back and ignored.")
 
 

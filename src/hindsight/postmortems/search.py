@@ -64,10 +64,23 @@ def fts5_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+def tsquery(text: str) -> str | None:
+    """The same query for PostgreSQL: every word, stemmed, the last one as a prefix."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    terms = [f"'{w}'" for w in words]
+    terms[-1] += ":*"
+    return " & ".join(terms)
+
+
 def apply(queryset, text: str):
     """Filter QUERYSET to post-mortems matching TEXT, best match first."""
     if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config="english")
+        expression = tsquery(text)
+        if expression is None:
+            return queryset.none()
+        query = SearchQuery(expression, search_type="raw", config="english")
         return (
             queryset.filter(search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))

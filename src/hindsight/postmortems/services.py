@@ -131,10 +131,13 @@ def _chronological(events: list[dict], start) -> list[dict]:
     return [event for _, event in sorted(enumerate(events), key=key)]
 
 
+REQUIRED = {"timeline": ("time", "description"), "actionItems": ("description",)}
+
+
 def _desired_list(kind, current: list[dict], submitted: list[dict], fields, defaults) -> list:
     """Merge a submitted nested list into the current one: entries with an id update that
-    entry (fields left out keep their value), entries without one are new, and entries
-    not submitted are removed."""
+    entry (fields left out keep their value), entries without one are new and must give
+    the required fields, and entries not submitted are removed."""
     by_id = {entry["id"]: entry for entry in current}
     seen: set[str] = set()
     desired = []
@@ -160,6 +163,12 @@ def _desired_list(kind, current: list[dict], submitted: list[dict], fields, defa
             if field in entry:
                 value = entry[field]
                 merged[field] = value.isoformat() if isinstance(value, date) else value
+        for field in REQUIRED[kind]:
+            if not merged.get(field):
+                raise Invalid(
+                    f"{kind}[{index}].{field} is required.",
+                    fields={f"{kind}[{index}].{field}": "required"},
+                )
         desired.append(merged)
     return desired
 
