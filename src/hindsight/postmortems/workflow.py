@@ -50,18 +50,16 @@ def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[
     if target == Status.ARCHIVED:
         still_open = [i for i in action_items if i["status"] != ItemStatus.DONE]
         if still_open:
-            # Name a few in the message; openActionItems lists every id.
-            shown = "; ".join(_short(i["description"]) for i in still_open[:3])
-            more = f"; and {len(still_open) - 3} more" if len(still_open) > 3 else ""
+            shown = "; ".join(f"{i['id']} ({_short(i['description'])})" for i in still_open)
             raise Conflict(
-                f"Cannot archive while {len(still_open)} action item(s) are not DONE: {shown}{more}.",
+                f"Cannot archive while {len(still_open)} action item(s) are not DONE: {shown}.",
                 fields={"status": "action items still open"},
                 allowed=[m for m in allowed if m != Status.ARCHIVED],
                 openActionItems=[i["id"] for i in still_open],
             )
 
 
-def _short(text: str, limit: int = 60) -> str:
+def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
