@@ -231,6 +231,14 @@ def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: int | Non
         return _apply(postmortem, data, by=by, if_match=if_match)
 
 
+def may_follow_through(postmortem: PostMortem, owner: str | None, user) -> bool:
+    """Whether USER may change the follow-through (status, owner, due date, tracker link)
+    of an item owned by OWNER: the report's editors, and the item's owner if a member."""
+    if postmortem.can_be_edited_by(user):
+        return True
+    return user.can_write and (owner or "").lower() in user.identities
+
+
 def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = None):
     """Change one action item; returns (post-mortem, item). Its owner may change its
     follow-through (status, owner, due date) even without edit rights on the report."""
@@ -247,8 +255,7 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = N
         current = snapshot(postmortem)["action_items"]
         item = next(i for i in current if i["id"] == item_id)
         if not postmortem.can_be_edited_by(by):
-            is_owner = by.can_write and (item["owner"] or "").lower() in by.identities
-            if not is_owner:
+            if not may_follow_through(postmortem, item["owner"], by):
                 raise PermissionDenied(
                     "Only the report's authors, its admins and the item's owner can change it."
                 )

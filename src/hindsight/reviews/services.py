@@ -110,6 +110,24 @@ def request_reviewers(postmortem_id: str, names: list[str], *, by) -> list[Revie
         return list(postmortem.review_requests.select_related("reviewer"))
 
 
+AUTHORS_CANNOT_APPROVE = (
+    "You cannot approve a post-mortem you wrote or contributed to;"
+    " ask another team member to review it."
+)
+
+
+def approval_refusal(postmortem: PostMortem, user) -> str | None:
+    """Why USER cannot approve POSTMORTEM now, or None if they can (what the UI shows
+    instead of the Approve button; submit_review enforces the same rules)."""
+    if not user.can_write:
+        return "Viewers can read post-mortems but not review them."
+    if postmortem.status != Status.IN_REVIEW:
+        return f"Only a post-mortem IN_REVIEW can be reviewed; this one is {postmortem.status}."
+    if postmortem.names(user):
+        return AUTHORS_CANNOT_APPROVE
+    return None
+
+
 def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Review:
     """Approve or request changes on the version the reviewer sees now. The post-mortem's
     creator and contributors cannot approve it."""
@@ -119,8 +137,7 @@ def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Rev
         _in_review(postmortem, "reviewed")
         if decision == Decision.APPROVED and postmortem.names(by):
             raise PermissionDenied(
-                "You cannot approve a post-mortem you wrote or contributed to;"
-                " ask another team member to review it.",
+                AUTHORS_CANNOT_APPROVE,
                 fields={"decision": "authors cannot approve their own post-mortem"},
             )
         review = Review.objects.create(

@@ -283,3 +283,121 @@ class ListFilterForm(forms.Form):
         required=False,
         choices=[("", "Best match / newest")] + [(k, v[0]) for k, v in SORTS.items()],
     )
+
+
+# Follow-through ------------------------------------------------------------------------
+
+
+class ActionItemFilterForm(forms.Form):
+    """The Action Items page's filters. The names are the API's query parameters, so the
+    same query string serves the page and the CSV export; actionitems.queries applies them."""
+
+    owner = forms.CharField(required=False, max_length=254, help_text="User name or email")
+    status = forms.ChoiceField(choices=_choices(ItemStatus, "Any status"), required=False)
+    priority = forms.ChoiceField(choices=_choices(Priority, "Any priority"), required=False)
+    horizon = forms.ChoiceField(choices=_choices(Horizon, "Any horizon"), required=False)
+    category = forms.ChoiceField(choices=_choices(Category, "Any category"), required=False)
+    service = forms.CharField(required=False, max_length=100)
+    postmortemId = forms.CharField(required=False, max_length=32, label="Post-mortem id")  # noqa: N815
+    mine = forms.BooleanField(required=False, label="Only mine")
+    overdue = forms.BooleanField(required=False, label="Overdue")
+    dueThisWeek = forms.BooleanField(required=False, label="Due this week")  # noqa: N815
+    noDueDate = forms.BooleanField(required=False, label="No due date")  # noqa: N815
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Checkboxes send "true" (what the API reads); "false" means unchecked here.
+        if data is not None:
+            data = data.copy()
+            for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
+                if data.get(name, "").lower() == "false":
+                    data.pop(name)
+        super().__init__(data, *args, **kwargs)
+        for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
+            self.fields[name].widget.attrs["value"] = "true"
+
+    def filters(self) -> dict:
+        """The filters as ActionItemFilters reads them (by their query names)."""
+        data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
+        for name in ("status", "priority", "horizon", "category"):
+            if name in data:
+                data[name] = [data[name]]
+        return data
+
+
+class BulkStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=_choices(ItemStatus, None), label="New status")
+
+
+class FollowThroughForm(forms.Form):
+    """What stays editable on a published report: status, owner, due date, tracker link."""
+
+    status = forms.ChoiceField(choices=_choices(ItemStatus, None))
+    owner = forms.CharField(max_length=254, required=False, help_text="User name or email")
+    due_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due date"
+    )
+    tracker_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        label="Tracker link",
+        assume_scheme="https",
+        help_text="The issue carrying the work, e.g. a GitHub or Jira URL",
+    )
+
+    def clean_tracker_url(self):
+        value = self.cleaned_data["tracker_url"]
+        if value and not value.startswith(("http://", "https://")):
+            raise forms.ValidationError("Give an http:// or https:// address.")
+        return value
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "owner": data["owner"] or None,
+            "due_date": data["due_date"],
+            "tracker_url": data["tracker_url"] or None,
+        }
+
+
+def _readable_name(api_name: str) -> str:
+    """rootCause → Root cause."""
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in api_name)
+    return words[:1].upper() + words[1:]
+
+
+class CommentForm(forms.Form):
+    prefix = "comment"
+    body = forms.CharField(
+        label="Comment", max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    section = forms.ChoiceField(required=False, label="About (optional)")
+
+    def __init__(self, *args, sections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", "The whole report")] + [
+            (name, _readable_name(name)) for name in sections
+        ]
+
+
+class ReviewersForm(forms.Form):
+    reviewers = forms.CharField(
+        max_length=2000,
+        label="Ask for a review from",
+        help_text="User names or emails, comma-separated",
+    )
+
+    def names(self) -> list[str]:
+        return _comma_list(self.cleaned_data["reviewers"])
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("APPROVED", "Approve"), ("CHANGES_REQUESTED", "Request changes")]
+    )
+    comment = forms.CharField(
+        max_length=20_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note for the authors (optional)",
+    )

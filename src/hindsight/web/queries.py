@@ -11,6 +11,8 @@ from hindsight.postmortems.models import (
     Status,
     Tag,
 )
+from hindsight.reviews import services as reviews
+from hindsight.reviews.models import Review
 from hindsight.web.forms import SORTS
 
 
@@ -78,3 +80,30 @@ def postmortem_list(user, filters: dict):
             queryset = queryset.order_by(*SORTS[sort][1])
         return queryset
     return queryset.order_by(*SORTS[sort or "newest"][1])
+
+
+def review(postmortem, user) -> dict:
+    """What the report page shows about review: comments, reviewers, decisions, why this
+    user may not approve (the reviews service's own reason), and the version they last
+    reviewed, to offer "changes since"."""
+    state = reviews.review_state(user, postmortem.id)
+    last_seen = (
+        Review.objects.filter(postmortem=postmortem, reviewer=user)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return {
+        "comments": reviews.comments(user, postmortem.id),
+        "review": state,
+        "approval_refusal": reviews.approval_refusal(postmortem, user),
+        "since_version": last_seen,
+    }
+
+
+def completion(postmortem) -> dict:
+    items = postmortem.action_item_list
+    return {
+        "items_done": sum(1 for item in items if item.status == ItemStatus.DONE),
+        "items_total": len(items),
+    }

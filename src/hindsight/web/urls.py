@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hindsight.web import views
+from hindsight.web import followthrough, views
 
 app_name = "web"
 
@@ -17,6 +17,14 @@ urlpatterns = [
     path("postmortems/preview", views.preview, name="preview"),
     path("postmortems/<str:pm_id>", views.report, name="report"),
     path("postmortems/<str:pm_id>/edit", views.edit, name="edit"),
+    path("postmortems/<str:pm_id>/history", followthrough.postmortem_history, name="history"),
+    path("postmortems/<str:pm_id>/comments", followthrough.comment_add, name="comment_add"),
+    path(
+        "postmortems/<str:pm_id>/reviewers",
+        followthrough.reviewers_request,
+        name="reviewers_request",
+    ),
+    path("postmortems/<str:pm_id>/reviews", followthrough.review_submit, name="review_submit"),
     path("postmortems/<str:pm_id>/status", views.move, name="move"),
     path("postmortems/<str:pm_id>/delete", views.delete, name="delete"),
     path("postmortems/<str:pm_id>/timeline", views.event_add, name="event_add"),
@@ -30,7 +38,14 @@ urlpatterns = [
         "postmortems/<str:pm_id>/timeline/<str:event_id>/move", views.event_move, name="event_move"
     ),
     path("postmortems/<str:pm_id>/action-items", views.item_add, name="item_add"),
+    path("action-items", followthrough.action_items, name="action_items"),
+    path("action-items/bulk", followthrough.action_items_bulk, name="action_items_bulk"),
     path("action-items/<str:item_id>", views.item_edit, name="item_edit"),
+    path(
+        "action-items/<str:item_id>/follow-through",
+        followthrough.item_follow_through,
+        name="item_follow_through",
+    ),
     path("action-items/<str:item_id>/status", views.item_status, name="item_status"),
     path("action-items/<str:item_id>/delete", views.item_delete, name="item_delete"),
     path("incidents", views.incident_list, name="incidents"),

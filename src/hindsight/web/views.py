@@ -23,9 +23,11 @@ from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleV
 from hindsight.lib.markdown import render_markdown
 from hindsight.postmortems import services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
+from hindsight.reviews import services as review_services
 from hindsight.web import changes, queries
 from hindsight.web.forms import (
     ActionItemForm,
+    CommentForm,
     CoreForm,
     EventForm,
     IncidentForm,
@@ -33,6 +35,8 @@ from hindsight.web.forms import (
     ListFilterForm,
     NewIncidentForm,
     PostMortemCreateForm,
+    ReviewersForm,
+    ReviewForm,
     SignInForm,
     TokenForm,
 )
@@ -232,7 +236,19 @@ def _report_context(postmortem: PostMortem, user) -> dict:
 @web_view
 def report(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id)
-    return render(request, "web/report.html", _report_context(postmortem, request.user))
+    context = {
+        **_report_context(postmortem, request.user),
+        **queries.completion(postmortem),
+        **queries.review(postmortem, request.user),
+        "follow_through": [
+            (item, services.may_follow_through(postmortem, item.owner, request.user))
+            for item in postmortem.action_item_list
+        ],
+        "comment_form": CommentForm(sections=review_services.SECTIONS),
+        "reviewers_form": ReviewersForm(),
+        "review_form": ReviewForm(),
+    }
+    return render(request, "web/report.html", context)
 
 
 # Editing the report --------------------------------------------------------------------

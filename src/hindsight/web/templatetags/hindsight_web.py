@@ -99,3 +99,17 @@ def field_label(name: str) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def web_url(value: str | None) -> str:
+    """VALUE if it is an http(s) address, else "" (never a javascript: or data: link)."""
+    if value and value.lower().startswith(("http://", "https://")):
+        return value
+    return ""
+
+
+@register.filter
+def editable_by(postmortem, user) -> bool:
+    """The model's own rule (PostMortem.can_be_edited_by), for templates."""
+    return postmortem.can_be_edited_by(user)

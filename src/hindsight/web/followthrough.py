@@ -1,0 +1,200 @@
+"""Views for the follow-through: the Action Items page across post-mortems, review on the
+report page, and a post-mortem's history. Thin, like views.py: the filters, permissions and
+rules live in actionitems/, reviews/ and postmortems/."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from hindsight.actionitems import queries as item_queries
+from hindsight.actionitems import services as bulk
+from hindsight.actionitems.schemas import ActionItemFilters
+from hindsight.lib.errors import DomainError, NotFound
+from hindsight.postmortems import history, services
+from hindsight.reviews import services as reviews
+from hindsight.web.diffview import readable
+from hindsight.web.forms import (
+    ActionItemFilterForm,
+    BulkStatusForm,
+    CommentForm,
+    FollowThroughForm,
+    ReviewersForm,
+    ReviewForm,
+)
+from hindsight.web.views import PAGE_SIZE, web_view
+
+
+def _safe_next(request, fallback: str) -> str:
+    back = request.POST.get("next") or ""
+    return back if back.startswith("/") and not back.startswith("//") else fallback
+
+
+# Action items across post-mortems ------------------------------------------------------
+
+
+@web_view
+def action_items(request):
+    form = ActionItemFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else {}
+    items = item_queries.find(request.user, ActionItemFilters(**filters))
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "bulk_form": BulkStatusForm(),
+        "here": request.get_full_path(),
+    }
+    return render(request, "web/action_items.html", context)
+
+
+@require_POST
+@web_view
+def action_items_bulk(request):
+    """Set the status of the ticked items through the API's bulk service: all or nothing."""
+    back = _safe_next(request, reverse("web:action_items"))
+    form = BulkStatusForm(request.POST)
+    ids = request.POST.getlist("ids")
+    if not ids:
+        messages.error(request, "Tick at least one action item first; nothing was changed.")
+    elif not form.is_valid():
+        messages.error(request, "Choose the new status; nothing was changed.")
+    else:
+        try:
+            changed = bulk.set_status(ids, form.cleaned_data["status"], by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            status = form.cleaned_data["status"].replace("_", " ").lower()
+            count = len(changed)
+            messages.success(
+                request, f"{count} action item{'s' if count != 1 else ''} now {status}."
+            )
+    return redirect(back)
+
+
+@require_POST
+@web_view
+def item_follow_through(request, item_id: str):
+    """Status, owner, due date and tracker link of one item: still editable once published."""
+    form = FollowThroughForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k.replace('_', ' ')}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, f"Action item not saved — {errors}")
+    else:
+        try:
+            postmortem, _ = services.update_action_item(item_id, form.changes(), by=request.user)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Action item saved.")
+            return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
+    return redirect(_safe_next(request, reverse("web:action_items")))
+
+
+# Review --------------------------------------------------------------------------------
+
+
+def _back_to_review(pm_id: str):
+    return redirect(reverse("web:report", args=[pm_id]) + "#review")
+
+
+@require_POST
+@web_view
+def comment_add(request, pm_id: str):
+    form = CommentForm(request.POST, sections=reviews.SECTIONS)
+    if not form.is_valid():
+        messages.error(request, "Write a comment first; nothing was posted.")
+        return _back_to_review(pm_id)
+    try:
+        reviews.add_comment(
+            pm_id,
+            body=form.cleaned_data["body"],
+            section=form.cleaned_data["section"] or None,
+            by=request.user,
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Comment posted.")
+    return _back_to_review(pm_id)
+
+
+@require_POST
+@web_view
+def reviewers_request(request, pm_id: str):
+    form = ReviewersForm(request.POST)
+    if not form.is_valid() or not form.names():
+        messages.error(request, "Name at least one reviewer (user name or email).")
+        return _back_to_review(pm_id)
+    try:
+        reviews.request_reviewers(pm_id, form.names(), by=request.user)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Review requested from {', '.join(form.names())}.")
+    return _back_to_review(pm_id)
+
+
+@require_POST
+@web_view
+def review_submit(request, pm_id: str):
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Approve or Request changes.")
+        return _back_to_review(pm_id)
+    decision = form.cleaned_data["decision"]
+    try:
+        reviews.submit_review(
+            pm_id, decision=decision, comment=form.cleaned_data["comment"], by=request.user
+        )
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "You approved this version." if decision == "APPROVED" else "Changes requested.",
+        )
+    return _back_to_review(pm_id)
+
+
+# History -------------------------------------------------------------------------------
+
+
+def _version(value, default: int, current: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, 1), current)
+
+
+@web_view
+def postmortem_history(request, pm_id: str):
+    postmortem = services.get_postmortem_for(request.user, pm_id)
+    current = postmortem.version
+    to_version = _version(request.GET.get("to"), current, current)
+    from_version = _version(request.GET.get("from"), max(to_version - 1, 1), current)
+    result = history.diff(postmortem, from_version, to_version)
+    rows = history.revisions(postmortem)
+    context = {
+        "pm": postmortem,
+        "revisions": list(reversed(rows)),
+        "versions": range(current, 0, -1),
+        "from_version": from_version,
+        "to_version": to_version,
+        "diff": readable(result["changes"]),
+    }
+    return render(request, "web/history.html", context)
