@@ -51,6 +51,8 @@ def _entries(values: list) -> bool:
 
 def field_diff(name: str, old, new) -> FieldDiff:
     if isinstance(old, str | None) and isinstance(new, str | None) and (old or new):
+        if "\n" not in (old or "") + (new or ""):
+            return FieldDiff(name, "value", old=_plain(old), new=_plain(new))
         return FieldDiff(name, "text", lines=line_diff(old, new))
     if isinstance(old, list | None) and isinstance(new, list | None):
         before, after = old or [], new or []
