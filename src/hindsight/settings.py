@@ -139,6 +139,17 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered reports (postmortems/reports.py), per worker process: bounded, so memory is.
+    "reports": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "reports",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 # A request body over 1 MiB is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 

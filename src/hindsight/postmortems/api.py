@@ -7,7 +7,7 @@ from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
-from hindsight.postmortems import export_formats, history, search, services
+from hindsight.postmortems import export_formats, history, reports, search, services
 from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     History,
@@ -165,10 +165,15 @@ def import_postmortem(
 @router.get(
     "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
 )
-def get_postmortem(request, postmortem_id: str, response: HttpResponse):
-    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
-    response["ETag"] = etag(postmortem.version)
-    return PostMortemOut.present(postmortem)
+def get_postmortem(request, postmortem_id: str):
+    body, version = reports.report_json(request.auth, postmortem_id)
+    tag = etag(version)
+    if request.headers.get("If-None-Match") == tag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = tag
+    return response
 
 
 @router.patch(
