@@ -84,6 +84,28 @@ class IncidentForm(forms.Form):
     mitigated_at = _utc_field("Mitigated")
     resolved_at = _utc_field("Resolved")
     details = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    links = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="One per line: label | https://… (ticket, pager, chat channel)",
+    )
+
+    def clean_links(self) -> list[dict]:
+        links = []
+        for number, line in enumerate(self.cleaned_data["links"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, bar, url = (part.strip() for part in line.rpartition("|"))
+            if not bar or not label:
+                raise forms.ValidationError(f"Line {number}: write it as label | https://…")
+            if not url.startswith(("http://", "https://")):
+                raise forms.ValidationError(f"Line {number}: the address must start with https://")
+            links.append({"label": label, "url": url})
+        return links
+
+    @staticmethod
+    def links_text(links: list[dict]) -> str:
+        return "\n".join(f"{link['label']} | {link['url']}" for link in links)
 
     def data_for_service(self) -> dict:
         data = dict(self.cleaned_data)
@@ -100,7 +122,7 @@ class NewIncidentForm(IncidentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="incident", **kwargs)
-        for name in ("version", "acknowledged_at", "mitigated_at", "details"):
+        for name in ("version", "acknowledged_at", "mitigated_at", "details", "links"):
             del self.fields[name]
 
 

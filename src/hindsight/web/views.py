@@ -559,8 +559,11 @@ def incident_create(request):
 @web_view
 def incident_detail(request, incident_id: str):
     incident = incident_services.get_incident(incident_id)
-    initial = {f: getattr(incident, f) for f in IncidentForm.base_fields if f != "services"}
+    initial = {
+        f: getattr(incident, f) for f in IncidentForm.base_fields if f not in ("services", "links")
+    }
     initial["services"] = ", ".join(incident.services)
+    initial["links"] = IncidentForm.links_text(incident.links)
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
