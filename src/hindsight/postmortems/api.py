@@ -80,7 +80,7 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
     )
     if filters.q:
         ranked = search.apply(page, filters.q)
-        total, exact = bounded_count(search.apply(queryset, filters.q))
+        total, exact = bounded_count(search.matching(queryset, filters.q))
         rows, next_cursor = offset_page(ranked, limit=filters.limit, cursor=filters.cursor)
     else:
         total, exact = bounded_count(queryset)

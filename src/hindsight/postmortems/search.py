@@ -74,32 +74,41 @@ def tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
+def matching(queryset, text: str):
+    """QUERYSET narrowed to post-mortems matching TEXT, unranked (cheap to count)."""
+    return _search(queryset, text, ranked=False)
+
+
 def apply(queryset, text: str):
     """Filter QUERYSET to post-mortems matching TEXT, best match first."""
+    return _search(queryset, text, ranked=True)
+
+
+def _search(queryset, text: str, *, ranked: bool):
     if connection.vendor == "postgresql":
         expression = tsquery(text)
         if expression is None:
             return queryset.none()
         query = SearchQuery(expression, search_type="raw", config="english")
-        return (
-            queryset.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-created_at", "-id")
+        found = queryset.filter(search_vector=query)
+        if not ranked:
+            return found
+        return found.annotate(rank=SearchRank(F("search_vector"), query)).order_by(
+            "-rank", "-created_at", "-id"
         )
     expression = fts5_query(text)
     if expression is None:
         return queryset.none()
     # A join the ORM cannot express: FTS5 drives the query through its own index and the
     # post-mortem is fetched by its unique search_key.
+    where = [f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key", f"{FTS_TABLE} MATCH %s"]
+    if not ranked:
+        return queryset.extra(tables=[FTS_TABLE], where=where, params=[expression])
     return queryset.extra(
         tables=[FTS_TABLE],
-        where=[
-            f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key",
-            f"{FTS_TABLE} MATCH %s",
-            # bm25 weighs every column alike by default; weigh them as the PostgreSQL
-            # document does, so a title match ranks above a summary match on both.
-            f"{FTS_TABLE}.rank MATCH %s",
-        ],
+        # bm25 weighs every column alike by default; weigh them as the PostgreSQL document
+        # does, so a title match ranks above a summary match on both.
+        where=[*where, f"{FTS_TABLE}.rank MATCH %s"],
         params=[expression, f"bm25({FTS5_WEIGHTS})"],
         select={"rank": f"{FTS_TABLE}.rank"},
         order_by=["rank", "-created_at", "-id"],
