@@ -49,7 +49,10 @@ def keyset_page(queryset, *, field: str, descending: bool, limit: int, cursor: s
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, field).isoformat(), last.pk])
+        if isinstance(last, dict):  # a .values() queryset
+            next_cursor = encode_cursor([last[field].isoformat(), last["id"]])
+        else:
+            next_cursor = encode_cursor([getattr(last, field).isoformat(), last.pk])
     return rows, next_cursor
 
 

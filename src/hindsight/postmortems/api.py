@@ -1,13 +1,16 @@
+import json
+
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
+from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
-from hindsight.postmortems import export_formats, history, reports, search, services
+from hindsight.postmortems import export_formats, history, reports, search, services, summaries
 from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     History,
@@ -70,14 +73,10 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = queryset.filter(
             Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
         )
-    page = (
-        queryset.select_related("created_by", "incident")
-        .prefetch_related("contributor_rows", "tag_rows")
-        .annotate(
-            action_items_total=_item_count(ActionItem.objects.all()),
-            open_action_items=_item_count(ActionItem.objects.exclude(status=ItemStatus.DONE)),
-        )
-    )
+    page = queryset.annotate(
+        action_items_total=_item_count(ActionItem.objects.all()),
+        open_action_items=_item_count(ActionItem.objects.exclude(status=ItemStatus.DONE)),
+    ).values(*summaries.FIELDS)
     if filters.q:
         ranked = search.apply(page, filters.q)
         total, exact = bounded_count(search.matching(queryset, filters.q))
@@ -92,7 +91,15 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
             limit=filters.limit,
             cursor=filters.cursor,
         )
-    return {"items": rows, "total": total, "total_is_exact": exact, "next_cursor": next_cursor}
+    body = {
+        "items": summaries.summaries(rows),
+        "total": total,
+        "totalIsExact": exact,
+        "nextCursor": next_cursor,
+    }
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 @router.post("", response={201: PostMortemOut}, by_alias=True, summary="Create a post-mortem")
