@@ -129,6 +129,7 @@ def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
     """Add COUNT post-mortems after those already there; returns the new total."""
     from django.db import connection, transaction
 
+    from hindsight.postmortems import document
     from hindsight.postmortems.models import PostMortem
 
     bench, authors = ensure_users()
@@ -138,6 +139,8 @@ def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
         size = min(BATCH, count - done)
         with transaction.atomic():
             _write_batch(first + done, size, bench, authors, seed_value)
+            # Each report's stored document, as the write path would have left it.
+            document.refresh_stale(batch=size)
         done += size
         if progress:
             progress(done)

@@ -48,10 +48,20 @@ def _ensure_migrated() -> None:
         print(f"hindsight: {_migrated(count)}", file=sys.stderr)
 
 
+def _refresh_documents() -> None:
+    """Re-render stored post-mortem documents written by an older version of Hindsight."""
+    from hindsight.postmortems.document import refresh_stale
+
+    count = refresh_stale()
+    if count:
+        print(f"Re-rendered {count} stored post-mortem documents.", flush=True)
+
+
 def cmd_migrate(args) -> int:
     from hindsight.lib.migrate import migrate_locked
 
-    print(_migrated(migrate_locked(verbosity=1 if args.verbose else 0)))
+    count = migrate_locked(verbosity=1 if args.verbose else 0, then=_refresh_documents)
+    print(_migrated(count))
     return 0
 
 
@@ -73,7 +83,7 @@ def cmd_serve(args) -> int:
             file=sys.stderr,
             flush=True,
         )
-    print(_migrated(migrate_locked(verbosity=0)), flush=True)
+    print(_migrated(migrate_locked(verbosity=0, then=_refresh_documents)), flush=True)
     print(
         f"Hindsight on http://{args.host}:{args.port} ({workers} workers);"
         f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",

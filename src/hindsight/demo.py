@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from hindsight.accounts.models import Role, User
@@ -19,6 +18,7 @@ from hindsight.accounts.services import create_user, get_user
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import create_incident
 from hindsight.lib.errors import Conflict
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.services import create_postmortem, update_postmortem
 
 # Every demo incident id starts with this, which is how a second run recognises the data.
@@ -511,7 +511,7 @@ def load_demo() -> Iterator[str]:
         yield "The demo data is already loaded; nothing to do."
         return
     statuses: Counter[str] = Counter()
-    with transaction.atomic():
+    with write_transaction():
         yield "Users (passwords are shown only now; change them in the admin):"
         yield from _ensure_users()
         users = {name: get_user(name) for name, _, _ in USERS}

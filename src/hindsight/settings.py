@@ -71,7 +71,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "hindsight.lib.writers.SqliteWriterQueue",
 ]
 
 ROOT_URLCONF = "hindsight.urls"
@@ -142,13 +141,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Rendered reports (postmortems/reports.py), per worker process: bounded, so memory is.
-    "reports": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "reports",
-        "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
 }
 
 # A request body over 1 MiB is refused (413) before it is parsed.

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from hindsight.accounts.models import ApiToken, User
+from hindsight.accounts.signals import user_renamed
+from hindsight.lib.writers import write_transaction
 
 
 @admin.register(User)
@@ -14,6 +16,12 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"fields": ("username", "email", "role", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        with write_transaction():
+            super().save_model(request, obj, form, change)
+            if change and "username" in form.changed_data:
+                user_renamed.send(sender=User, user=obj)
 
 
 @admin.register(ApiToken)

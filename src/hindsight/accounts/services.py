@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from hindsight.accounts.models import ApiToken, Role, User, token_digest
 from hindsight.lib.errors import Conflict, Invalid, NotFound
+from hindsight.lib.writers import write_transaction
 
 # Writing last_used_at on every call would turn every read into a write (and on SQLite
 # serialise all requests); a minute's precision is enough to spot unused tokens.
@@ -54,7 +54,7 @@ def create_token(user: User, *, label: str = "") -> tuple[ApiToken, str]:
 
 def revoke_token(token_id: int, *, user: User | None = None) -> ApiToken:
     """Revoke a token (kept for the record); USER, when given, must own it."""
-    with transaction.atomic():
+    with write_transaction():
         query = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True)
         if user is not None:
             query = query.filter(user=user)

@@ -14,7 +14,7 @@ from hindsight.actionitems.schemas import (
     BulkStatus,
 )
 from hindsight.lib.http import etag, if_match_version
-from hindsight.postmortems import services
+from hindsight.postmortems import fields, services
 from hindsight.postmortems.schemas import ActionItemPatch, ActionItemWithParent
 
 router = Router(tags=["action items"])
@@ -24,7 +24,7 @@ def _item_out(postmortem, item) -> dict:
     # Every stored item field, so a field added to ActionItem is returned here too.
     return {
         "id": item.id,
-        **{field: getattr(item, field) for field in services.ITEM_FIELDS},
+        **{field: getattr(item, field) for field in fields.names(fields.ITEM_FIELDS)},
         "overdue": item.is_overdue,
         "postmortem_id": postmortem.id,
         "postmortem_version": postmortem.version,
@@ -62,21 +62,21 @@ def export_action_items(request, filters: Query[ActionItemFilters]):
     return _csv_response(queries.find(request.auth, filters))
 
 
+def _declared(name: str):
+    return lambda item: fields.plain(getattr(item, name))
+
+
+# Every declared item field (so a field added to the declaration is exported too), then
+# what the list adds about the item and its report.
 CSV_COLUMNS = (
     ("id", lambda i: i.id),
-    ("description", lambda i: i.description),
-    ("owner", lambda i: i.owner),
-    ("status", lambda i: i.status),
-    ("priority", lambda i: i.priority),
-    ("dueDate", lambda i: i.due_date.isoformat() if i.due_date else ""),
+    *((f.api_name, _declared(f.name)) for f in fields.ITEM_FIELDS),
     ("overdue", lambda i: "true" if i.is_overdue else "false"),
-    ("horizon", lambda i: i.horizon),
-    ("category", lambda i: i.category),
-    ("trackerUrl", lambda i: i.tracker_url),
     ("postmortemId", lambda i: i.postmortem_id),
     ("postmortemTitle", lambda i: i.postmortem.title),
     ("postmortemStatus", lambda i: i.postmortem.status),
-    ("createdAt", lambda i: i.created_at.isoformat()),
+    ("createdAt", lambda i: fields.instant(i.created_at)),
+    ("updatedAt", lambda i: fields.instant(i.updated_at)),
 )
 
 

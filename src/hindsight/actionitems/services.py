@@ -1,8 +1,7 @@
 """Changes to many action items at once, each through the post-mortems' one write path."""
 
-from django.db import transaction
-
 from hindsight.lib.errors import DomainError, Invalid
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import services
 from hindsight.postmortems.models import ActionItem
 
@@ -20,7 +19,7 @@ def set_status(ids: list[str], status: str, *, by) -> list[ActionItem]:
     parents = dict(ActionItem.objects.filter(pk__in=ids).values_list("pk", "postmortem_id"))
     position = {item_id: index for index, item_id in enumerate(ids)}
     in_lock_order = sorted(ids, key=lambda i: (parents.get(i, ""), i))
-    with transaction.atomic():
+    with write_transaction():
         for item_id in in_lock_order:
             try:
                 services.update_action_item(item_id, {"status": status}, by=by)

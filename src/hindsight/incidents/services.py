@@ -3,10 +3,12 @@
 import re
 from datetime import UTC
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from hindsight.incidents.models import Incident
+from hindsight.incidents.signals import incident_changed
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.writers import write_transaction
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -62,7 +64,7 @@ def create_incident(data: dict, *, by) -> Incident:
     values = {f: data[f] for f in FIELDS if data.get(f) is not None}
     _check_times(values)
     try:
-        with transaction.atomic():
+        with write_transaction():
             if incident_id and Incident.objects.filter(pk=incident_id).exists():
                 raise IntegrityError
             kwargs = {"id": incident_id} if incident_id else {}
@@ -77,7 +79,7 @@ def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = 
     if not by.can_write:
         raise PermissionDenied("Viewers cannot change incidents.")
     data = _in_utc(data)
-    with transaction.atomic():
+    with write_transaction():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
             raise NotFound(f"There is no incident {incident_id}.", fields={"id": incident_id})
@@ -102,4 +104,5 @@ def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = 
         if changed:
             incident.version += 1
             incident.save()
+            incident_changed.send(sender=Incident, incident=incident)
         return incident

@@ -38,9 +38,10 @@ def pending_migrations() -> list:
     return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
-def migrate_locked(verbosity: int = 0) -> int:
+def migrate_locked(verbosity: int = 0, *, then=None) -> int:
     """Apply pending migrations and return how many this process applied: a second server
-    waits for the first, then finds nothing left to do (0)."""
+    waits for the first, then finds nothing left to do (0). THEN, if given, runs under the
+    same lock afterwards (bringing stored data up to date), so servers do not race on it."""
     try:
         with _migration_lock():
             # Planned under the lock: what another server applied meanwhile is not pending.
@@ -49,6 +50,8 @@ def migrate_locked(verbosity: int = 0) -> int:
                 call_command(
                     "migrate", database=DEFAULT_DB_ALIAS, interactive=False, verbosity=verbosity
                 )
+            if then is not None:
+                then()
     finally:
         connection.close()  # do not hand a connection over to forked workers
     return count

@@ -5,12 +5,22 @@ from pydantic import ConfigDict
 from pydantic.alias_generators import to_camel
 
 
+def api_name(name: str) -> str:
+    """The camelCase name the API uses for a Python name (root_cause → rootCause)."""
+    return to_camel(name)
+
+
 class Out(Schema):
     # Responses are built from model instances and snake_case dicts, so read fields by their
     # Python names only: looking up the camelCase alias first would miss on every field and
     # fall back to Django's template-variable resolver, the costliest step of a list page.
+    # The schema promises no keys beyond those declared (a client may rely on it, and the
+    # schemathesis test holds the responses to it).
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, validate_by_alias=False
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=False,
+        json_schema_extra={"additionalProperties": False},
     )
 
 

@@ -4,12 +4,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from pydantic.alias_generators import to_camel
 
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
+from hindsight.lib.writers import write_transaction
 from hindsight.notifications import conf
 from hindsight.notifications.models import (
     EVENTS,
@@ -54,7 +54,7 @@ def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Eve
     """Write EVENT and one pending delivery per active channel that wants it, in the
     caller's transaction: they are committed, or rolled back, with the change itself."""
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         event = Event.objects.create(
             name=name, occurred_at=now, data=_plain(data), dedupe_key=dedupe_key
         )
@@ -112,7 +112,7 @@ def get_channel_for(user, channel_id: str) -> Channel:
 
 def update_channel(channel_id: str, data: dict, *, by) -> tuple[Channel, str | None]:
     """Change a channel; returns it and the new secret when one was set or rotated."""
-    with transaction.atomic():
+    with write_transaction():
         channel = get_channel_for(by, channel_id)
         if "kind" in data and data["kind"] != channel.kind:
             raise Invalid(
@@ -134,13 +134,13 @@ def update_channel(channel_id: str, data: dict, *, by) -> tuple[Channel, str | N
 
 def delete_channel(channel_id: str, *, by) -> None:
     """Delete a channel with its delivery log (deactivate it to keep the log)."""
-    with transaction.atomic():
+    with write_transaction():
         get_channel_for(by, channel_id).delete()
 
 
 def send_test(channel_id: str, *, by) -> Delivery:
     """Queue a `ping` for one channel, whatever its subscriptions."""
-    with transaction.atomic():
+    with write_transaction():
         channel = get_channel_for(by, channel_id)
         now = timezone.now()
         event = Event.objects.create(
@@ -169,7 +169,7 @@ def get_delivery_for(user, delivery_id: str) -> Delivery:
 
 def retry_delivery(delivery_id: str, *, by) -> Delivery:
     """Make a delivery due now with a fresh set of attempts (same idempotency key)."""
-    with transaction.atomic():
+    with write_transaction():
         require_admin(by)
         now = timezone.now()
         updated = (

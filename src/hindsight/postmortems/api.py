@@ -1,17 +1,18 @@
 import json
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
-from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
+from hindsight.lib.errors import Invalid
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
-from hindsight.postmortems import export_formats, history, reports, search, services, summaries
-from hindsight.postmortems.models import ActionItem, ItemStatus, PostMortem, Status, Tag
+from hindsight.postmortems import document, export_formats, history, search, services
+from hindsight.postmortems.markdown.importer import import_markdown
+from hindsight.postmortems.models import PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
     History,
     HistoryDiff,
@@ -41,20 +42,6 @@ class PostMortemFilters(Schema):
     order: str = Field("desc", pattern="^(asc|desc)$")
 
 
-def _item_count(items):
-    """Action items of each listed row, counted by a correlated subquery: a JOIN with
-    GROUP BY would make the database aggregate every visible post-mortem before it could
-    sort and cut the page; this way only the rows of the page are counted."""
-    counted = (
-        items.filter(postmortem=OuterRef("pk"))
-        .order_by()
-        .values("postmortem")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 @router.get("", response=PostMortemList, by_alias=True, summary="List post-mortems")
 def list_postmortems(request, filters: Query[PostMortemFilters]):
     queryset = PostMortem.objects.visible_to(request.auth)
@@ -73,10 +60,7 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = queryset.filter(
             Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
         )
-    page = queryset.annotate(
-        action_items_total=_item_count(ActionItem.objects.all()),
-        open_action_items=_item_count(ActionItem.objects.exclude(status=ItemStatus.DONE)),
-    ).values(*summaries.FIELDS)
+    page = queryset.values(*LIST_COLUMNS)
     if filters.q:
         ranked = search.apply(page, filters.q)
         total, exact = bounded_count(search.matching(queryset, filters.q))
@@ -91,23 +75,48 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
             limit=filters.limit,
             cursor=filters.cursor,
         )
+    now = timezone.now()
     body = {
-        "items": summaries.summaries(rows),
+        "items": [
+            document.finish_row(
+                json.loads(row["list_row"]), resolved_at=row["incident__resolved_at"], now=now
+            )
+            if row["render_version"] == document.RENDER_VERSION
+            else document.list_row_afresh(row["id"], now=now)
+            for row in rows
+        ],
         "total": total,
         "totalIsExact": exact,
         "nextCursor": next_cursor,
     }
+    return _json(body)
+
+
+# A list row is the stored document's row; these columns are what keyset paging and the
+# read-time values need beside it.
+LIST_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "incident__resolved_at",
+    "list_row",
+    "render_version",
+)
+
+
+def _json(body: dict, status: int = 200) -> HttpResponse:
     return HttpResponse(
-        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+        document.encode(body), status=status, content_type="application/json; charset=utf-8"
     )
 
 
 @router.post("", response={201: PostMortemOut}, by_alias=True, summary="Create a post-mortem")
-def create_postmortem(request, payload: PostMortemCreate, response: HttpResponse):
+def create_postmortem(request, payload: PostMortemCreate):
     postmortem = services.create_postmortem(payload.data(), by=request.auth)
+    response = _json(document.written(postmortem), status=201)
     response["ETag"] = etag(postmortem.version)
     response["Location"] = f"/api/postmortems/{postmortem.id}"
-    return HttpStatus(201, PostMortemOut.present(postmortem))
+    return response
 
 
 class ImportOut(Schema):
@@ -128,16 +137,10 @@ MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
 )
 def import_postmortem(
     request,
-    response: HttpResponse,
     incident_id: str | None = Query(None, alias="incidentId", max_length=64),  # noqa: B008
 ):
     """The body is the document (UTF-8). Without incidentId, an incident is created from
     the document's title, date and severity."""
-    from django.http import JsonResponse
-
-    from hindsight.lib.errors import Invalid
-    from hindsight.postmortems.markdown.importer import import_markdown
-
     content_type = request.content_type or ""
     if content_type not in MARKDOWN_TYPES:
         return JsonResponse(
@@ -157,28 +160,26 @@ def import_postmortem(
     if not text.strip():
         raise Invalid("The document is empty.", fields={"body": "empty"})
     result = import_markdown(text, by=request.auth, incident_id=incident_id)
+    body = {
+        "postmortem": document.written(result.postmortem),
+        "recognised": result.recognised,
+        "custom": result.custom,
+    }
+    response = _json(body, status=201)
     response["ETag"] = etag(result.postmortem.version)
     response["Location"] = f"/api/postmortems/{result.postmortem.id}"
-    return HttpStatus(
-        201,
-        {
-            "postmortem": PostMortemOut.present(result.postmortem),
-            "recognised": result.recognised,
-            "custom": result.custom,
-        },
-    )
+    return response
 
 
 @router.get(
     "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
 )
 def get_postmortem(request, postmortem_id: str):
-    body, version = reports.report_json(request.auth, postmortem_id)
-    tag = etag(version)
-    if request.headers.get("If-None-Match") == tag:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    body = document.read(request.auth, postmortem_id)
+    tag = etag(body["version"])
+    response = (
+        HttpResponse(status=304) if request.headers.get("If-None-Match") == tag else _json(body)
+    )
     response["ETag"] = tag
     return response
 
@@ -189,12 +190,13 @@ def get_postmortem(request, postmortem_id: str):
     by_alias=True,
     summary="Change a post-mortem (fields, nested lists, status)",
 )
-def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch, response: HttpResponse):
+def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
     postmortem = services.update_postmortem(
         postmortem_id, payload.data(), by=request.auth, if_match=if_match_version(request)
     )
+    response = _json(document.written(postmortem))
     response["ETag"] = etag(postmortem.version)
-    return PostMortemOut.present(postmortem)
+    return response
 
 
 @router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
@@ -223,14 +225,17 @@ def export_postmortem(
     format: str = Query("markdown", description="markdown (default), html, pdf or json"),
 ):
     fmt = export_formats.get_format(format)
-    postmortem = services.get_postmortem_for(request.auth, postmortem_id)
-    response = HttpResponse(
-        export_formats.render(postmortem, fmt.name), content_type=fmt.content_type
-    )
+    if fmt.name == "json":  # the stored document: one query
+        body = document.read(request.auth, postmortem_id)
+        content, version = export_formats.json_text(body).encode(), body["version"]
+    else:
+        postmortem = services.get_postmortem_for(request.auth, postmortem_id)
+        content, version = export_formats.render(postmortem, fmt.name), postmortem.version
+    response = HttpResponse(content, content_type=fmt.content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="{export_formats.filename(postmortem, fmt.name)}"'
+        f'attachment; filename="{export_formats.filename_for(postmortem_id, fmt.name)}"'
     )
-    response["ETag"] = etag(postmortem.version)
+    response["ETag"] = etag(version)
     return response
 
 

@@ -15,8 +15,10 @@ import re
 
 from markdown_it import MarkdownIt
 
+from hindsight.postmortems import document, fields
 from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
+from hindsight.postmortems.schemas import PostMortemCreate
 
 HORIZONS = [
     ("IMMEDIATE", "Immediate"),
@@ -166,37 +168,18 @@ def _fence(text: str) -> str:
 def record(postmortem: PostMortem) -> dict:
     """The post-mortem as a create body would state it (camelCase), every field present:
     what an export must carry and an import must give back."""
-    from hindsight.postmortems.schemas import (
-        ActionItemIn,
-        PostMortemCreate,
-        PostMortemOut,
-        TimelineEventIn,
-    )
-
-    out = PostMortemOut.model_validate(PostMortemOut.present(postmortem)).model_dump(
-        mode="json", by_alias=True
-    )
+    out = document.render(postmortem)
     keys = [
         field.alias or name
         for name, field in PostMortemCreate.model_fields.items()
         if name not in ("template", "status")
     ]
     data = {key: out[key] for key in keys if key in out}
-    event_keys = _writable(TimelineEventIn)
-    item_keys = _writable(ActionItemIn)
+    event_keys = [f.api_name for f in fields.writable(fields.EVENT_FIELDS)]
+    item_keys = [f.api_name for f in fields.writable(fields.ITEM_FIELDS)]
     data["timeline"] = [{k: e.get(k) for k in event_keys} for e in out["timeline"]]
     data["actionItems"] = [{k: i.get(k) for k in item_keys} for i in out["actionItems"]]
     return data
-
-
-def _writable(schema) -> list[str]:
-    """A nested entry's fields a client writes: not its id, not what is accepted back only
-    to be ignored (described as read-only)."""
-    return [
-        field.alias or name
-        for name, field in schema.model_fields.items()
-        if name != "id" and not (field.description or "").startswith("Read-only")
-    ]
 
 
 def to_markdown(postmortem: PostMortem) -> str:

@@ -5,7 +5,6 @@ WeasyPrint is imported only inside to_pdf: it pulls in Pango through cffi, which
 to load and may be missing on a server that never makes PDFs.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from hindsight.lib.errors import DomainError, Invalid
 from hindsight.lib.markdown import render_markdown
-from hindsight.postmortems import export
+from hindsight.postmortems import document, export
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.sections import SECTION_NAMES
 
@@ -64,27 +63,23 @@ def render(postmortem: PostMortem, name: str) -> bytes:
 
 
 def filename(postmortem: PostMortem, name: str) -> str:
-    return f"{postmortem.id}.{get_format(name).extension}"
+    return filename_for(postmortem.id, name)
+
+
+def filename_for(postmortem_id: str, name: str) -> str:
+    return f"{postmortem_id}.{get_format(name).extension}"
 
 
 # JSON ----------------------------------------------------------------------------------
 
 
-def as_api_dict(postmortem: PostMortem) -> dict:
-    """What GET /api/postmortems/{id} answers, before JSON encoding."""
-    from hindsight.postmortems.schemas import PostMortemOut
-
-    return PostMortemOut.model_validate(PostMortemOut.present(postmortem)).model_dump(by_alias=True)
-
-
 def to_json(postmortem: PostMortem) -> str:
-    # The API's own encoder, so timestamps are written exactly as GET writes them.
-    from ninja.responses import NinjaJSONEncoder
+    return json_text(document.written(postmortem))
 
-    return (
-        json.dumps(as_api_dict(postmortem), cls=NinjaJSONEncoder, ensure_ascii=False, indent=2)
-        + "\n"
-    )
+
+def json_text(body: dict) -> str:
+    """GET's body, indented for a file (the API's encoder, so timestamps read as in GET)."""
+    return document.encode(body, ensure_ascii=False, indent=2) + "\n"
 
 
 # HTML ----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ action items) are stored with Python field names and are returned with the API's
 """
 
 from hindsight.lib.errors import Invalid
+from hindsight.lib.schema import api_name
 from hindsight.postmortems.models import PostMortem, Revision
-from hindsight.postmortems.services import api_name
 
 # Changes whose values are lists of entries stored with Python field names.
 NESTED = ("timeline", "actionItems")

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from hindsight.lib.ids import new_id
 from hindsight.lib.times import parse_time_of_day, resolve_event_time
+from hindsight.postmortems import limits
+from hindsight.postmortems.sections import empty_value
 
 
 class Status(models.TextChoices):
@@ -48,16 +50,21 @@ def new_search_key() -> int:
     return secrets.randbits(62) + 1
 
 
+def readable_by(user) -> Q:
+    """The one visibility rule, as a filter: drafts are private to their creator, their
+    contributors and admins; everything else is readable by every signed-in user."""
+    if user.is_admin:
+        return Q()
+    not_draft = ~Q(status=Status.DRAFT)
+    if not user.can_write:
+        return not_draft
+    mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
+    return not_draft | Q(created_by=user) | Exists(mine)
+
+
 class PostMortemQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PostMortemQuerySet":
-        """Drafts are private to their creator, contributors and admins."""
-        if user.is_admin:
-            return self
-        not_draft = ~Q(status=Status.DRAFT)
-        if not user.can_write:
-            return self.filter(not_draft)
-        mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
-        return self.filter(not_draft | Q(created_by=user) | Exists(mine))
+        return self.filter(readable_by(user))
 
     def overdue(self, now: datetime | None = None) -> "PostMortemQuerySet":
         """Drafts and reports in review whose incident was resolved longer ago than the due
@@ -66,25 +73,29 @@ class PostMortemQuerySet(models.QuerySet):
         return self.filter(status__in=UNFINISHED, incident__resolved_at__lt=cutoff)
 
     def with_report(self) -> "PostMortemQuerySet":
-        """Everything the API returns for one post-mortem, in four queries whatever its size."""
-        return self.select_related("incident", "created_by").prefetch_related(
-            "timeline_events", "action_items", "contributor_rows", "tag_rows"
+        """Everything the API returns for one post-mortem, in five queries whatever its size
+        (the stored document is left out: whoever loads the rows renders from them)."""
+        return (
+            self.select_related("incident", "created_by")
+            .defer("document", "list_row")
+            .prefetch_related("timeline_events", "action_items", "contributor_rows", "tag_rows")
         )
 
 
 class PostMortem(models.Model):
-    id = models.CharField(primary_key=True, max_length=32, default=new_postmortem_id)
+    id = models.CharField(primary_key=True, max_length=limits.ID, default=new_postmortem_id)
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.PROTECT, related_name="postmortems"
     )
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=limits.TITLE)
     summary = models.TextField(blank=True, default="")
     impact = models.TextField(null=True, blank=True)
     root_cause = models.TextField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the write path (not auto_now), so the stored document says exactly what is stored.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="postmortems"
     )
@@ -96,6 +107,12 @@ class PostMortem(models.Model):
     # PostgreSQL full-text document (GIN-indexed by a migration), kept current in the
     # writing transaction; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The report as the API returns it, stored by each write in the writing transaction so a
+    # read is one query (see document.py): GET's JSON and the list's row, without what
+    # changes with time alone; RENDER_VERSION tells which version of the code wrote them.
+    document = models.TextField(default="", editable=False)
+    list_row = models.TextField(default="", editable=False)
+    render_version = models.PositiveIntegerField(default=0, db_index=True, editable=False)
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -134,6 +151,7 @@ class PostMortem(models.Model):
         return any(row.key in identities for row in self.contributor_rows.all())
 
     def can_be_read_by(self, user) -> bool:
+        """readable_by() for a loaded report, answered from its prefetched contributors."""
         if user.is_admin or self.status != Status.DRAFT:
             return True
         return user.can_write and self.names(user)
@@ -159,8 +177,6 @@ class PostMortem(models.Model):
         return [row.name for row in self.tag_rows.all()]
 
     def section(self, name: str):
-        from hindsight.postmortems.sections import empty_value
-
         return self.sections.get(name, empty_value(name))
 
     @property
@@ -178,8 +194,8 @@ class Contributor(models.Model):
     postmortem = models.ForeignKey(
         PostMortem, on_delete=models.CASCADE, related_name="contributor_rows"
     )
-    value = models.CharField(max_length=254)
-    key = models.CharField(max_length=254)
+    value = models.CharField(max_length=limits.LINE)
+    key = models.CharField(max_length=limits.LINE)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -191,7 +207,7 @@ class Tag(models.Model):
     """A free label (team, component, cause class); `?tag=` filters the list by it."""
 
     postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="tag_rows")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=limits.TAG)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -200,14 +216,14 @@ class Tag(models.Model):
 
 
 class TimelineEvent(models.Model):
-    id = models.CharField(primary_key=True, max_length=32)
+    id = models.CharField(primary_key=True, max_length=limits.ID)
     postmortem = models.ForeignKey(
         PostMortem, on_delete=models.CASCADE, related_name="timeline_events"
     )
     # Kept exactly as written ("14:35" or an ISO 8601 timestamp); the instant is derived.
-    time = models.CharField(max_length=40)
+    time = models.CharField(max_length=limits.EVENT_TIME)
     description = models.TextField()
-    who = models.CharField(max_length=200, null=True, blank=True)
+    who = models.CharField(max_length=limits.WHO, null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
     kind = models.CharField(max_length=20, null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -249,12 +265,12 @@ class ActionItemQuerySet(models.QuerySet):
 
 
 class ActionItem(models.Model):
-    id = models.CharField(primary_key=True, max_length=32)
+    id = models.CharField(primary_key=True, max_length=limits.ID)
     postmortem = models.ForeignKey(
         PostMortem, on_delete=models.CASCADE, related_name="action_items"
     )
     description = models.TextField()
-    owner = models.CharField(max_length=254, null=True, blank=True)
+    owner = models.CharField(max_length=limits.LINE, null=True, blank=True)
     status = models.CharField(max_length=12, choices=ItemStatus.choices, default=ItemStatus.TODO)
     priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
     due_date = models.DateField(null=True, blank=True)
@@ -262,10 +278,13 @@ class ActionItem(models.Model):
     why = models.TextField(null=True, blank=True)
     category = models.CharField(max_length=16, null=True, blank=True)
     # The issue in an external tracker (GitHub, Jira…) that carries the work: http(s) only.
-    tracker_url = models.CharField(max_length=2000, null=True, blank=True)
+    tracker_url = models.CharField(max_length=limits.URL, null=True, blank=True)
+    # Set by the write path when the item becomes DONE, cleared when it leaves DONE.
+    completed_at = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the write path (bulk_update skips auto_now), only when the item changed.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -275,9 +294,6 @@ class ActionItem(models.Model):
             models.Index(fields=["owner", "status"], name="actionitem_owner_idx"),
             models.Index(fields=["status", "due_date"], name="actionitem_due_idx"),
         ]
-
-    # Fields that stay editable after publishing: the follow-through, not the report.
-    FOLLOW_THROUGH_FIELDS = ("status", "owner", "due_date", "tracker_url")
 
     @property
     def is_overdue(self) -> bool:
@@ -320,7 +336,7 @@ class Template(models.Model):
     catalog/. BODY is a partial create body in the API's camelCase form, validated with the
     same TemplateBody schema as those files."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=limits.TEMPLATE_SLUG, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     body = models.JSONField(default=dict, blank=True)

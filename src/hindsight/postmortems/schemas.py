@@ -1,81 +1,120 @@
-from datetime import date, datetime
+"""The API's shapes of a post-mortem. Timeline events and action items are built from their
+declaration in fields.py, so a field added there appears in every body and answer."""
+
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, JsonValue, create_model
 
-from hindsight.lib.schema import In, Out
-from hindsight.lib.times import is_valid_event_time
-from hindsight.postmortems.models import ItemStatus, Priority, Status
-from hindsight.postmortems.sections import SECTION_NAMES, Category, EventKind, Horizon, Sections
+from hindsight.lib.errors import Invalid
+from hindsight.lib.schema import In, Out, api_name
+from hindsight.postmortems import fields, limits
+from hindsight.postmortems.history import present_changes
+from hindsight.postmortems.models import Status
+from hindsight.postmortems.sections import Sections
 
-Title = Annotated[str, Field(min_length=1, max_length=300)]
-Prose = Annotated[str, Field(max_length=200_000)]
-Line = Annotated[str, Field(min_length=1, max_length=254)]
-
-
-class TimelineEventIn(In):
-    """An event as sent; time and description may be left out of an entry that has an id
-    (they keep their value), and are required for a new one (checked by the service)."""
-
-    id: str | None = None
-    time: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
-    who: Annotated[str, Field(max_length=200)] | None = None
-    notes: Annotated[str, Field(max_length=20_000)] | None = None
-    kind: EventKind | None = None
-    at: Any = Field(None, description="Read-only; accepted back and ignored.")
-
-    @field_validator("time")
-    @classmethod
-    def known_time(cls, value: str | None) -> str | None:
-        if value is not None and not is_valid_event_time(value):
-            raise ValueError(
-                f"{value!r} is neither a time of day (14:35) nor an ISO 8601 timestamp"
-                " (2026-03-01T14:35:00Z)"
-            )
-        return value
-
-    def given(self) -> dict:
-        data = super().given()
-        data.pop("at", None)
-        return data
+Title = Annotated[str, Field(min_length=1, max_length=limits.TITLE)]
+Prose = Annotated[str, Field(max_length=limits.PROSE)]
+Line = Annotated[str, Field(min_length=1, max_length=limits.LINE)]
+IncidentId = Annotated[str, Field(min_length=1, max_length=limits.INCIDENT_ID)]
+READ_BACK = "Read-only; accepted back and ignored."
 
 
-class ActionItemFields(In):
-    owner: Annotated[str, Field(max_length=254)] | None = None
-    status: ItemStatus | None = None
-    priority: Priority | None = None
-    due_date: date | None = None
-    horizon: Horizon | None = None
-    why: Annotated[str, Field(max_length=20_000)] | None = None
-    category: Category | None = None
-    tracker_url: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
-        None, description="The issue in an external tracker (GitHub, Jira…): an http(s) address"
+def _in_type(field: fields.EntryField):
+    """The type a client may send for FIELD: its own, limited, checked, or null."""
+    if field.derived:
+        return (Any, Field(None, description=READ_BACK))
+    base = field.type
+    if base is str:
+        constraints = Field(min_length=1 if field.required else None, max_length=field.max_length)
+        base = Annotated[str, constraints]
+    if field.check is not None:
+        base = Annotated[base, AfterValidator(field.check)]
+    return (base | None, Field(None, description=field.description or None))
+
+
+def _out_type(field: fields.EntryField):
+    always = field.required or field.default is not None
+    return (
+        field.type if always else field.type | None,
+        Field(description=field.description or None),
     )
 
-    @field_validator("tracker_url")
-    @classmethod
-    def web_address(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// address")
-        return value
+
+def _entry_in(name: str, entry_fields, read_back: tuple[str, ...], doc: str):
+    """A nested entry as sent. Required fields may be left out of an entry with an id (they
+    keep their value) and are checked for a new one by the service."""
+    return create_model(
+        name,
+        __base__=In,
+        __doc__=doc,
+        id=(str | None, None),
+        **{f.name: _in_type(f) for f in entry_fields},
+        **{extra: (Any, Field(None, description=READ_BACK)) for extra in read_back},
+    )
 
 
-class ActionItemIn(ActionItemFields):
-    id: str | None = None
-    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
-    overdue: Any = Field(None, description="Read-only; accepted back and ignored.")
+class _ItemOut(Out):
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj["overdue"] if isinstance(obj, dict) else obj.is_overdue
 
 
-Tag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^,\n]+$")]
+def _entry_out(name: str, entry_fields, base=Out, **extra):
+    return create_model(
+        name, __base__=base, id=(str, ...), **{f.name: _out_type(f) for f in entry_fields}, **extra
+    )
+
+
+def entry_data(entry: In, entry_fields) -> dict:
+    """The writable fields an entry was sent with; a null where the field has a default
+    means that default."""
+    given = entry.given()
+    data = {"id": given["id"]} if given.get("id") else {}
+    for field in fields.writable(entry_fields):
+        if field.name in given and not (given[field.name] is None and field.default is not None):
+            data[field.name] = given[field.name]
+    return data
+
+
+TimelineEventIn = _entry_in(
+    "TimelineEventIn", fields.EVENT_FIELDS, ("at",), "A timeline event as sent."
+)
+ActionItemIn = _entry_in("ActionItemIn", fields.ITEM_FIELDS, ("overdue",), "An action item.")
+
+TimelineEventOut = _entry_out(
+    "TimelineEventOut",
+    fields.EVENT_FIELDS,
+    at=(
+        datetime | None,
+        Field(description="The UTC instant; a time of day is taken on the incident's start date"),
+    ),
+)
+ActionItemOut = _entry_out(
+    "ActionItemOut",
+    fields.ITEM_FIELDS,
+    _ItemOut,
+    overdue=(bool, Field(description="Past its due date and not DONE")),
+)
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=limits.TAG, pattern=r"^[^,\n]+$")]
+
+
+def _nested(data: dict, body) -> dict:
+    if data.get("timeline") is not None:
+        data["timeline"] = [entry_data(e, fields.EVENT_FIELDS) for e in body.timeline]
+    if data.get("action_items") is not None:
+        data["action_items"] = [entry_data(i, fields.ITEM_FIELDS) for i in body.action_items]
+    return data
 
 
 class PostMortemCreate(Sections):
-    template: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+    template: Annotated[str, Field(min_length=1, max_length=limits.TEMPLATE_SLUG)] | None = Field(
         None, description="Slug of a template (GET /api/templates) that pre-fills the report"
     )
-    incident_id: Annotated[str, Field(min_length=1, max_length=64)]
+    incident_id: IncidentId
     title: Title
     summary: Prose = ""
     impact: Prose | None = None
@@ -88,16 +127,11 @@ class PostMortemCreate(Sections):
 
     def data(self) -> dict:
         """The fields sent (a template fills in only what the body leaves out)."""
-        data = self.given()
-        if "timeline" in data:
-            data["timeline"] = [e.given() for e in self.timeline]
-        if "action_items" in data:
-            data["action_items"] = [_item_data(i) for i in self.action_items]
-        return data
+        return _nested(self.given(), self)
 
 
 class PostMortemPatch(Sections):
-    incident_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    incident_id: IncidentId | None = None
     title: Title | None = None
     summary: Prose | None = None
     impact: Prose | None = None
@@ -107,123 +141,35 @@ class PostMortemPatch(Sections):
     contributors: list[Line] | None = None
     tags: list[Tag] | None = None
     status: Status | None = None
-    # Returned by GET and accepted back unchanged, so a client can send what it read.
-    id: Any = None
-    version: Any = None
-    created_at: Any = None
-    updated_at: Any = None
-    created_by: Any = None
-    published_at: Any = None
-    action_items_done: Any = None
-    action_items_total: Any = None
-    due_at: Any = None
-    overdue: Any = None
+    # What GET returns beyond these (id, version, createdAt…) is accepted back and ignored
+    # (added below), so a client can send what it read.
 
-    READ_ONLY: ClassVar[set[str]] = {
-        "id",
-        "version",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "published_at",
-        "action_items_done",
-        "action_items_total",
-        "due_at",
-        "overdue",
-    }
-    NOT_NULL: ClassVar[set[str]] = {
-        "tags",
-        "incident_id",
-        "title",
-        "summary",
-        "timeline",
-        "action_items",
-        "contributors",
-        "status",
-    }
+    # Fields a client may set but not clear: null is refused rather than stored.
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset(
+        {"tags", "incident_id", "title", "summary", "timeline", "action_items"}
+        | {"contributors", "status"}
+    )
+    WRITABLE: ClassVar[frozenset[str]] = frozenset()
 
     def data(self) -> dict:
-        data = {k: v for k, v in self.given().items() if k not in self.READ_ONLY}
-        for name in self.NOT_NULL & data.keys():
+        data = {k: v for k, v in self.given().items() if k in self.WRITABLE}
+        for name in sorted(self.NOT_NULL & data.keys()):
             if data[name] is None:
-                from hindsight.lib.errors import Invalid
-                from hindsight.postmortems.services import api_name
-
                 raise Invalid(
                     f"{api_name(name)} cannot be null.", fields={api_name(name): "cannot be null"}
                 )
-        if self.timeline is not None:
-            data["timeline"] = [e.given() for e in self.timeline]
-        if self.action_items is not None:
-            data["action_items"] = [_item_data(i) for i in self.action_items]
-        return data
+        return _nested(data, self)
 
 
-class TemplateBody(PostMortemPatch):
-    """What a template may pre-fill: anything but the incident and the workflow."""
-
-    READ_ONLY: ClassVar[set[str]] = {
-        *PostMortemPatch.READ_ONLY,
-        "incident_id",
-        "status",
-    }
-
-
-def _item_data(item: ActionItemIn) -> dict:
-    """An item's given fields; a null status or priority means the default."""
-    data = item.given()
-    data.pop("overdue", None)
-    for field in ("status", "priority"):
-        if field in data and data[field] is None:
-            del data[field]
-    return data
-
-
-class ActionItemPatch(ActionItemFields):
-    description: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
-    id: Any = None
-    postmortem_id: Any = None
-    overdue: Any = None
+class ActionItemPatch(ActionItemIn):
+    postmortem_id: Any = Field(None, description=READ_BACK)
 
     def data(self) -> dict:
-        data = _item_data(self)
+        data = entry_data(self, fields.ITEM_FIELDS)
         data.pop("id", None)
-        data.pop("postmortem_id", None)
-        if "description" in data and data["description"] is None:
-            from hindsight.lib.errors import Invalid
-
+        if "description" in self.model_fields_set and self.description is None:
             raise Invalid("description cannot be null.", fields={"description": "cannot be null"})
         return data
-
-
-class TimelineEventOut(Out):
-    id: str
-    time: str = Field(description="As written: a time of day (14:35) or an ISO 8601 timestamp")
-    at: datetime | None = Field(
-        description="The UTC instant; a time of day is taken on the incident's start date"
-    )
-    description: str
-    who: str | None
-    notes: str | None
-    kind: EventKind | None
-
-
-class ActionItemOut(Out):
-    id: str
-    description: str
-    owner: str | None
-    status: ItemStatus
-    priority: Priority
-    due_date: date | None
-    horizon: Horizon | None
-    why: str | None
-    category: Category | None
-    tracker_url: str | None
-    overdue: bool = Field(description="Past its due date and not DONE")
-
-    @staticmethod
-    def resolve_overdue(obj) -> bool:
-        return obj["overdue"] if isinstance(obj, dict) else obj.is_overdue
 
 
 class PostMortemOut(Sections):
@@ -250,34 +196,27 @@ class PostMortemOut(Sections):
     )
     overdue: bool = Field(description="Still DRAFT or IN_REVIEW after dueAt")
 
-    @classmethod
-    def present(cls, postmortem) -> dict:
-        """The post-mortem as the API returns it (nested rows are read by the schema)."""
-        return {
-            "id": postmortem.id,
-            "incident_id": postmortem.incident_id,
-            "title": postmortem.title,
-            "summary": postmortem.summary,
-            "impact": postmortem.impact,
-            "root_cause": postmortem.root_cause,
-            "timeline": postmortem.timeline,
-            "action_items": postmortem.action_item_list,
-            "contributors": postmortem.contributors,
-            "tags": postmortem.tags,
-            "status": postmortem.status,
-            "published_at": postmortem.published_at,
-            "created_at": postmortem.created_at,
-            "updated_at": postmortem.updated_at,
-            "created_by": postmortem.created_by.username,
-            "version": postmortem.version,
-            "action_items_done": sum(
-                i.status == ItemStatus.DONE for i in postmortem.action_item_list
-            ),
-            "action_items_total": len(postmortem.action_item_list),
-            "due_at": postmortem.due_at,
-            "overdue": postmortem.is_overdue,
-            **{name: postmortem.section(name) for name in SECTION_NAMES},
-        }
+    model_config = {"json_schema_extra": {"additionalProperties": False}}
+
+
+# Everything GET returns is accepted back by PATCH and ignored unless a client writes it.
+_WRITABLE = frozenset(PostMortemPatch.model_fields)
+PostMortemPatch = create_model(
+    "PostMortemPatch",
+    __base__=PostMortemPatch,
+    **{
+        name: (Any, Field(None, description=READ_BACK))
+        for name in PostMortemOut.model_fields
+        if name not in _WRITABLE
+    },
+)
+PostMortemPatch.WRITABLE = _WRITABLE
+
+
+class TemplateBody(PostMortemPatch):
+    """What a template may pre-fill: anything but the incident and the workflow."""
+
+    WRITABLE: ClassVar[frozenset[str]] = PostMortemPatch.WRITABLE - {"incident_id", "status"}
 
 
 class PostMortemSummary(Out):
@@ -327,7 +266,7 @@ class RevisionOut(Out):
     version: int
     changed_by: str
     changed_at: datetime
-    changes: dict[str, Any] = Field(
+    changes: dict[str, JsonValue] = Field(
         description="Per field (API name) its old and new value: {field: {old, new}}"
     )
 
@@ -337,8 +276,6 @@ class RevisionOut(Out):
 
     @staticmethod
     def resolve_changes(obj) -> dict:
-        from hindsight.postmortems.history import present_changes
-
         return present_changes(obj.changes)
 
 
@@ -365,7 +302,7 @@ class History(Out):
 class HistoryDiff(Schema):
     from_version: int = Field(alias="from")
     to_version: int = Field(alias="to")
-    changes: dict[str, Any] = Field(
+    changes: dict[str, JsonValue] = Field(
         description="Each field that differs: {old: value at from, new: value at to}"
     )
     revisions: list[RevisionSummary] = Field(description="The revisions after from up to to")

@@ -20,12 +20,14 @@ FTS5_WEIGHTS = "10.0, 4.0, 2.0, 4.0"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def reindex(postmortem: PostMortem) -> None:
+def reindex(postmortem: PostMortem, *, new: bool = False) -> None:
+    """Index POSTMORTEM's text in the writing transaction (NEW: it has no entry yet)."""
     if connection.vendor == "postgresql":
         PostMortem.objects.filter(pk=postmortem.pk).update(search_vector=_pg_document())
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [postmortem.search_key])
+        if not new:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [postmortem.search_key])
         cursor.execute(
             f"INSERT INTO {FTS_TABLE} (rowid, title, summary, impact, root_cause) "
             "VALUES (%s, %s, %s, %s, %s)",

@@ -12,9 +12,10 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from hindsight.lib.schema import In
+from hindsight.postmortems import limits
 
-Short = Annotated[str, Field(max_length=500)]
-Prose = Annotated[str, Field(max_length=200_000)]
+Short = Annotated[str, Field(max_length=limits.SHORT)]
+Prose = Annotated[str, Field(max_length=limits.PROSE)]
 Count = Annotated[int, Field(ge=0)]
 Amount = Annotated[float, Field(ge=0)]
 

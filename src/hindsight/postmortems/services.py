@@ -1,24 +1,28 @@
 """The one write path for post-mortems. The API, the web views and the CLI all call these.
 
-Every function runs in one transaction and locks the post-mortem row first, so concurrent
-writers queue up instead of overwriting each other; If-Match (a version number) lets a
-client refuse to apply an edit made against a state it has not seen.
+A write is a sequence of small steps, each a function below, inside one transaction that
+locks the post-mortem row first (so concurrent writers queue up instead of overwriting each
+other): check the version (If-Match) → work out the new state from the request → check the
+lock and the workflow → write the scalar columns → write the nested rows → record the
+revision → index for search → store the rendered document → queue the events. The returned
+post-mortem carries what was written (its nested rows prefetched), so nothing is read again.
 """
 
-from datetime import date
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.events import notify
+from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
-from hindsight.postmortems import search, templates, workflow
+from hindsight.lib.writers import write_transaction
+from hindsight.postmortems import document, fields, search, templates, workflow
 from hindsight.postmortems.models import (
     ActionItem,
     Contributor,
+    ItemStatus,
     PostMortem,
     Revision,
     Status,
@@ -29,37 +33,22 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
+__all__ = ["api_name"]  # re-exported for the web app's messages
+
 TEXT_FIELDS = ("title", "summary", "impact", "root_cause")
-EVENT_FIELDS = ("time", "description", "who", "notes", "kind")
-ITEM_FIELDS = (
-    "description",
-    "owner",
-    "status",
-    "priority",
-    "due_date",
-    "horizon",
-    "why",
-    "category",
-    "tracker_url",
-)
-ITEM_DEFAULTS = {
-    "owner": None,
-    "status": "TODO",
-    "priority": "MEDIUM",
-    "due_date": None,
-    "horizon": None,
-    "why": None,
-    "category": None,
-    "tracker_url": None,
+EVENT_FIELDS = fields.names(fields.EVENT_FIELDS)
+ITEM_FIELDS = fields.names(fields.ITEM_FIELDS)
+# Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
+NESTED = {
+    "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
+    "action_items": (
+        "actionItems",
+        fields.ITEM_FIELDS,
+        ActionItem,
+        new_action_item_id,
+        "action_items",
+    ),
 }
-EVENT_DEFAULTS = {"who": None, "notes": None, "kind": None}
-
-
-# Names as the API writes them, for error messages and the recorded history.
-def api_name(field: str) -> str:
-    """The camelCase name the API uses for a Python field name."""
-    head, *rest = field.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 # Loading with permission ---------------------------------------------------------------
@@ -71,10 +60,7 @@ def get_postmortem_for(user, postmortem_id: str, *, write: bool = False, lock: b
     queryset = PostMortem.objects.with_report()
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    try:
-        postmortem = queryset.get(pk=postmortem_id)
-    except PostMortem.DoesNotExist:
-        postmortem = None
+    postmortem = queryset.filter(pk=postmortem_id).first()
     if postmortem is None or not postmortem.can_be_read_by(user):
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     if write and not postmortem.can_be_edited_by(user):
@@ -94,18 +80,11 @@ def _incident_or_invalid(incident_id: str) -> Incident:
     return incident
 
 
-# Snapshots: the post-mortem as plain data, for diffs and history ------------------------
+# The state: a post-mortem as plain data, for diffs and history ---------------------------
 
 
-def _event_data(event: TimelineEvent) -> dict:
-    return {"id": event.id, **{f: getattr(event, f) for f in EVENT_FIELDS}}
-
-
-def _item_data(item: ActionItem) -> dict:
-    data = {"id": item.id, **{f: getattr(item, f) for f in ITEM_FIELDS}}
-    if isinstance(data["due_date"], date):
-        data["due_date"] = data["due_date"].isoformat()
-    return data
+def _entry(row, entry_fields) -> dict:
+    return {"id": row.id, **{f.name: fields.plain(getattr(row, f.name)) for f in entry_fields}}
 
 
 def snapshot(postmortem: PostMortem) -> dict:
@@ -115,8 +94,8 @@ def snapshot(postmortem: PostMortem) -> dict:
         "contributors": postmortem.contributors,
         "tags": postmortem.tags,
         **{name: postmortem.section(name) for name in SECTION_NAMES},
-        "timeline": [_event_data(e) for e in postmortem.timeline],
-        "action_items": [_item_data(i) for i in postmortem.action_item_list],
+        "timeline": [_entry(e, fields.EVENT_FIELDS) for e in postmortem.timeline],
+        "action_items": [_entry(i, fields.ITEM_FIELDS) for i in postmortem.action_item_list],
         "status": postmortem.status,
     }
 
@@ -131,13 +110,11 @@ def _chronological(events: list[dict], start) -> list[dict]:
     return [event for _, event in sorted(enumerate(events), key=key)]
 
 
-REQUIRED = {"timeline": ("time", "description"), "actionItems": ("description",)}
-
-
-def _desired_list(kind, current: list[dict], submitted: list[dict], fields, defaults) -> list:
+def _desired_list(kind: str, current: list[dict], submitted: list[dict]) -> list[dict]:
     """Merge a submitted nested list into the current one: entries with an id update that
-    entry (fields left out keep their value), entries without one are new and must give
-    the required fields, and entries not submitted are removed."""
+    entry (fields left out keep their value), entries without one are new (they get an id
+    here) and must give the required fields, and entries not submitted are removed."""
+    api_kind, entry_fields, _, new_id, _ = NESTED[kind]
     by_id = {entry["id"]: entry for entry in current}
     seen: set[str] = set()
     desired = []
@@ -146,31 +123,77 @@ def _desired_list(kind, current: list[dict], submitted: list[dict], fields, defa
         if entry_id:
             if entry_id not in by_id:
                 raise Invalid(
-                    f"{kind}[{index}].id: {entry_id} is not an entry of this post-mortem;"
+                    f"{api_kind}[{index}].id: {entry_id} is not an entry of this post-mortem;"
                     " leave the id out to add a new entry.",
-                    fields={f"{kind}[{index}].id": f"unknown id {entry_id}"},
+                    fields={f"{api_kind}[{index}].id": f"unknown id {entry_id}"},
                 )
             if entry_id in seen:
                 raise Invalid(
-                    f"{kind}[{index}].id: {entry_id} is listed twice.",
-                    fields={f"{kind}[{index}].id": "duplicate id"},
+                    f"{api_kind}[{index}].id: {entry_id} is listed twice.",
+                    fields={f"{api_kind}[{index}].id": "duplicate id"},
                 )
             seen.add(entry_id)
             merged = dict(by_id[entry_id])
         else:
-            merged = {"id": None, **defaults}
-        for field in fields:
-            if field in entry:
-                value = entry[field]
-                merged[field] = value.isoformat() if isinstance(value, date) else value
-        for field in REQUIRED[kind]:
-            if not merged.get(field):
+            merged = {"id": new_id(), **fields.defaults(entry_fields)}
+        for field in fields.writable(entry_fields):
+            if field.name in entry:
+                merged[field.name] = fields.plain(entry[field.name])
+        for field in entry_fields:
+            if field.required and not merged.get(field.name):
                 raise Invalid(
-                    f"{kind}[{index}].{field} is required.",
-                    fields={f"{kind}[{index}].{field}": "required"},
+                    f"{api_kind}[{index}].{field.api_name} is required.",
+                    fields={f"{api_kind}[{index}].{field.api_name}": "required"},
                 )
         desired.append(merged)
     return desired
+
+
+def _derive_completion(before: list[dict], after: list[dict], now) -> None:
+    """An item's completedAt: set when it becomes DONE, cleared when it leaves DONE."""
+    was_done = {item["id"] for item in before if item["status"] == ItemStatus.DONE}
+    for item in after:
+        if item["status"] != ItemStatus.DONE:
+            item["completed_at"] = None
+        elif item["id"] not in was_done:
+            item["completed_at"] = fields.instant(now)
+
+
+def _desired_state(before: dict, data: dict, incident: Incident, *, status: str, now) -> dict:
+    """The report's state once DATA (a validated body, Python names) is applied to BEFORE."""
+    after = dict(before)
+    for field in TEXT_FIELDS:
+        if field in data:
+            after[field] = data[field]
+    after["incident_id"] = incident.pk
+    for name in ("contributors", "tags"):
+        if name in data:
+            after[name] = _clean_labels(data[name])
+    for name in SECTION_NAMES:
+        if name in data:
+            after[name] = to_stored(name, data[name])
+    if "timeline" in data:
+        events = _desired_list("timeline", before["timeline"], data["timeline"])
+        after["timeline"] = _chronological(events, incident.started_at)
+    if "action_items" in data:
+        after["action_items"] = _desired_list(
+            "action_items", before["action_items"], data["action_items"]
+        )
+        _derive_completion(before["action_items"], after["action_items"], now)
+    after["status"] = status
+    return after
+
+
+EMPTY_STATE = {
+    "incident_id": None,
+    **dict.fromkeys(TEXT_FIELDS),
+    "contributors": [],
+    "tags": [],
+    **{name: to_stored(name, None) for name in SECTION_NAMES},
+    "timeline": [],
+    "action_items": [],
+    "status": None,
+}
 
 
 # Create --------------------------------------------------------------------------------
@@ -189,36 +212,44 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
             fields={"status": "must be DRAFT or IN_REVIEW when creating"},
             allowed=[str(s) for s in workflow.INITIAL],
         )
-    with transaction.atomic():
+    with write_transaction():
         incident = _incident_or_invalid(data["incident_id"])
-        postmortem = PostMortem.objects.create(
-            incident=incident,
-            created_by=by,
-            status=status,
-            sections={n: to_stored(n, data[n]) for n in SECTION_NAMES if data.get(n) is not None},
-            **{f: data.get(f) for f in TEXT_FIELDS if data.get(f) is not None},
-        )
-        _write_contributors(postmortem, data.get("contributors") or [])
-        _write_tags(postmortem, data.get("tags") or [])
-        events = _desired_list(
-            "timeline", [], data.get("timeline") or [], EVENT_FIELDS, EVENT_DEFAULTS
-        )
-        items = _desired_list(
-            "actionItems", [], data.get("action_items") or [], ITEM_FIELDS, ITEM_DEFAULTS
-        )
-        _write_events(postmortem, _chronological(events, incident.started_at))
-        _write_items(postmortem, items)
-        search.reindex(postmortem)
-        fresh = get_postmortem_for(by, postmortem.pk)
-        after = snapshot(fresh)
-        Revision.objects.create(
-            postmortem=fresh,
-            version=1,
-            changed_by=by,
-            changes={api_name(k): {"old": None, "new": v} for k, v in after.items()},
-        )
-        _announce(fresh, {"status": None, "action_items": []}, after, by=by)
-    return fresh
+        now = timezone.now()
+        state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
+        postmortem = _insert(state, incident, by=by, now=now)
+        _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
+        search.reindex(postmortem, new=True)
+        _announce(postmortem, EMPTY_STATE, state, by=by)
+    return postmortem
+
+
+def _insert(state: dict, incident: Incident, *, by, now) -> PostMortem:
+    """The new report's row (its stored document included) and its nested rows, one INSERT
+    each; the rows stay prefetched on the returned post-mortem."""
+    postmortem = PostMortem(
+        incident=incident,
+        created_by=by,
+        status=state["status"],
+        sections=_sections_column(state),
+        created_at=now,
+        updated_at=now,
+        **{f: state[f] for f in TEXT_FIELDS if state[f] is not None},
+    )
+    labels = {
+        "contributor_rows": _labels(postmortem, Contributor, state["contributors"]),
+        "tag_rows": _labels(postmortem, Tag, state["tags"]),
+    }
+    postmortem._prefetched_objects_cache = dict(labels)
+    plans = [_plan_nested(postmortem, kind, [], state[kind], now=now) for kind in NESTED]
+    for name, value in document.columns(postmortem).items():
+        setattr(postmortem, name, value)
+    postmortem.save(force_insert=True)
+    for rows in labels.values():
+        if rows:
+            type(rows[0]).objects.bulk_create(rows)
+    for plan in plans:
+        plan.save()
+    return postmortem
 
 
 # Update --------------------------------------------------------------------------------
@@ -226,7 +257,7 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
 
 def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: int | None = None):
     """Apply a partial update (JSON merge semantics, nested lists as desired lists)."""
-    with transaction.atomic():
+    with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
         return _apply(postmortem, data, by=by, if_match=if_match)
 
@@ -241,8 +272,9 @@ def may_follow_through(postmortem: PostMortem, owner: str | None, user) -> bool:
 
 def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = None):
     """Change one action item; returns (post-mortem, item). Its owner may change its
-    follow-through (status, owner, due date) even without edit rights on the report."""
-    with transaction.atomic():
+    follow-through (status, owner, due date, tracker link) without edit rights on the
+    report."""
+    with write_transaction():
         postmortem_id = (
             ActionItem.objects.filter(pk=item_id).values_list("postmortem_id", flat=True).first()
         )
@@ -259,7 +291,7 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = N
                 raise PermissionDenied(
                     "Only the report's authors, its admins and the item's owner can change it."
                 )
-            beyond = sorted(set(data) - set(ActionItem.FOLLOW_THROUGH_FIELDS))
+            beyond = sorted(set(data) - set(fields.FOLLOW_THROUGH))
             if beyond:
                 raise PermissionDenied(
                     "As the item's owner you may change its status, owner, due date and"
@@ -272,7 +304,7 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = N
         return postmortem, item_row
 
 
-def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> PostMortem:
+def _check_version(postmortem: PostMortem, if_match: int | None) -> None:
     if if_match is not None and if_match != postmortem.version:
         raise StaleVersion(
             f"The post-mortem changed since version {if_match}; it is now at version"
@@ -280,103 +312,32 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
             fields={"If-Match": f"stale version {if_match}"},
             currentVersion=postmortem.version,
         )
-    before = snapshot(postmortem)
-    after = dict(before)
-    for field in TEXT_FIELDS:
-        if field in data:
-            after[field] = data[field]
-    if "incident_id" in data:
-        after["incident_id"] = data["incident_id"]
-        incident = _incident_or_invalid(data["incident_id"])
-    else:
-        incident = postmortem.incident
-    if "contributors" in data:
-        after["contributors"] = _clean_labels(data["contributors"])
-    if "tags" in data:
-        after["tags"] = _clean_labels(data["tags"])
-    for name in SECTION_NAMES:
-        if name in data:
-            after[name] = to_stored(name, data[name])
-    if "timeline" in data:
-        events = _desired_list(
-            "timeline", before["timeline"], data["timeline"], EVENT_FIELDS, EVENT_DEFAULTS
-        )
-        after["timeline"] = _chronological(events, incident.started_at)
-    if "action_items" in data:
-        after["action_items"] = _desired_list(
-            "actionItems", before["action_items"], data["action_items"], ITEM_FIELDS, ITEM_DEFAULTS
-        )
-    target = data.get("status") or postmortem.status
-    after["status"] = target
 
+
+def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> PostMortem:
+    _check_version(postmortem, if_match)
+    incident = (
+        _incident_or_invalid(data["incident_id"]) if "incident_id" in data else postmortem.incident
+    )
+    now = timezone.now()
+    before = snapshot(postmortem)
+    target = data.get("status") or postmortem.status
+    after = _desired_state(before, data, incident, status=target, now=now)
     changed = [field for field in after if after[field] != before[field]]
     if not changed:
         return postmortem
     _check_lock(postmortem, before, after, changed)
     if target != postmortem.status:
         workflow.check_move(postmortem, target, by, action_items=after["action_items"])
-
-    now = timezone.now()
-    columns = {f: after[f] for f in TEXT_FIELDS if f in changed}
-    if any(name in changed for name in SECTION_NAMES):
-        columns["sections"] = {
-            name: after[name] for name in SECTION_NAMES if after[name] not in (None, [])
-        }
-    if "incident_id" in changed:
-        columns["incident"] = incident
-    if "status" in changed:
-        columns["status"] = target
-        if target == Status.PUBLISHED and postmortem.published_at is None:
-            columns["published_at"] = now
-    updated = PostMortem.objects.filter(pk=postmortem.pk, version=postmortem.version).update(
-        version=F("version") + 1, updated_at=now, **columns
-    )
-    if updated != 1:  # only reachable if a writer bypassed the row lock
-        raise StaleVersion("The post-mortem changed while saving; reload and try again.")
-    if "contributors" in changed:
-        postmortem.contributor_rows.all().delete()
-        _write_contributors(postmortem, after["contributors"])
-    if "tags" in changed:
-        postmortem.tag_rows.all().delete()
-        _write_tags(postmortem, after["tags"])
-    if "timeline" in changed:
-        _write_events(postmortem, after["timeline"])
-    if "action_items" in changed:
-        _write_items(postmortem, after["action_items"])
+    plans = _write_rows(postmortem, before, after, changed, now=now)
+    _write_columns(postmortem, after, changed, incident, now=now)
+    for plan in plans:
+        plan.save()
+    _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in TEXT_FIELDS):
-        for field, value in columns.items():
-            setattr(postmortem, field, value)
         search.reindex(postmortem)
-    Revision.objects.create(
-        postmortem=postmortem,
-        version=postmortem.version + 1,
-        changed_by=by,
-        changes={api_name(f): {"old": before[f], "new": after[f]} for f in changed},
-    )
-    fresh = get_postmortem_for(by, postmortem.pk)
-    _announce(fresh, before, after, by=by)
-    return fresh
-
-
-def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
-    """Tell the notifications seam what this change meant (in the writing transaction)."""
-    common = {"postmortem_id": postmortem.id, "title": postmortem.title, "by": by.username}
-    if after["status"] != before["status"]:
-        if after["status"] == Status.IN_REVIEW:
-            notify("postmortem.submitted", version=postmortem.version, **common)
-        elif after["status"] == Status.PUBLISHED:
-            notify("postmortem.published", version=postmortem.version, **common)
-    owners = {item["id"]: item["owner"] for item in before["action_items"]}
-    for item in postmortem.action_item_list:
-        if item.owner and (item.owner or "").lower() != (owners.get(item.id) or "").lower():
-            notify(
-                "action_item.assigned",
-                item_id=item.id,
-                owner=item.owner,
-                description=item.description,
-                due_date=item.due_date.isoformat() if item.due_date else None,
-                **common,
-            )
+    _announce(postmortem, before, after, by=by)
+    return postmortem
 
 
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
@@ -387,20 +348,13 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
             fields={api_name(f): "read-only once archived" for f in changed},
             allowed=[],
         )
-    if postmortem.status != Status.PUBLISHED:
+    if not postmortem.is_locked:
         return
     refused = [f for f in changed if f not in ("status", "action_items")]
-    if "action_items" in changed:
-        old = {i["id"]: i for i in before["action_items"]}
-        new_ids = [i["id"] for i in after["action_items"]]
-        if new_ids != [i["id"] for i in before["action_items"]]:
-            refused.append("action_items")
-        else:
-            for item in after["action_items"]:
-                locked = [f for f in ITEM_FIELDS if f not in ActionItem.FOLLOW_THROUGH_FIELDS]
-                if any(item[f] != old[item["id"]][f] for f in locked):
-                    refused.append("action_items")
-                    break
+    if "action_items" in changed and not _only_follow_through(
+        before["action_items"], after["action_items"]
+    ):
+        refused.append("action_items")
     if refused:
         names = ", ".join(api_name(f) for f in refused)
         raise Conflict(
@@ -411,7 +365,67 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
         )
 
 
-# Writing nested rows ------------------------------------------------------------------
+_LOCKED_ITEM_FIELDS = tuple(
+    f.name for f in fields.ITEM_FIELDS if not f.follow_through and not f.derived
+)
+
+
+def _only_follow_through(before: list[dict], after: list[dict]) -> bool:
+    """Whether AFTER has the same items as BEFORE, differing in follow-through only."""
+    if [i["id"] for i in after] != [i["id"] for i in before]:
+        return False
+    old = {i["id"]: i for i in before}
+    return all(item[f] == old[item["id"]][f] for item in after for f in _LOCKED_ITEM_FIELDS)
+
+
+# Writing -------------------------------------------------------------------------------
+
+
+def _sections_column(state: dict) -> dict:
+    return {name: state[name] for name in SECTION_NAMES if state[name] not in (None, [])}
+
+
+def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], incident, *, now):
+    """The post-mortem's own row: one conditional UPDATE of the changed columns, the version
+    and the stored document, rendered from the report as it now stands in memory."""
+    columns = {f: after[f] for f in TEXT_FIELDS if f in changed}
+    if any(name in changed for name in SECTION_NAMES):
+        columns["sections"] = _sections_column(after)
+    if "incident_id" in changed:
+        columns["incident"] = incident
+    if "status" in changed:
+        columns["status"] = after["status"]
+        if after["status"] == Status.PUBLISHED and postmortem.published_at is None:
+            columns["published_at"] = now
+    old_version = postmortem.version
+    columns.update(version=old_version + 1, updated_at=now)
+    for name, value in columns.items():
+        setattr(postmortem, name, value)
+    columns.update(document.columns(postmortem))
+    updated = PostMortem.objects.filter(pk=postmortem.pk, version=old_version).update(**columns)
+    if updated != 1:  # only reachable if a writer bypassed the row lock
+        raise StaleVersion("The post-mortem changed while saving; reload and try again.")
+
+
+def _write_rows(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, now):
+    """Contributors and tags are replaced; the nested lists are planned in memory (and
+    prefetched on the post-mortem) and returned, for the caller to save."""
+    cache = postmortem._prefetched_objects_cache
+    for name, model, cache_name in (
+        ("contributors", Contributor, "contributor_rows"),
+        ("tags", Tag, "tag_rows"),
+    ):
+        if name in changed:
+            model.objects.filter(postmortem=postmortem).delete()
+            rows = _labels(postmortem, model, after[name])
+            if rows:
+                model.objects.bulk_create(rows)
+            cache[cache_name] = rows
+    return [
+        _plan_nested(postmortem, kind, before[kind], after[kind], now=now)
+        for kind in NESTED
+        if kind in changed
+    ]
 
 
 def _clean_labels(values: list[str]) -> list[str]:
@@ -425,44 +439,112 @@ def _clean_labels(values: list[str]) -> list[str]:
     return cleaned
 
 
-def _write_contributors(postmortem: PostMortem, values: list[str]) -> None:
-    Contributor.objects.bulk_create(
-        Contributor(postmortem=postmortem, value=value, key=value.lower(), position=index)
-        for index, value in enumerate(_clean_labels(values))
-    )
+def _labels(postmortem: PostMortem, model, values: list[str]) -> list:
+    if model is Contributor:
+        return [
+            Contributor(postmortem=postmortem, value=value, key=value.lower(), position=index)
+            for index, value in enumerate(values)
+        ]
+    return [
+        Tag(postmortem=postmortem, name=name, position=index) for index, name in enumerate(values)
+    ]
 
 
-def _write_tags(postmortem: PostMortem, names: list[str]) -> None:
-    Tag.objects.bulk_create(
-        Tag(postmortem=postmortem, name=name, position=index)
-        for index, name in enumerate(_clean_labels(names))
-    )
+@dataclass
+class NestedPlan:
+    """The statements that bring one nested list's rows to their new state."""
+
+    model: type
+    removed: set
+    to_update: list
+    to_create: list
+    columns: list
+
+    def save(self) -> None:
+        if self.removed:
+            self.model.objects.filter(pk__in=self.removed).delete()
+        if self.to_update:
+            self.model.objects.bulk_update(self.to_update, self.columns)
+        if self.to_create:
+            self.model.objects.bulk_create(self.to_create)
 
 
-def _write_rows(model, postmortem, fields, after: list[dict], new_id):
-    kept = {entry["id"] for entry in after if entry["id"]}
-    model.objects.filter(postmortem=postmortem).exclude(pk__in=kept).delete()
-    to_update, to_create = [], []
+def _plan_nested(postmortem: PostMortem, kind: str, before: list[dict], after: list[dict], *, now):
+    """Plan KIND's rows from BEFORE to AFTER: delete the removed, update only the entries that
+    changed or moved (their updated_at too, where the model has one), insert the new. The rows
+    in their new order become the post-mortem's prefetched list at once."""
+    _, entry_fields, model, _, cache_name = NESTED[kind]
+    names = fields.names(entry_fields)
+    stamped = any(f.name == "updated_at" for f in model._meta.concrete_fields)
+    old_entries = {entry["id"]: entry for entry in before}
+    cache = postmortem._prefetched_objects_cache
+    old_rows = {row.id: row for row in cache.get(cache_name, [])}
+    removed = set(old_entries) - {entry["id"] for entry in after}
+    rows, to_update, to_create, columns = [], [], [], {"position"}
     for position, entry in enumerate(after):
-        values = {f: entry[f] for f in fields}
-        if entry["id"] is None:
-            to_create.append(model(id=new_id(), postmortem=postmortem, position=position, **values))
+        values = {name: entry[name] for name in names}
+        row = old_rows.get(entry["id"])
+        if row is None:
+            row = model(id=entry["id"], postmortem=postmortem, position=position, **values)
+            if stamped:
+                row.created_at = row.updated_at = now
+            to_create.append(row)
         else:
-            to_update.append(
-                model(id=entry["id"], postmortem=postmortem, position=position, **values)
+            edited = values != {name: old_entries[entry["id"]][name] for name in names}
+            if edited or row.position != position:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.position = position
+                if edited:
+                    columns.update(names)
+                    if stamped:
+                        row.updated_at = now
+                        columns.add("updated_at")
+                to_update.append(row)
+        rows.append(row)
+    for row in to_create + to_update:
+        _from_plain(row, entry_fields)
+    cache[cache_name] = rows
+    return NestedPlan(model, removed, to_update, to_create, sorted(columns))
+
+
+def _from_plain(row, entry_fields) -> None:
+    """Give ROW's date and instant fields their Python types again (the state holds them as
+    text), so the returned post-mortem reads like one loaded from the database."""
+    for field in entry_fields:
+        value = getattr(row, field.name)
+        if isinstance(value, str) and field.type is not str:
+            setattr(row, field.name, row._meta.get_field(field.name).to_python(value))
+
+
+def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, by):
+    Revision.objects.create(
+        postmortem=postmortem,
+        version=postmortem.version,
+        changed_by=by,
+        changes={api_name(f): {"old": before[f], "new": after[f]} for f in changed},
+    )
+
+
+def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
+    """Tell the notifications seam what this change meant (in the writing transaction)."""
+    common = {"postmortem_id": postmortem.id, "title": postmortem.title, "by": by.username}
+    if after["status"] != before["status"]:
+        if after["status"] == Status.IN_REVIEW:
+            notify("postmortem.submitted", version=postmortem.version, **common)
+        elif after["status"] == Status.PUBLISHED:
+            notify("postmortem.published", version=postmortem.version, **common)
+    owners = {item["id"]: item["owner"] for item in before["action_items"]}
+    for item in after["action_items"]:
+        if item["owner"] and item["owner"].lower() != (owners.get(item["id"]) or "").lower():
+            notify(
+                "action_item.assigned",
+                item_id=item["id"],
+                owner=item["owner"],
+                description=item["description"],
+                due_date=item["due_date"],
+                **common,
             )
-    if to_update:
-        model.objects.bulk_update(to_update, [*fields, "position"])
-    if to_create:
-        model.objects.bulk_create(to_create)
-
-
-def _write_events(postmortem, after):
-    _write_rows(TimelineEvent, postmortem, EVENT_FIELDS, after, new_event_id)
-
-
-def _write_items(postmortem, after):
-    _write_rows(ActionItem, postmortem, ITEM_FIELDS, after, new_action_item_id)
 
 
 # Delete --------------------------------------------------------------------------------
@@ -471,7 +553,7 @@ def _write_items(postmortem, after):
 def delete_postmortem(postmortem_id: str, *, by, if_match: int | None = None) -> None:
     """Only a DRAFT can be deleted, by its creator or an admin; anything further along is
     part of the record and is archived instead."""
-    with transaction.atomic():
+    with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
         if not (by.is_admin or postmortem.created_by_id == by.pk):
             raise PermissionDenied("Only the post-mortem's creator or an admin can delete it.")

@@ -14,11 +14,13 @@ from functools import cache
 from importlib import resources
 
 import yaml
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from pydantic import ValidationError
 
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import Template
+from hindsight.postmortems.schemas import TemplateBody
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -98,8 +100,6 @@ def get_template(slug: str) -> dict:
 
 def validate_body(body: dict, *, where: str = "body") -> dict:
     """BODY checked against TemplateBody and normalised to its camelCase JSON form."""
-    from hindsight.postmortems.schemas import TemplateBody
-
     try:
         parsed = TemplateBody.model_validate(body)
     except ValidationError as exc:
@@ -123,14 +123,12 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
     return {
         key: value
         for key, value in parsed.model_dump(mode="json", by_alias=True, exclude_unset=True).items()
-        if key not in {TemplateBody.model_fields[f].alias or f for f in TemplateBody.READ_ONLY}
+        if key in {TemplateBody.model_fields[f].alias or f for f in TemplateBody.WRITABLE}
     }
 
 
 def template_data(slug: str) -> dict:
     """The template's body as service data (snake_case names, validated)."""
-    from hindsight.postmortems.schemas import TemplateBody
-
     body = get_template(slug)["body"]
     try:
         return TemplateBody.model_validate(body).data()
@@ -194,7 +192,7 @@ def create_template(data: dict, *, by) -> Template:
     _check_slug(data["slug"])
     body = validate_body(data.get("body") or {})
     try:
-        with transaction.atomic():
+        with write_transaction():
             return Template.objects.create(
                 slug=data["slug"],
                 name=data["name"],
@@ -210,7 +208,7 @@ def create_template(data: dict, *, by) -> Template:
 
 
 def update_template(slug: str, data: dict, *, by) -> Template:
-    with transaction.atomic():
+    with write_transaction():
         row = _changeable(slug, by)
         if "body" in data:
             data = {**data, "body": validate_body(data["body"] or {})}
@@ -223,5 +221,5 @@ def update_template(slug: str, data: dict, *, by) -> Template:
 
 def delete_template(slug: str, *, by) -> None:
     """Remove a team template; post-mortems made from it keep what it filled in."""
-    with transaction.atomic():
+    with write_transaction():
         _changeable(slug, by).delete()

@@ -1,12 +1,12 @@
 """The one write path for review: comments, requested reviewers and decisions."""
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 
 from hindsight.accounts.models import User
 from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
 from hindsight.lib.events import notify
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import PostMortem, Status
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.postmortems.services import api_name, get_postmortem_for
@@ -61,7 +61,7 @@ def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Co
         )
     if not body.strip():
         raise Invalid("body: a comment cannot be empty.", fields={"body": "empty"})
-    with transaction.atomic():
+    with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
         _in_review(postmortem, "commented on")
         return Comment.objects.create(
@@ -81,7 +81,7 @@ def _user_named(name: str) -> User | None:
 def request_reviewers(postmortem_id: str, names: list[str], *, by) -> list[ReviewRequest]:
     """Ask the users NAMES (user names or emails) to review; asking twice changes nothing.
     Its authors and admins may ask, before publishing; authors cannot be asked."""
-    with transaction.atomic():
+    with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
         if postmortem.status not in (Status.DRAFT, Status.IN_REVIEW):
             raise Conflict(
@@ -132,7 +132,7 @@ def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Rev
     """Approve or request changes on the version the reviewer sees now. The post-mortem's
     creator and contributors cannot approve it."""
     _not_viewer(by, "review them")
-    with transaction.atomic():
+    with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
         _in_review(postmortem, "reviewed")
         if decision == Decision.APPROVED and postmortem.names(by):

@@ -7,9 +7,9 @@ successful sign-in clears the failures of its user name and address.
 
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
+from hindsight.lib.writers import write_transaction
 from hindsight.web.models import SignInFailure
 
 WINDOW = timedelta(minutes=15)
@@ -42,7 +42,7 @@ def retry_after(username: str, ip: str) -> int:
 
 def record_failure(username: str, ip: str) -> None:
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         SignInFailure.objects.create(key=_key(username, ip), ip=ip, at=now)
         SignInFailure.objects.filter(at__lt=now - WINDOW).delete()
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -21,6 +20,7 @@ from hindsight.incidents import services as incident_services
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.markdown import render_markdown
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
@@ -165,7 +165,7 @@ def postmortem_create(request):
         if form.cleaned_data["template"]:
             data["template"] = form.cleaned_data["template"]
         try:
-            with transaction.atomic():
+            with write_transaction():
                 incident_id = form.cleaned_data["incident"]
                 if not incident_id:
                     fields = incident_form.data_for_service()

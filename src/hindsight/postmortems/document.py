@@ -1,0 +1,223 @@
+"""The stored document: each post-mortem as the API returns it, rendered by every write.
+
+A read then costs one query (the visibility filter, the document and the two values a read
+needs), the same for every worker and every id, instead of loading the report's rows and
+validating them. What changes with time alone — whether the report and each action item
+are overdue, and when the report is due (the due window is a setting) — is left out of the
+stored text and applied by `finish` on every read.
+
+The write path renders from the objects it has just written (`render` runs no query on a
+report loaded with `with_report()` or built by the services). RENDER_VERSION names the
+shape: raise it whenever the rendered JSON changes (a field added), and `refresh_stale`,
+run by `hindsight migrate` and `serve`, rewrites older documents in batches, while a read
+of a stale one renders it afresh.
+"""
+
+import json
+from datetime import date, datetime
+
+from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
+
+from hindsight.lib.errors import NotFound
+from hindsight.lib.schema import api_name
+from hindsight.lib.writers import write_transaction
+from hindsight.postmortems import fields
+from hindsight.postmortems.models import UNFINISHED, ItemStatus, PostMortem, due_window
+from hindsight.postmortems.sections import SECTION_NAMES
+
+RENDER_VERSION = 2
+
+_SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
+_EVENT_KEYS = tuple((f.name, f.api_name) for f in fields.EVENT_FIELDS)
+_ITEM_KEYS = tuple((f.name, f.api_name) for f in fields.ITEM_FIELDS)
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, cls=NinjaJSONEncoder, separators=(",", ":"))
+
+
+def render(postmortem: PostMortem) -> dict:
+    """The API's JSON of POSTMORTEM, without the values `finish` applies (from its
+    prefetched rows: no query)."""
+    items = postmortem.action_item_list
+    body = {
+        "id": postmortem.id,
+        "incidentId": postmortem.incident_id,
+        "title": postmortem.title,
+        "summary": postmortem.summary,
+        "impact": postmortem.impact,
+        "rootCause": postmortem.root_cause,
+        "timeline": [
+            {
+                "id": event.id,
+                **{key: fields.plain(getattr(event, name)) for name, key in _EVENT_KEYS},
+                "at": fields.instant(event.at),
+            }
+            for event in postmortem.timeline
+        ],
+        "actionItems": [
+            {"id": item.id, **{key: fields.plain(getattr(item, name)) for name, key in _ITEM_KEYS}}
+            for item in items
+        ],
+        "contributors": postmortem.contributors,
+        "tags": postmortem.tags,
+        "status": postmortem.status,
+        "publishedAt": fields.instant(postmortem.published_at),
+        "createdAt": fields.instant(postmortem.created_at),
+        "updatedAt": fields.instant(postmortem.updated_at),
+        "createdBy": postmortem.created_by.username,
+        "version": postmortem.version,
+        "actionItemsDone": sum(item.status == ItemStatus.DONE for item in items),
+        "actionItemsTotal": len(items),
+    }
+    for name, key in _SECTION_KEYS:
+        body[key] = postmortem.section(name)
+    return body
+
+
+ROW_KEYS = (
+    "id",
+    "incidentId",
+    "title",
+    "summary",
+    "status",
+    "contributors",
+    "tags",
+    "publishedAt",
+    "createdAt",
+    "updatedAt",
+    "createdBy",
+    "version",
+    "actionItemsTotal",
+)
+
+
+def list_row(body: dict) -> dict:
+    """A list row (PostMortemSummary) from a rendered body."""
+    row = {key: body[key] for key in ROW_KEYS}
+    row["openActionItems"] = body["actionItemsTotal"] - body["actionItemsDone"]
+    return row
+
+
+def columns(postmortem: PostMortem) -> dict:
+    """The stored-document columns for POSTMORTEM as it stands in memory (its rows
+    prefetched); keeps the rendering on it as `rendered` for the write's own answer."""
+    body = render(postmortem)
+    postmortem.rendered = body
+    return {
+        "document": _dumps(body),
+        "list_row": _dumps(list_row(body)),
+        "render_version": RENDER_VERSION,
+    }
+
+
+def restore(postmortem_ids) -> int:
+    """Render and store the given reports again (after a change to their incident or their
+    author's name); returns how many."""
+    count = 0
+    for postmortem in PostMortem.objects.with_report().filter(pk__in=list(postmortem_ids)):
+        PostMortem.objects.filter(pk=postmortem.pk).update(**columns(postmortem))
+        count += 1
+    return count
+
+
+def on_incident_changed(sender, *, incident, **kwargs) -> None:
+    restore(PostMortem.objects.filter(incident=incident).values_list("pk", flat=True))
+
+
+def on_user_renamed(sender, *, user, **kwargs) -> None:
+    restore(PostMortem.objects.filter(created_by=user).values_list("pk", flat=True))
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def finish(body: dict, *, status: str, resolved_at: datetime | None, now=None) -> dict:
+    """Apply to a stored BODY what changes with time alone."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = resolved_at + due_window() if resolved_at is not None else None
+    body["dueAt"] = fields.instant(due)
+    body["overdue"] = status in UNFINISHED and due is not None and due < now
+    for item in body["actionItems"]:
+        item["overdue"] = _item_overdue(item, today)
+    return body
+
+
+def finish_row(row: dict, *, resolved_at: datetime | None, now) -> dict:
+    due = resolved_at + due_window() if resolved_at is not None else None
+    row["dueAt"] = fields.instant(due)
+    row["overdue"] = row["status"] in UNFINISHED and due is not None and due < now
+    return row
+
+
+def list_row_afresh(postmortem_id: str, *, now) -> dict:
+    """A list row for a report whose stored document is stale."""
+    postmortem = PostMortem.objects.with_report().get(pk=postmortem_id)
+    row = list_row(render(postmortem))
+    return finish_row(row, resolved_at=postmortem.incident.resolved_at, now=now)
+
+
+def _item_overdue(item: dict, today: date) -> bool:
+    due = item.get("dueDate")
+    return item["status"] != ItemStatus.DONE and due is not None and due < today.isoformat()
+
+
+# What a read selects: the document and the two values `finish` needs.
+READ_COLUMNS = ("status", "incident__resolved_at", "document", "render_version")
+
+
+def body_from(values: tuple, postmortem_id: str) -> dict:
+    """The finished body from a row of READ_COLUMNS; a missing or stale document is
+    rendered afresh (and left for refresh_stale to store)."""
+    status, resolved_at, stored, render_version = values
+    if render_version != RENDER_VERSION:
+        body = render(PostMortem.objects.with_report().get(pk=postmortem_id))
+    else:
+        body = json.loads(stored)
+    return finish(body, status=status, resolved_at=resolved_at)
+
+
+def read(user, postmortem_id: str) -> dict:
+    """GET's body of a post-mortem USER may read, in one query; NotFound otherwise."""
+    values = (
+        PostMortem.objects.visible_to(user)
+        .filter(pk=postmortem_id)
+        .values_list(*READ_COLUMNS)
+        .first()
+    )
+    if values is None:
+        raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
+    return body_from(values, postmortem_id)
+
+
+def written(postmortem: PostMortem) -> dict:
+    """The finished body of a post-mortem the services just wrote (or loaded)."""
+    body = getattr(postmortem, "rendered", None) or render(postmortem)
+    return finish(body, status=postmortem.status, resolved_at=postmortem.incident.resolved_at)
+
+
+def encode(body: dict, **options) -> str:
+    return json.dumps(body, cls=NinjaJSONEncoder, **options)
+
+
+# Stale documents ------------------------------------------------------------------------
+
+
+def refresh_stale(*, batch: int = 500, progress=None) -> int:
+    """Rewrite every document older than RENDER_VERSION (or missing), BATCH reports per
+    transaction, so a large database is brought up to date without one long lock."""
+    done = 0
+    while True:
+        stale = list(
+            PostMortem.objects.exclude(render_version=RENDER_VERSION)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not stale:
+            return done
+        with write_transaction():
+            done += restore(stale)
+        if progress is not None:
+            progress(done)

@@ -1,0 +1,145 @@
+"""What a timeline event and an action item are made of, declared once.
+
+Each `EntryField` names a column of TimelineEvent or ActionItem with its type, its limit,
+whether a new entry must give it, its default, and who may change it once the report is
+published. The write path (services), the API's schemas, the CSV export, the Markdown
+export and the history read these tuples; adding a field to action items is one line
+here plus its column and migration.
+
+Fields that are `derived` are set by the write path (an item's completion time), returned
+by the API and accepted back unchanged, never taken from a client.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from hindsight.lib.schema import api_name
+from hindsight.lib.times import is_valid_event_time
+from hindsight.postmortems import limits
+from hindsight.postmortems.models import ItemStatus, Priority
+from hindsight.postmortems.sections import Category, EventKind, Horizon
+
+
+@dataclass(frozen=True)
+class EntryField:
+    name: str
+    type: type  # str, date, datetime or a StrEnum
+    max_length: int | None = None
+    required: bool = False  # a new entry must give it (an entry with an id may leave it out)
+    default: Any = None  # what a new entry gets when it leaves the field out (or sends null)
+    follow_through: bool = False  # stays editable once the report is published
+    derived: bool = False  # set by the write path, read-only in the API
+    check: Callable[[Any], Any] | None = None  # raises ValueError with a message
+    description: str = ""
+    label: str = ""  # a column heading for people (CSV, Markdown)
+
+    @property
+    def api_name(self) -> str:
+        return api_name(self.name)
+
+    @property
+    def heading(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+def _event_time(value: str) -> str:
+    if not is_valid_event_time(value):
+        raise ValueError(
+            f"{value!r} is neither a time of day (14:35) nor an ISO 8601 timestamp"
+            " (2026-03-01T14:35:00Z)"
+        )
+    return value
+
+
+def _web_address(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// address")
+    return value
+
+
+EVENT_FIELDS: tuple[EntryField, ...] = (
+    EntryField(
+        "time",
+        str,
+        limits.EVENT_TIME,
+        required=True,
+        check=_event_time,
+        description="As written: a time of day (14:35) or an ISO 8601 timestamp",
+    ),
+    EntryField("description", str, limits.ENTRY_TEXT, required=True),
+    EntryField("who", str, limits.WHO),
+    EntryField("notes", str, limits.ENTRY_TEXT),
+    EntryField("kind", EventKind),
+)
+
+ITEM_FIELDS: tuple[EntryField, ...] = (
+    EntryField("description", str, limits.ENTRY_TEXT, required=True),
+    EntryField("owner", str, limits.LINE, follow_through=True),
+    EntryField("status", ItemStatus, default=ItemStatus.TODO.value, follow_through=True),
+    EntryField("priority", Priority, default=Priority.MEDIUM.value),
+    EntryField("due_date", date, follow_through=True, label="Due"),
+    EntryField("horizon", Horizon),
+    EntryField("why", str, limits.ENTRY_TEXT),
+    EntryField("category", Category),
+    EntryField(
+        "tracker_url",
+        str,
+        limits.URL,
+        follow_through=True,
+        check=_web_address,
+        description="The issue in an external tracker (GitHub, Jira…): an http(s) address",
+        label="Tracker",
+    ),
+    EntryField(
+        "completed_at",
+        datetime,
+        derived=True,
+        description="When the item last became DONE; null while it is not DONE",
+        label="Completed",
+    ),
+)
+
+
+def writable(fields: tuple[EntryField, ...]) -> tuple[EntryField, ...]:
+    return tuple(f for f in fields if not f.derived)
+
+
+def names(fields: tuple[EntryField, ...]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields)
+
+
+def defaults(fields: tuple[EntryField, ...]) -> dict[str, Any]:
+    """What a new entry holds before the client's values are applied."""
+    return {f.name: f.default for f in fields}
+
+
+def is_enum(field: EntryField) -> bool:
+    return isinstance(field.type, type) and issubclass(field.type, StrEnum)
+
+
+def plain(value) -> Any:
+    """A stored value as the JSON the API writes (dates and instants as ISO 8601 text)."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, datetime):
+        return instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def instant(value: datetime | None) -> str | None:
+    """An instant exactly as the API's encoder writes it (milliseconds, Z for UTC)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+# The follow-through of an item, for messages: "status, owner, due date and tracker link".
+FOLLOW_THROUGH = tuple(f.name for f in ITEM_FIELDS if f.follow_through)

@@ -1,0 +1,76 @@
+"""What each hot endpoint costs in queries, pinned: the token check included, whatever the
+report's size (the issue's bounds: create ≤ 12, get ≤ 2, list page ≤ 4, report page ≤ 8)."""
+
+import pytest
+
+from hindsight.postmortems.models import PostMortem
+
+
+@pytest.fixture
+def api(alice, api_for):
+    api = api_for(alice)
+    api.get("/api/health")
+    api.get("/api/postmortems")  # the token's first use records it; later uses do not
+    return api
+
+
+def test_a_full_create_takes_at_most_12_queries(
+    api, incident, seed_body, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        response = api.post("/api/postmortems", seed_body)
+    assert response.status_code == 201
+    assert PostMortem.objects.get(pk=response.json()["id"]).action_items.count() == 3
+
+
+def test_a_get_takes_at_most_2_queries(api, postmortem, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = api.get(f"/api/postmortems/{postmortem['id']}")
+    assert response.status_code == 200
+    assert len(response.json()["timeline"]) == 5
+
+
+def test_a_draft_seen_by_a_contributor_still_takes_at_most_2_queries(
+    bob, api_for, postmortem, django_assert_max_num_queries
+):
+    # bob@example.com is named among the seed's contributors.
+    api = api_for(bob)
+    api.get("/api/postmortems")
+    with django_assert_max_num_queries(2):
+        response = api.get(f"/api/postmortems/{postmortem['id']}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "pool"}, {"status": "DRAFT", "tag": "x"}])
+def test_a_list_page_takes_at_most_4_queries(
+    api, incident, seed_body, params, django_assert_max_num_queries
+):
+    for _ in range(25):
+        api.post("/api/postmortems", seed_body)
+    with django_assert_max_num_queries(4):
+        response = api.get("/api/postmortems", params=params)
+    assert response.status_code == 200
+    if not params:
+        assert len(response.json()["items"]) == 20
+
+
+def test_an_update_is_built_from_what_was_written(api, postmortem, django_assert_max_num_queries):
+    body = api.get(f"/api/postmortems/{postmortem['id']}").json()
+    body["actionItems"][0]["status"] = "DONE"
+    with django_assert_max_num_queries(14):
+        response = api.patch(
+            f"/api/postmortems/{postmortem['id']}", {"actionItems": body["actionItems"]}
+        )
+    assert response.status_code == 200
+    assert response.json()["actionItemsDone"] == 1
+
+
+def test_the_report_page_takes_at_most_8_queries(
+    alice, client, postmortem, django_assert_max_num_queries
+):
+    client.force_login(alice)
+    client.get(f"/postmortems/{postmortem['id']}")  # the session's first use is not the page's
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/postmortems/{postmortem['id']}")
+    assert response.status_code == 200
+    assert b"Connection pool size increased manually" in response.content
