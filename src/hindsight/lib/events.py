@@ -1,17 +1,33 @@
 """The one seam through which the domain announces what happened (issue 5).
 
-Services call `notify` inside their transaction, so an event exists exactly when the change
-that caused it is committed: it writes to the notifications outbox (hindsight.notifications),
-and `hindsight worker` sends it afterwards. Nothing is sent during the request.
+Services call `notify` inside their transaction and every subscribed handler runs there, so
+what a handler records exists exactly when the change that caused it is committed. This
+module knows no app: the notifications app subscribes its outbox writer in
+`AppConfig.ready` (hindsight.notifications.apps), and `hindsight worker` sends what it
+recorded afterwards. Nothing is sent during the request.
 """
+
+from collections.abc import Callable
+
+Handler = Callable[[str, dict], object]
+
+_handlers: list[Handler] = []
+
+
+def subscribe(handler: Handler) -> None:
+    """Call HANDLER(event, data) on every `notify`. Subscribing a handler again is a no-op,
+    so an app's `ready()` may run more than once."""
+    if handler not in _handlers:
+        _handlers.append(handler)
 
 
 def notify(event: str, **data) -> None:
     """Announce EVENT (e.g. "postmortem.published") with plain JSON-serialisable DATA.
 
-    Records the event and one delivery per subscribed channel in the caller's transaction
-    (see docs/notifications.md for the names and the payload receivers get).
+    Each subscribed handler runs in the caller's transaction; with notifications installed
+    that records the event and one delivery per subscribed channel (see
+    docs/notifications.md for the names and the payload receivers get). A handler's error
+    propagates, so the change that announced the event is rolled back with it.
     """
-    from hindsight.notifications.services import record_event
-
-    record_event(event, data)
+    for handler in tuple(_handlers):
+        handler(event, data)
