@@ -17,6 +17,12 @@ from markdown_it import MarkdownIt
 
 from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
+from hindsight.postmortems.schemas import (
+    ActionItemIn,
+    PostMortemCreate,
+    PostMortemOut,
+    TimelineEventIn,
+)
 
 HORIZONS = [
     ("IMMEDIATE", "Immediate"),
@@ -166,13 +172,6 @@ def _fence(text: str) -> str:
 def record(postmortem: PostMortem) -> dict:
     """The post-mortem as a create body would state it (camelCase), every field present:
     what an export must carry and an import must give back."""
-    from hindsight.postmortems.schemas import (
-        ActionItemIn,
-        PostMortemCreate,
-        PostMortemOut,
-        TimelineEventIn,
-    )
-
     out = PostMortemOut.model_validate(PostMortemOut.present(postmortem)).model_dump(
         mode="json", by_alias=True
     )

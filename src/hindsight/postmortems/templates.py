@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.postmortems.models import Template
+from hindsight.postmortems.schemas import TemplateBody
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -98,8 +99,6 @@ def get_template(slug: str) -> dict:
 
 def validate_body(body: dict, *, where: str = "body") -> dict:
     """BODY checked against TemplateBody and normalised to its camelCase JSON form."""
-    from hindsight.postmortems.schemas import TemplateBody
-
     try:
         parsed = TemplateBody.model_validate(body)
     except ValidationError as exc:
@@ -129,8 +128,6 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
 
 def template_data(slug: str) -> dict:
     """The template's body as service data (snake_case names, validated)."""
-    from hindsight.postmortems.schemas import TemplateBody
-
     body = get_template(slug)["body"]
     try:
         return TemplateBody.model_validate(body).data()

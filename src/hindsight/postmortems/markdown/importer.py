@@ -17,13 +17,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from django.db import transaction
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from hindsight.incidents.models import Incident
+from hindsight.incidents.services import ID_PATTERN, create_incident
+from hindsight.lib.errors import Invalid, PermissionDenied
 from hindsight.lib.times import is_valid_event_time, parse_timestamp
 from hindsight.postmortems.markdown import frontmatter, headings
-from hindsight.postmortems.markdown.times import Clock, first_date, read_time, zone_of
+from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
+from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
+from hindsight.postmortems.services import create_postmortem
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _MD.use(front_matter_plugin)
@@ -839,8 +845,6 @@ def _read_timeline(draft: Draft, node: Node) -> None:
 
 
 def _ours_time(line: str):
-    from hindsight.postmortems.markdown.times import ReadTime
-
     head, sep, rest = line.partition(" - ")
     head = head.strip()
     if is_valid_event_time(head):
@@ -1272,14 +1276,6 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
     """Create a post-mortem from TEXT; its incident is INCIDENT_ID (which must exist), the
     one named in our own front matter when it exists, or a new one from the document's
     title, date and severity."""
-    from django.db import transaction
-
-    from hindsight.incidents.models import Incident
-    from hindsight.incidents.services import ID_PATTERN, create_incident
-    from hindsight.lib.errors import Invalid, PermissionDenied
-    from hindsight.postmortems.schemas import PostMortemCreate
-    from hindsight.postmortems.services import create_postmortem
-
     if not by.can_write:
         raise PermissionDenied("Viewers cannot import post-mortems.")
     draft = parse(text)
