@@ -10,7 +10,7 @@ test-pg:
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/hindsight_dev .venv/bin/pytest
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -16,7 +16,14 @@ from ninja.parser import Parser
 
 from hindsight import __version__
 from hindsight.accounts.auth import api_auth
+from hindsight.actionitems.api import csv_router as action_items_csv_router
+from hindsight.actionitems.api import router as action_items_router
+from hindsight.incidents.api import router as incidents_router
 from hindsight.lib.errors import DomainError
+from hindsight.notifications import api as notifications
+from hindsight.postmortems.api import router as postmortems_router
+from hindsight.postmortems.templates_api import router as templates_router
+from hindsight.reviews.api import router as reviews_router
 
 
 class JsonParser(Parser):
@@ -145,23 +152,11 @@ def health(request):
     return {"status": "ok", "version": __version__}
 
 
-def _mount_routers() -> None:
-    from hindsight.actionitems.api import csv_router as action_items_csv_router
-    from hindsight.actionitems.api import router as action_items_router
-    from hindsight.incidents.api import router as incidents_router
-    from hindsight.notifications import api as notifications
-    from hindsight.postmortems.api import router as postmortems_router
-    from hindsight.postmortems.templates_api import router as templates_router
-    from hindsight.reviews.api import router as reviews_router
-
-    api.add_router("/incidents", incidents_router)
-    api.add_router("/postmortems", postmortems_router)
-    api.add_router("/postmortems", reviews_router)
-    api.add_router("/action-items", action_items_router)
-    api.add_router("/action-items.csv", action_items_csv_router)
-    api.add_router("/channels", notifications.channels)
-    api.add_router("/deliveries", notifications.deliveries)
-    api.add_router("/templates", templates_router)
-
-
-_mount_routers()
+api.add_router("/incidents", incidents_router)
+api.add_router("/postmortems", postmortems_router)
+api.add_router("/postmortems", reviews_router)
+api.add_router("/action-items", action_items_router)
+api.add_router("/action-items.csv", action_items_csv_router)
+api.add_router("/channels", notifications.channels)
+api.add_router("/deliveries", notifications.deliveries)
+api.add_router("/templates", templates_router)

@@ -5,6 +5,10 @@ import os
 import sys
 from pathlib import Path
 
+# Plain modules that load no app: the commands import the rest after django.setup().
+from hindsight.lib.env import env_int, env_secret
+from hindsight.lib.errors import DomainError, NotFound
+
 EXIT_USAGE = 2
 
 
@@ -68,7 +72,6 @@ def cmd_migrate(args) -> int:
 def cmd_serve(args) -> int:
     from django.conf import settings
 
-    from hindsight.lib.env import env_int, env_secret
     from hindsight.lib.migrate import migrate_locked
     from hindsight.lib.server import run_gunicorn
 
@@ -164,7 +167,6 @@ def cmd_token_revoke(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from hindsight.lib.errors import NotFound
     from hindsight.postmortems import export_formats
     from hindsight.postmortems.services import get_postmortem_for
 
@@ -222,7 +224,6 @@ def cmd_import(args) -> int:
     from tqdm import tqdm
 
     from hindsight.accounts.models import Role, User
-    from hindsight.lib.errors import DomainError
     from hindsight.postmortems.markdown.importer import import_markdown
 
     _ensure_migrated()
@@ -433,8 +434,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
-
-    from hindsight.lib.errors import DomainError
 
     args = build_parser().parse_args(argv)
     try:

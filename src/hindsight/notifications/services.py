@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from pydantic.alias_generators import to_camel
@@ -48,6 +49,27 @@ def _plain(value):
     if isinstance(value, Model):
         return getattr(value, "username", None) or str(value.pk)
     return value
+
+
+def record_events(announcements: list[tuple[str, dict]]) -> list[Event]:
+    """record_event() for the events of one change: the channels are read once and the
+    events and their deliveries written in one INSERT each. Part of the announcing change's
+    transaction (no savepoint of its own): if this fails, the change is rolled back."""
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        events = Event.objects.bulk_create(
+            Event(name=name, occurred_at=now, data=_plain(data)) for name, data in announcements
+        )
+        channels = list(Channel.objects.filter(is_active=True))
+        deliveries = [
+            Delivery(event=event, channel=channel, next_attempt_at=now)
+            for event in events
+            for channel in channels
+            if channel.wants(event.name)
+        ]
+        if deliveries:
+            Delivery.objects.bulk_create(deliveries)
+    return events
 
 
 def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Event:

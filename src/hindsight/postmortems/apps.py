@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from hindsight.accounts.signals import user_renamed
+from hindsight.incidents.signals import incident_changed
+
 
 class PostmortemsConfig(AppConfig):
     name = "hindsight.postmortems"
@@ -7,8 +10,7 @@ class PostmortemsConfig(AppConfig):
     verbose_name = "Post-mortems"
 
     def ready(self):
-        from hindsight.accounts.signals import user_renamed
-        from hindsight.incidents.signals import incident_changed
+        # Models (which document imports) load only once the app registry is ready.
         from hindsight.postmortems import document
 
         # Stored documents show the incident's times and the author's name.

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
-from hindsight.lib.events import notify
+from hindsight.lib.events import notify_all
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
@@ -529,22 +529,23 @@ def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str
 def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
     """Tell the notifications seam what this change meant (in the writing transaction)."""
     common = {"postmortem_id": postmortem.id, "title": postmortem.title, "by": by.username}
+    events = []
     if after["status"] != before["status"]:
         if after["status"] == Status.IN_REVIEW:
-            notify("postmortem.submitted", version=postmortem.version, **common)
+            events.append(("postmortem.submitted", {"version": postmortem.version, **common}))
         elif after["status"] == Status.PUBLISHED:
-            notify("postmortem.published", version=postmortem.version, **common)
+            events.append(("postmortem.published", {"version": postmortem.version, **common}))
     owners = {item["id"]: item["owner"] for item in before["action_items"]}
     for item in after["action_items"]:
         if item["owner"] and item["owner"].lower() != (owners.get(item["id"]) or "").lower():
-            notify(
-                "action_item.assigned",
-                item_id=item["id"],
-                owner=item["owner"],
-                description=item["description"],
-                due_date=item["due_date"],
-                **common,
-            )
+            assigned = {
+                "item_id": item["id"],
+                "owner": item["owner"],
+                "description": item["description"],
+                "due_date": item["due_date"],
+            }
+            events.append(("action_item.assigned", {**assigned, **common}))
+    notify_all(events)
 
 
 # Delete --------------------------------------------------------------------------------

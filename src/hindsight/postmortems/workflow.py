@@ -1,10 +1,39 @@
-"""The status workflow: DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED, and IN_REVIEW → DRAFT."""
+"""The status workflow: DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED, and IN_REVIEW → DRAFT.
+
+Publishing needs settings.REQUIRED_APPROVALS approvals. Who has approved is the review app's
+to say: it registers its answer with `register_approvers` in its AppConfig.ready, so the
+workflow does not import it (reviews imports postmortems, never the reverse).
+"""
+
+from collections.abc import Callable
 
 from django.conf import settings
 
 from hindsight.lib.errors import Conflict, PermissionDenied
 from hindsight.postmortems.models import ItemStatus, PostMortem, Status
-from hindsight.reviews.models import approvers
+
+Approvers = Callable[[PostMortem], list[str]]
+
+
+def _no_approvals_system(postmortem: PostMortem) -> list[str]:
+    return []
+
+
+_approvers: Approvers = _no_approvals_system
+
+
+def register_approvers(provider: Approvers) -> None:
+    """Make PROVIDER(postmortem) the answer to who has approved a report in its current
+    review round. The last registration wins."""
+    global _approvers
+    _approvers = provider
+
+
+def approvers(postmortem: PostMortem) -> list[str]:
+    """User names who have approved POSTMORTEM in its current review round; none when no
+    review app is installed (then only REQUIRED_APPROVALS = 0 lets a report be published)."""
+    return _approvers(postmortem)
+
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.DRAFT: (Status.IN_REVIEW,),
