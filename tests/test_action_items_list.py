@@ -298,7 +298,7 @@ def test_owner_changes_are_announced(alice, api_for, reports, monkeypatch):
     from hindsight.postmortems import services as pm_services
 
     events = []
-    monkeypatch.setattr(pm_services, "notify", lambda event, **data: events.append((event, data)))
+    monkeypatch.setattr(pm_services, "notify_all", events.extend)
     shared, _ = reports
     item_id = shared["actionItems"][5]["id"]
     api_for(alice).patch(f"/api/action-items/{item_id}", {"owner": "dana@example.com"})

@@ -28,7 +28,7 @@ def events(monkeypatch):
     def record(event, **data):
         seen.append((event, data))
 
-    monkeypatch.setattr(pm_services, "notify", record)
+    monkeypatch.setattr(pm_services, "notify_all", seen.extend)
     monkeypatch.setattr(review_services, "notify", record)
     return seen
 
