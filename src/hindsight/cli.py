@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 EXIT_USAGE = 2
+# What `hindsight serve` serves; lib/server.py takes it as a parameter (lib knows no app).
+WSGI_APPLICATION = "hindsight.wsgi:application"
 
 
 def _setup() -> None:
@@ -79,7 +81,9 @@ def cmd_serve(args) -> int:
         f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
         flush=True,
     )
-    run_gunicorn(host=args.host, port=args.port, workers=workers, threads=args.threads)
+    run_gunicorn(
+        WSGI_APPLICATION, host=args.host, port=args.port, workers=workers, threads=args.threads
+    )
     return 0
 
 

@@ -1,10 +1,12 @@
 """`hindsight serve`: gunicorn, run in-process so the command is the server."""
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.util import import_app
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, target: str, options: dict):
+        self.target = target
         self.options = options
         super().__init__()
 
@@ -13,14 +15,14 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from hindsight.wsgi import application
-
-        return application
+        return import_app(self.target)
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
+def run_gunicorn(target: str, *, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the WSGI application TARGET ("module:attribute") until SIGTERM or SIGINT."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     _Gunicorn(
+        target,
         {
             "bind": bind,
             "workers": workers,
@@ -35,5 +37,5 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
             # Bound memory: recycle a worker now and then (jitter avoids restarting all at once).
             "max_requests": 20000,
             "max_requests_jitter": 2000,
-        }
+        },
     ).run()
