@@ -14,6 +14,7 @@ records to COUNT. See bench/README.md for reading the numbers.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from hindsight.lib.server import SERVERS
 
 REPO = Path(__file__).resolve().parent.parent
 GROWTH_BASE = 1000
@@ -169,6 +172,8 @@ class Bench:
             ),
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        if args.server:
+            self.env["HINDSIGHT_SERVER"] = args.server
         if database_url:
             self.env["DATABASE_URL"] = database_url
         else:
@@ -241,6 +246,11 @@ class Bench:
                 time.sleep(0.2)
         raise SystemExit("server did not answer /api/health within 120 s")
 
+    def server_name(self) -> str:
+        """The server `hindsight serve` says it runs ("… (granian, 2 workers) …")."""
+        found = re.search(r"\((\w+), \d+ workers\)", (self.data_dir / "server.log").read_text())
+        return found.group(1) if found else "unknown"
+
     def stop_server(self) -> None:
         if self.server and self.server.poll() is None:
             os.killpg(self.server.pid, signal.SIGTERM)
@@ -252,15 +262,28 @@ class Bench:
         self.server = None
 
     def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each gunicorn worker (children of the serving process)."""
-        sizes = []
+        """Resident memory of each worker: the serving process's descendants (gunicorn's
+        workers are its children, and so are granian's multiprocessing workers), leaving out
+        multiprocessing's helper processes, which serve no requests."""
+        parents: dict[int, int] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) != self.server.pid:
-                    continue
-                status = (stat.parent / "status").read_text()
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
+                continue
+        workers, frontier = [], {self.server.pid}
+        while frontier:
+            children = [pid for pid, parent in parents.items() if parent in frontier]
+            workers += children
+            frontier = set(children)
+        sizes = []
+        for pid in workers:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            if b"resource_tracker" in cmdline or b"forkserver" in cmdline:
                 continue
             for line in status.splitlines():
                 if line.startswith("VmRSS:"):
@@ -336,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="server workers (default: serve's default)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: serve's)")
     parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        help="HTTP server behind hindsight serve (default: serve's, or HINDSIGHT_SERVER)",
+    )
+    parser.add_argument(
         "--only", help="comma-separated endpoints to run (health is always included)"
     )
     parser.add_argument("--no-growth", action="store_true", help="skip the 1k list baseline")
@@ -392,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.runs):
                 runs["create"].append(bench.wrk("create", *plan["create"], args.duration))
         results = {name: median_of(r) for name, r in runs.items()}
+        report["server"] = bench.server_name()
         rss = bench.worker_rss_mb()
         load_after = os.getloadavg()[0]
     finally:
@@ -399,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
 
     where = report["database"]
     print(
-        f"\nHindsight, {sample['total']:,} post-mortems at the start ({where}),"
+        f"\nHindsight, {sample['total']:,} post-mortems at the start ({where},"
+        f" server {report['server']}),"
         f" {args.connections} connections, {args.duration:g} s × {args.runs} runs (medians)\n"
     )
     print(table(results))

@@ -39,7 +39,7 @@ def _pg_execute(url: str, sql: str) -> None:
 
 
 class LiveServer:
-    def __init__(self, workers: int = 2, extra_env: dict | None = None):
+    def __init__(self, workers: int = 2, extra_env: dict | None = None, threads: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix="hindsight-live-"))
@@ -57,6 +57,7 @@ class LiveServer:
             _pg_execute(os.environ["DATABASE_URL"], f'CREATE DATABASE "{self.database}"')
             self.env["DATABASE_URL"] = _pg_admin_url(os.environ["DATABASE_URL"], self.database)
         self.workers = workers
+        self.threads = threads
         self.process = None
         self.log = self.data_dir / "server.log"
         self.others: list[subprocess.Popen] = []
@@ -88,6 +89,7 @@ class LiveServer:
                     str(port),
                     "--workers",
                     str(self.workers),
+                    *(["--threads", str(self.threads)] if self.threads else []),
                 ],
                 env=self.env,
                 stdout=out,

@@ -46,8 +46,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("postmortems/apps.py", "hindsight.postmortems.document"): APP_READY,
     ("reviews/apps.py", "hindsight.postmortems.workflow"): APP_READY,
     ("reviews/apps.py", "hindsight.reviews.models"): APP_READY,
-    # to go: its owner is removing the WSGI import from lib/server.py.
-    ("lib/server.py", "hindsight.wsgi"): "to go: lib must not import the WSGI module",
 }
 
 
@@ -124,7 +122,7 @@ def test_lib_imports_no_app():
         for module in _imports(path, in_functions=False)
         if not module.startswith("hindsight.lib")
     }
-    assert outside <= {("lib/server.py", "hindsight.wsgi")}, sorted(outside)  # to go
+    assert outside == set(), sorted(outside)
     assert not _imports(PACKAGE / "lib" / "events.py", in_functions=False)
 
 

@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 # Plain modules that load no app: the commands import the rest after django.setup().
-from hindsight.lib.env import env_int, env_secret
+from hindsight.lib.env import env_choice, env_int, env_secret
 from hindsight.lib.errors import DomainError, NotFound
 
 EXIT_USAGE = 2
+# What `hindsight serve` serves; lib/server.py takes it as a parameter (lib knows no app).
+WSGI_APPLICATION = "hindsight.wsgi:application"
 
 
 def _setup() -> None:
@@ -72,10 +74,11 @@ def cmd_migrate(args) -> int:
 def cmd_serve(args) -> int:
     from django.conf import settings
 
+    from hindsight.lib import server
     from hindsight.lib.migrate import migrate_locked
-    from hindsight.lib.server import run_gunicorn
 
     workers = args.workers or env_int("HINDSIGHT_WORKERS", 2, minimum=1)
+    server_name = env_choice("HINDSIGHT_SERVER", server.SERVERS, "gunicorn")
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_secret(
         "HINDSIGHT_SECRET_KEY"
     ):
@@ -88,11 +91,18 @@ def cmd_serve(args) -> int:
         )
     print(_migrated(migrate_locked(verbosity=0, then=_refresh_documents)), flush=True)
     print(
-        f"Hindsight on http://{args.host}:{args.port} ({workers} workers);"
+        f"Hindsight on http://{args.host}:{args.port} ({server_name}, {workers} workers);"
         f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
         flush=True,
     )
-    run_gunicorn(host=args.host, port=args.port, workers=workers, threads=args.threads)
+    server.run(
+        WSGI_APPLICATION,
+        server=server_name,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        threads=args.threads,
+    )
     return 0
 
 

@@ -5,7 +5,7 @@ class SignInFailure(models.Model):
     """One failed sign-in, kept for the throttle window (see throttle.py).
 
     In the database rather than a per-process cache, so the limit holds across all of
-    gunicorn's workers and across restarts.
+    the server's worker processes and across restarts.
     """
 
     key = models.CharField(max_length=300)
