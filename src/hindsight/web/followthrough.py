@@ -87,7 +87,7 @@ def item_follow_through(request, item_id: str):
         messages.error(request, f"Action item not saved — {errors}")
     else:
         try:
-            postmortem, _ = services.update_action_item(item_id, form.changes(), by=request.user)
+            postmortem, _ = services.update_action_item(item_id, form.values(), by=request.user)
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise

@@ -1,13 +1,16 @@
 """Forms for the web app. They check the shape of what a person typed; the rules about
 post-mortems (locks, workflow, permissions) stay in the services."""
 
+from datetime import date
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from hindsight.incidents.models import Severity
-from hindsight.lib.times import is_valid_event_time
+from hindsight.postmortems import fields, limits
+from hindsight.postmortems.fields import EntryField, is_enum
 from hindsight.postmortems.models import ItemStatus, Priority, Status
-from hindsight.postmortems.sections import Category, EventKind, Horizon
+from hindsight.postmortems.sections import Category, Horizon
 from hindsight.web import throttle
 
 
@@ -137,7 +140,7 @@ class PostMortemCreateForm(forms.Form):
         required=False,
         help_text="Pre-fills sections, timeline events and action items.",
     )
-    title = forms.CharField(max_length=300, label="Post-mortem title")
+    title = forms.CharField(max_length=limits.TITLE, label="Post-mortem title")
 
     def __init__(self, *args, incidents, templates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,19 +157,25 @@ class CoreForm(forms.Form):
     sectionform.py. `version` is the one the person started from (conflict detection)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(max_length=300)
+    title = forms.CharField(max_length=limits.TITLE)
     summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, strip=False, max_length=200_000
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        strip=False,
+        max_length=limits.PROSE,
     )
     impact = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, strip=False, max_length=200_000
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        strip=False,
+        max_length=limits.PROSE,
     )
     root_cause = forms.CharField(
         label="Root cause",
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         strip=False,
-        max_length=200_000,
+        max_length=limits.PROSE,
     )
     tags = forms.CharField(
         required=False, max_length=2000, help_text="Comma-separated, e.g. database, capacity"
@@ -206,72 +215,94 @@ class CoreForm(forms.Form):
         }
 
 
-class EventForm(forms.Form):
-    prefix = "event"  # the page also holds action item forms: keep ids unique
-    time = forms.CharField(
-        max_length=40,
-        help_text="UTC: 14:35 (on the incident's start date) or 2026-03-01T14:35Z",
-    )
-    kind = forms.ChoiceField(choices=_choices(EventKind), required=False)
-    description = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 2}))
-    who = forms.CharField(max_length=200, required=False)
-    notes = forms.CharField(
-        max_length=20_000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+# How the entry fields declared in postmortems/fields.py are shown; their types, limits and
+# checks come from the declaration.
+PRESENTATION = {
+    "time": {"help_text": "UTC: 14:35 (on the incident's start date) or 2026-03-01T14:35Z"},
+    "owner": {"help_text": "User name or email"},
+    "due_date": {"label": "Due date"},
+    "why": {"label": "Why it matters"},
+    "tracker_url": {
+        "label": "Tracker link",
+        "help_text": "The issue carrying the work, e.g. a GitHub or Jira URL",
+    },
+}
+MESSAGES = {
+    "time": "Write a time of day (14:35) or a timestamp (2026-03-01T14:35Z).",
+    "tracker_url": "Give an http:// or https:// address.",
+}
+
+
+def _checked(field: EntryField):
+    def validate(value):
+        try:
+            field.check(value)
+        except ValueError:
+            raise forms.ValidationError(MESSAGES.get(field.name, "Not a valid value.")) from None
+
+    return validate
+
+
+def entry_form_field(field: EntryField) -> forms.Field:
+    """A form field for a declared timeline or action item field."""
+    shown = PRESENTATION.get(field.name, {})
+    if is_enum(field):
+        blank = None if field.default is not None else "—"
+        return forms.ChoiceField(
+            choices=_choices(field.type, blank),
+            required=field.default is not None,
+            initial=field.default,
+            **shown,
+        )
+    if field.type is date:
+        return forms.DateField(
+            required=False, widget=forms.DateInput(attrs={"type": "date"}), **shown
+        )
+    long_text = (field.max_length or 0) >= limits.ENTRY_TEXT
+    return forms.CharField(
+        max_length=field.max_length,
+        required=field.required,
+        widget=forms.Textarea(attrs={"rows": 2}) if long_text else None,
+        validators=[_checked(field)] if field.check else [],
+        **shown,
     )
 
-    def clean_time(self):
-        value = self.cleaned_data["time"].strip()
-        if not is_valid_event_time(value):
-            raise forms.ValidationError(
-                "Write a time of day (14:35) or a timestamp (2026-03-01T14:35Z)."
-            )
-        return value
 
-    def event(self) -> dict:
+class EntryForm(forms.Form):
+    """A form of declared entry fields; `values()` gives them as the services take them
+    (an empty optional text is "not written": None)."""
+
+    declared: tuple[EntryField, ...] = ()
+
+    def values(self) -> dict:
         data = self.cleaned_data
         return {
-            "time": data["time"],
-            "description": data["description"],
-            "who": data["who"] or None,
-            "notes": data["notes"] or None,
-            "kind": data["kind"] or None,
+            f.name: data[f.name] if (f.required or data[f.name] not in ("", None)) else None
+            for f in self.declared
         }
 
 
-class ActionItemForm(forms.Form):
-    prefix = "item"
-    description = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 2}))
-    owner = forms.CharField(max_length=254, required=False, help_text="User name or email")
-    priority = forms.ChoiceField(choices=_choices(Priority, None), initial=Priority.MEDIUM)
-    status = forms.ChoiceField(choices=_choices(ItemStatus, None), initial=ItemStatus.TODO)
-    due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due date"
-    )
-    horizon = forms.ChoiceField(choices=_choices(Horizon), required=False)
-    category = forms.ChoiceField(choices=_choices(Category), required=False)
-    why = forms.CharField(
-        max_length=20_000,
-        required=False,
-        label="Why it matters",
-        widget=forms.Textarea(attrs={"rows": 2}),
+def _entry_form(name: str, declared, prefix: str | None, doc: str):
+    attrs = {f.name: entry_form_field(f) for f in declared}
+    return type(
+        name, (EntryForm,), {**attrs, "declared": declared, "prefix": prefix, "__doc__": doc}
     )
 
-    def item(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "description": data["description"],
-            "owner": data["owner"] or None,
-            "priority": data["priority"],
-            "status": data["status"],
-            "due_date": data["due_date"],
-            "horizon": data["horizon"] or None,
-            "category": data["category"] or None,
-            "why": data["why"] or None,
-        }
 
-    @staticmethod
-    def initial_for(item) -> dict:
-        return {f: getattr(item, f) or "" for f in ActionItemForm.base_fields}
+EventForm = _entry_form(
+    "EventForm",
+    fields.writable(fields.EVENT_FIELDS),
+    "event",  # the page also holds action item forms: keep ids unique
+    "A timeline event.",
+)
+# An item's follow-through link has its own form (FollowThroughForm): the edit form leaves
+# it alone, so saving an edit never clears it.
+ActionItemForm = _entry_form(
+    "ActionItemForm",
+    tuple(f for f in fields.writable(fields.ITEM_FIELDS) if f.name != "tracker_url"),
+    "item",
+    "An action item as the edit page adds and changes it.",
+)
 
 
 class ItemStatusForm(forms.Form):
@@ -350,36 +381,12 @@ class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(ItemStatus, None), label="New status")
 
 
-class FollowThroughForm(forms.Form):
-    """What stays editable on a published report: status, owner, due date, tracker link."""
-
-    status = forms.ChoiceField(choices=_choices(ItemStatus, None))
-    owner = forms.CharField(max_length=254, required=False, help_text="User name or email")
-    due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due date"
-    )
-    tracker_url = forms.URLField(
-        required=False,
-        max_length=2000,
-        label="Tracker link",
-        assume_scheme="https",
-        help_text="The issue carrying the work, e.g. a GitHub or Jira URL",
-    )
-
-    def clean_tracker_url(self):
-        value = self.cleaned_data["tracker_url"]
-        if value and not value.startswith(("http://", "https://")):
-            raise forms.ValidationError("Give an http:// or https:// address.")
-        return value
-
-    def changes(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "status": data["status"],
-            "owner": data["owner"] or None,
-            "due_date": data["due_date"],
-            "tracker_url": data["tracker_url"] or None,
-        }
+FollowThroughForm = _entry_form(
+    "FollowThroughForm",
+    tuple(f for f in fields.ITEM_FIELDS if f.follow_through),
+    None,
+    "What stays editable on a published report: the declared follow-through fields.",
+)
 
 
 def _readable_name(api_name: str) -> str:

@@ -387,7 +387,7 @@ def event_add(request, pm_id: str):
         return _timeline_response(
             request, postmortem, error="Check the new event's fields.", form=form
         )
-    return _timeline_step(request, pm_id, lambda events: [*events, form.event()])
+    return _timeline_step(request, pm_id, lambda events: [*events, form.values()])
 
 
 @require_POST
@@ -402,7 +402,7 @@ def event_edit(request, pm_id: str, event_id: str):
     def build(events):
         if not any(e["id"] == event_id for e in events):
             return None
-        return [dict(e, **form.event()) if e["id"] == event_id else e for e in events]
+        return [dict(e, **form.values()) if e["id"] == event_id else e for e in events]
 
     return _timeline_step(request, pm_id, build)
 
@@ -447,7 +447,7 @@ def item_add(request, pm_id: str):
     if not form.is_valid():
         return _items_response(request, postmortem, error="Check the new item's fields.", form=form)
     try:
-        items = [*changes.action_items(postmortem), form.item()]
+        items = [*changes.action_items(postmortem), form.values()]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
     except DomainError as exc:
         if isinstance(exc, PermissionDenied | NotFound):
@@ -472,7 +472,7 @@ def item_edit(request, item_id: str):
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return _items_response(request, postmortem, error=f"Item not saved — {errors}")
     try:
-        postmortem, _ = services.update_action_item(item_id, form.item(), by=request.user)
+        postmortem, _ = services.update_action_item(item_id, form.values(), by=request.user)
     except DomainError as exc:
         if isinstance(exc, PermissionDenied | NotFound):
             raise

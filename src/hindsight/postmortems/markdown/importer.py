@@ -25,6 +25,7 @@ from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
 from hindsight.lib.times import is_valid_event_time, parse_timestamp
 from hindsight.lib.writers import write_transaction
+from hindsight.postmortems import fields
 from hindsight.postmortems.markdown import frontmatter, headings
 from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
 from hindsight.postmortems.schemas import PostMortemCreate
@@ -55,7 +56,7 @@ GROUP_TARGETS = {
     "appendix",
 }
 SHORT_TARGETS = {"detectionMethod", "incidentCommander", "hotfixReference"}
-ITEM_DEFAULTS = {"status": "TODO", "priority": "MEDIUM"}
+ITEM_DEFAULTS = {f.name: f.default for f in fields.ITEM_FIELDS if f.default is not None}
 MAX_DESCRIPTION = 20_000
 MAX_PROSE = 200_000
 
@@ -1216,14 +1217,12 @@ def _set_path(data: dict, path: str, value) -> None:
 
 # The API form, complete ---------------------------------------------------------------
 
+# A read item's and event's fields beyond their text, as the declaration defaults them.
 ITEM_FIELDS_DEFAULT = {
-    "owner": None,
-    "status": "TODO",
-    "priority": "MEDIUM",
-    "dueDate": None,
-    "horizon": None,
-    "why": None,
-    "category": None,
+    f.api_name: f.default for f in fields.writable(fields.ITEM_FIELDS) if not f.required
+}
+EVENT_FIELDS_DEFAULT = {
+    f.api_name: f.default for f in fields.writable(fields.EVENT_FIELDS) if not f.required
 }
 
 
@@ -1249,7 +1248,7 @@ def _normalise(draft: Draft) -> None:
 
 
 def _event_rest(event: dict) -> dict:
-    rest = {"who": None, "notes": None, "kind": None}
+    rest = dict(EVENT_FIELDS_DEFAULT)
     rest.update({k: v for k, v in event.items() if k not in ("time", "description", "id", "at")})
     return rest
 
