@@ -50,16 +50,22 @@ def new_search_key() -> int:
     return secrets.randbits(62) + 1
 
 
+def named(user) -> Q:
+    """Post-mortems USER created or is named a contributor of (by user name or email)."""
+    mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
+    return Q(created_by=user) | Exists(mine)
+
+
 def readable_by(user) -> Q:
     """The one visibility rule, as a filter: drafts are private to their creator, their
-    contributors and admins; everything else is readable by every signed-in user."""
+    contributors and admins; everything else is readable by every signed-in user.
+    PostMortem.can_be_read_by answers the same for a loaded report."""
     if user.is_admin:
         return Q()
     not_draft = ~Q(status=Status.DRAFT)
     if not user.can_write:
         return not_draft
-    mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
-    return not_draft | Q(created_by=user) | Exists(mine)
+    return not_draft | named(user)
 
 
 class PostMortemQuerySet(models.QuerySet):
@@ -100,6 +106,9 @@ class PostMortem(models.Model):
         "accounts.User", on_delete=models.PROTECT, related_name="postmortems"
     )
     version = models.PositiveIntegerField(default=1)
+    # The version at which the report last entered IN_REVIEW: review decisions from it on
+    # make the current round (set by the write path).
+    review_round = models.PositiveIntegerField(default=1)
     # The optional sections (see sections.py), keyed by their Python names.
     sections = models.JSONField(default=dict, blank=True)
     # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.

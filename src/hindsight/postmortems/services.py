@@ -393,11 +393,13 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
         columns["sections"] = _sections_column(after)
     if "incident_id" in changed:
         columns["incident"] = incident
+    old_version = postmortem.version
     if "status" in changed:
         columns["status"] = after["status"]
+        if after["status"] == Status.IN_REVIEW:
+            columns["review_round"] = old_version + 1
         if after["status"] == Status.PUBLISHED and postmortem.published_at is None:
             columns["published_at"] = now
-    old_version = postmortem.version
     columns.update(version=old_version + 1, updated_at=now)
     for name, value in columns.items():
         setattr(postmortem, name, value)

@@ -6,8 +6,6 @@ current round count towards publishing (settings.REQUIRED_APPROVALS).
 
 from django.db import models
 
-from hindsight.postmortems.models import Revision, Status
-
 
 class Decision(models.TextChoices):
     APPROVED = "APPROVED"
@@ -74,14 +72,8 @@ class Review(models.Model):
 
 
 def round_start(postmortem) -> int:
-    """The version at which POSTMORTEM last entered IN_REVIEW (read from its history)."""
-    latest = (
-        Revision.objects.filter(postmortem=postmortem, changes__status__new=Status.IN_REVIEW)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
-    return latest or 1
+    """The version at which POSTMORTEM last entered IN_REVIEW."""
+    return postmortem.review_round
 
 
 def approvers(postmortem) -> list[str]:

@@ -15,7 +15,6 @@ from hindsight.reviews.models import (
     Decision,
     Review,
     ReviewRequest,
-    approvers,
     round_start,
 )
 
@@ -47,7 +46,11 @@ def _not_viewer(user, doing: str) -> None:
 
 
 def comments(user, postmortem_id: str) -> list[Comment]:
-    postmortem = get_postmortem_for(user, postmortem_id)
+    return comments_of(get_postmortem_for(user, postmortem_id))
+
+
+def comments_of(postmortem: PostMortem) -> list[Comment]:
+    """The comments of a post-mortem already loaded with permission."""
     return list(postmortem.comments.select_related("author"))
 
 
@@ -159,16 +162,24 @@ def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Rev
 
 
 def review_state(user, postmortem_id: str) -> dict:
-    """Who was asked, who decided what in the current round, and what publishing needs."""
-    postmortem = get_postmortem_for(user, postmortem_id)
+    return review_state_of(get_postmortem_for(user, postmortem_id))
+
+
+def review_state_of(postmortem: PostMortem) -> dict:
+    """Who was asked, who decided what in the current round, and what publishing needs, of
+    a post-mortem already loaded with permission (three queries)."""
     start = round_start(postmortem)
+    reviews = list(postmortem.reviews.select_related("reviewer"))
     latest: dict[int, Review] = {}
-    for review in Review.objects.current_round(postmortem):
-        latest[review.reviewer_id] = review
+    for review in reviews:
+        if review.version >= start:  # the current round, as Review.objects.current_round
+            latest[review.reviewer_id] = review
     requested = list(postmortem.review_requests.select_related("reviewer", "requested_by"))
     return {
         "required_approvals": settings.REQUIRED_APPROVALS,
-        "approvals": approvers(postmortem),
+        "approvals": sorted(
+            r.reviewer.username for r in latest.values() if r.decision == Decision.APPROVED
+        ),
         "round_started_at_version": start,
         "reviewers": [
             {
@@ -182,5 +193,5 @@ def review_state(user, postmortem_id: str) -> dict:
             }
             for r in requested
         ],
-        "reviews": list(postmortem.reviews.select_related("reviewer")),
+        "reviews": reviews,
     }

@@ -5,21 +5,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from hindsight.postmortems import search
 from hindsight.postmortems.models import (
     ActionItem,
-    Contributor,
     ItemStatus,
     PostMortem,
     Status,
     Tag,
+    named,
 )
 from hindsight.reviews import services as reviews
-from hindsight.reviews.models import Review
 from hindsight.web.forms import SORTS
-
-
-def _named(user):
-    """Post-mortems USER created or is a contributor of."""
-    contributor = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
-    return Q(created_by=user) | Exists(contributor)
 
 
 def with_counts(queryset):
@@ -34,12 +27,12 @@ def home(user) -> dict:
     visible = PostMortem.objects.visible_to(user)
     awaiting = visible.filter(status=Status.IN_REVIEW)
     if not user.is_admin:
-        awaiting = awaiting.filter(_named(user)) if user.can_write else awaiting.none()
+        awaiting = awaiting.filter(named(user)) if user.can_write else awaiting.none()
     owner = Q()
     for identity in user.identities:
         owner |= Q(owner__iexact=identity)
     return {
-        "drafts": with_counts(visible.filter(_named(user), status=Status.DRAFT)).order_by(
+        "drafts": with_counts(visible.filter(named(user), status=Status.DRAFT)).order_by(
             "-updated_at"
         )[:20],
         "awaiting": with_counts(awaiting).order_by("-updated_at")[:20],
@@ -86,18 +79,13 @@ def review(postmortem, user) -> dict:
     """What the report page shows about review: comments, reviewers, decisions, why this
     user may not approve (the reviews service's own reason), and the version they last
     reviewed, to offer "changes since"."""
-    state = reviews.review_state(user, postmortem.id)
-    last_seen = (
-        Review.objects.filter(postmortem=postmortem, reviewer=user)
-        .order_by("-version")
-        .values_list("version", flat=True)
-        .first()
-    )
+    state = reviews.review_state_of(postmortem)
+    seen = [r.version for r in state["reviews"] if r.reviewer_id == user.pk]
     return {
-        "comments": reviews.comments(user, postmortem.id),
+        "comments": reviews.comments_of(postmortem),
         "review": state,
         "approval_refusal": reviews.approval_refusal(postmortem, user),
-        "since_version": last_seen,
+        "since_version": max(seen, default=None),
     }
 
 
