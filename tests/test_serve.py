@@ -100,7 +100,8 @@ def test_a_configured_secret_key_is_used_and_none_is_written():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("HINDSIGHT_DEBUG", "maybe"), ("HINDSIGHT_WORKERS", "many")]
+    ("name", "value"),
+    [("HINDSIGHT_DEBUG", "maybe"), ("HINDSIGHT_WORKERS", "many"), ("HINDSIGHT_SERVER", "nginx")],
 )
 def test_a_bad_setting_stops_serve_with_the_variables_name(name, value):
     with tempfile.TemporaryDirectory() as data_dir:

@@ -78,7 +78,7 @@ def cmd_serve(args) -> int:
     from hindsight.lib.migrate import migrate_locked
 
     workers = args.workers or env_int("HINDSIGHT_WORKERS", 2, minimum=1)
-    server_name = env_choice("HINDSIGHT_SERVER", server.SERVERS, "gunicorn")
+    server_name = env_choice("HINDSIGHT_SERVER", server.SERVERS, "granian")
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_secret(
         "HINDSIGHT_SECRET_KEY"
     ):
