@@ -180,7 +180,8 @@ class LiveServer:
         return self.hindsight("token", "new", name).stdout.strip()
 
     def request(self, method: str, path: str, token: str | None = None, body=None, headers=None):
-        """(status, headers, parsed JSON or text) of one HTTP request."""
+        """(status, headers, parsed JSON or text) of one HTTP request. The headers are
+        looked up regardless of case (granian sends lower-case names, gunicorn does not)."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header("Content-Type", "application/json")
@@ -190,9 +191,9 @@ class LiveServer:
             req.add_header(name, value)
         try:
             with urllib.request.urlopen(req, timeout=60) as response:
-                status, head, raw = response.status, dict(response.headers), response.read()
+                status, head, raw = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            status, head, raw = error.code, dict(error.headers), error.read()
+            status, head, raw = error.code, error.headers, error.read()
         text = raw.decode()
         try:
             return status, head, json.loads(text) if text else None

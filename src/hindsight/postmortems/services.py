@@ -184,9 +184,11 @@ def _desired_state(before: dict, data: dict, incident: Incident, *, status: str,
     return after
 
 
+# A report before its first write: what each field holds when a create body leaves it out.
 EMPTY_STATE = {
     "incident_id": None,
     **dict.fromkeys(TEXT_FIELDS),
+    "summary": "",
     "contributors": [],
     "tags": [],
     **{name: to_stored(name, None) for name in SECTION_NAMES},
