@@ -1,5 +1,6 @@
-"""On SQLite a worker's writers queue on one lock, held around the write transaction only
-(not around parsing, sign-in or rendering); PostgreSQL (row locks) does not use it."""
+"""On SQLite writers queue on one lock (a thread lock in the process, then a file lock
+across the server's processes), held around the write transaction only (not around
+parsing, sign-in or rendering); PostgreSQL (row locks) does not use it."""
 
 import threading
 
@@ -31,3 +32,30 @@ def test_the_lock_is_held_inside_a_write_transaction_on_sqlite_only(db):
         with writers.write_transaction():  # a service calling another: re-entrant
             assert connection.in_atomic_block
     assert _free_in_another_thread()
+
+
+def test_other_processes_wait_on_the_lock_file_during_a_write_on_sqlite(db):
+    import fcntl
+    from pathlib import Path
+
+    import pytest
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not a file")
+    # Another process's handle on the same file: a handle of its own, as a server worker has.
+    other = Path(connection.settings_dict["NAME"]).with_suffix(".writelock").open("a")
+
+    def free() -> bool:
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return True
+
+    try:
+        with writers.write_transaction():
+            assert not free()
+        assert free()
+    finally:
+        other.close()
