@@ -6,10 +6,10 @@ import re
 import pytest
 import yaml
 
+from hindsight.lib.schema import api_name
 from hindsight.postmortems import templates
 from hindsight.postmortems.models import PostMortem, Template
 from hindsight.postmortems.sections import SECTION_NAMES
-from hindsight.postmortems.services import api_name
 
 BUILTIN = [
     "api-downtime",

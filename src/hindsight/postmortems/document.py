@@ -133,22 +133,25 @@ def on_user_renamed(sender, *, user, **kwargs) -> None:
 # Reading ------------------------------------------------------------------------------
 
 
+def _apply_due(data: dict, status: str, resolved_at: datetime | None, now) -> None:
+    """dueAt and overdue, as PostMortem.due_at and is_overdue define them."""
+    due = resolved_at + due_window() if resolved_at is not None else None
+    data["dueAt"] = fields.instant(due)
+    data["overdue"] = status in UNFINISHED and due is not None and due < now
+
+
 def finish(body: dict, *, status: str, resolved_at: datetime | None, now=None) -> dict:
     """Apply to a stored BODY what changes with time alone."""
     now = now or timezone.now()
+    _apply_due(body, status, resolved_at, now)
     today = timezone.localdate(now)
-    due = resolved_at + due_window() if resolved_at is not None else None
-    body["dueAt"] = fields.instant(due)
-    body["overdue"] = status in UNFINISHED and due is not None and due < now
     for item in body["actionItems"]:
         item["overdue"] = _item_overdue(item, today)
     return body
 
 
 def finish_row(row: dict, *, resolved_at: datetime | None, now) -> dict:
-    due = resolved_at + due_window() if resolved_at is not None else None
-    row["dueAt"] = fields.instant(due)
-    row["overdue"] = row["status"] in UNFINISHED and due is not None and due < now
+    _apply_due(row, row["status"], resolved_at, now)
     return row
 
 

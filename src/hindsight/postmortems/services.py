@@ -33,11 +33,7 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
-__all__ = ["api_name"]  # re-exported for the web app's messages
-
 TEXT_FIELDS = ("title", "summary", "impact", "root_cause")
-EVENT_FIELDS = fields.names(fields.EVENT_FIELDS)
-ITEM_FIELDS = fields.names(fields.ITEM_FIELDS)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),

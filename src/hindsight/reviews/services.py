@@ -6,10 +6,11 @@ from django.db.models import Q
 from hindsight.accounts.models import User
 from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
 from hindsight.lib.events import notify
+from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import PostMortem, Status
 from hindsight.postmortems.sections import SECTION_NAMES
-from hindsight.postmortems.services import api_name, get_postmortem_for
+from hindsight.postmortems.services import get_postmortem_for
 from hindsight.reviews.models import (
     Comment,
     Decision,

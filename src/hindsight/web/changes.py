@@ -8,6 +8,7 @@ with that state's version, so a write made in between is never overwritten.
 from dataclasses import dataclass, field
 
 from hindsight.lib.errors import StaleVersion
+from hindsight.lib.schema import api_name
 from hindsight.postmortems import services
 from hindsight.postmortems.models import PostMortem, Revision
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
@@ -96,7 +97,7 @@ def save_report(postmortem_id: str, data: dict, *, base_version: int, by):
                     theirs[name] = change["new"]
             mine, clashes, theirs_only = {}, [], []
             for key, value in data.items():
-                name = services.api_name(key)
+                name = api_name(key)
                 if name in at_base:
                     stored = _stored(key, value)
                     if stored in (at_base[name], theirs[name]):
