@@ -28,6 +28,7 @@ from hindsight.postmortems.sections import SECTION_NAMES
 
 RENDER_VERSION = 2
 
+_TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
 _EVENT_KEYS = tuple((f.name, f.api_name) for f in fields.EVENT_FIELDS)
 _ITEM_KEYS = tuple((f.name, f.api_name) for f in fields.ITEM_FIELDS)
@@ -44,10 +45,7 @@ def render(postmortem: PostMortem) -> dict:
     body = {
         "id": postmortem.id,
         "incidentId": postmortem.incident_id,
-        "title": postmortem.title,
-        "summary": postmortem.summary,
-        "impact": postmortem.impact,
-        "rootCause": postmortem.root_cause,
+        **{key: getattr(postmortem, name) for name, key in _TEXT_KEYS},
         "timeline": [
             {
                 "id": event.id,

@@ -1,10 +1,12 @@
-"""What a timeline event and an action item are made of, declared once.
+"""What a post-mortem, its timeline events and its action items are made of, declared once.
 
-Each `EntryField` names a column of TimelineEvent or ActionItem with its type, its limit,
-whether a new entry must give it, its default, and who may change it once the report is
-published. The write path (services), the API's schemas, the CSV export, the Markdown
-export and the history read these tuples; adding a field to action items is one line
-here plus its column and migration.
+Each `EntryField` names a column of PostMortem, TimelineEvent or ActionItem with its type,
+its limit, whether a new entry must give it, its default, and who may change it once the
+report is published. The write path (services), the API's schemas, the stored document, the
+web forms, the CSV export, the Markdown export and the history read these tuples; adding a
+field to action items is one line here plus its column and migration. `LIST_LIMITS` caps
+how many entries each of a report's lists may hold, alike for create, PATCH, the web and
+import. (The report's optional sections are declared in sections.py.)
 
 Fields that are `derived` are set by the write path (an item's completion time), returned
 by the API and accepted back unchanged, never taken from a client.
@@ -60,6 +62,14 @@ def _web_address(value: str) -> str:
     return value
 
 
+# The report's own text. None of it is follow-through: it is locked once published.
+REPORT_FIELDS: tuple[EntryField, ...] = (
+    EntryField("title", str, limits.TITLE, required=True),
+    EntryField("summary", str, limits.PROSE, default=""),
+    EntryField("impact", str, limits.PROSE),
+    EntryField("root_cause", str, limits.PROSE, label="Root cause"),
+)
+
 EVENT_FIELDS: tuple[EntryField, ...] = (
     EntryField(
         "time",
@@ -101,6 +111,15 @@ ITEM_FIELDS: tuple[EntryField, ...] = (
         label="Completed",
     ),
 )
+
+
+# How many entries each list of a report may hold (its sections' lists: sections.py).
+LIST_LIMITS: dict[str, int] = {
+    "timeline": limits.TIMELINE_EVENTS,
+    "action_items": limits.ACTION_ITEMS,
+    "contributors": limits.CONTRIBUTORS,
+    "tags": limits.TAGS,
+}
 
 
 def writable(fields: tuple[EntryField, ...]) -> tuple[EntryField, ...]:

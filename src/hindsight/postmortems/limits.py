@@ -13,3 +13,12 @@ EVENT_TIME = 40
 URL = 2000
 TAG = 100
 TEMPLATE_SLUG = 100
+
+# How many entries a report's lists may hold: far beyond a real report, low enough that one
+# request cannot hold the writer for long (the Markdown import is bounded by them too).
+TIMELINE_EVENTS = 2_000
+ACTION_ITEMS = 1_000
+CONTRIBUTORS = 200
+TAGS = 100
+SECTION_ENTRIES = 500  # each list inside the sections (factors, whys, participants…)
+CUSTOM_SECTIONS = 200

@@ -14,8 +14,6 @@ from hindsight.postmortems.history import present_changes
 from hindsight.postmortems.models import Status
 from hindsight.postmortems.sections import Sections
 
-Title = Annotated[str, Field(min_length=1, max_length=limits.TITLE)]
-Prose = Annotated[str, Field(max_length=limits.PROSE)]
 Line = Annotated[str, Field(min_length=1, max_length=limits.LINE)]
 IncidentId = Annotated[str, Field(min_length=1, max_length=limits.INCIDENT_ID)]
 READ_BACK = "Read-only; accepted back and ignored."
@@ -110,19 +108,42 @@ def _nested(data: dict, body) -> dict:
     return data
 
 
-class PostMortemCreate(Sections):
+def _capped(name: str, entry):
+    """The list NAME of ENTRY, at most as long as its declared limit."""
+    return Annotated[list[entry], Field(max_length=fields.LIST_LIMITS[name])]
+
+
+def _text(field: fields.EntryField, *, optional: bool):
+    """The report's text field FIELD as a body gives it: required, defaulted or nullable
+    (OPTIONAL: every field may be left out, as in PATCH)."""
+    text = Annotated[
+        str, Field(min_length=1 if field.required else None, max_length=field.max_length)
+    ]
+    if optional or not (field.required or field.default is not None):
+        return (text | None, None)
+    return (text, ... if field.required else field.default)
+
+
+_TextIn = create_model(
+    "_TextIn", __base__=In, **{f.name: _text(f, optional=False) for f in fields.REPORT_FIELDS}
+)
+_TextPatch = create_model(
+    "_TextPatch", __base__=In, **{f.name: _text(f, optional=True) for f in fields.REPORT_FIELDS}
+)
+_TextOut = create_model(
+    "_TextOut", __base__=Out, **{f.name: _out_type(f) for f in fields.REPORT_FIELDS}
+)
+
+
+class PostMortemCreate(Sections, _TextIn):
     template: Annotated[str, Field(min_length=1, max_length=limits.TEMPLATE_SLUG)] | None = Field(
         None, description="Slug of a template (GET /api/templates) that pre-fills the report"
     )
     incident_id: IncidentId
-    title: Title
-    summary: Prose = ""
-    impact: Prose | None = None
-    root_cause: Prose | None = None
-    timeline: list[TimelineEventIn] = []
-    action_items: list[ActionItemIn] = []
-    contributors: list[Line] = []
-    tags: list[Tag] = []
+    timeline: _capped("timeline", TimelineEventIn) = []
+    action_items: _capped("action_items", ActionItemIn) = []
+    contributors: _capped("contributors", Line) = []
+    tags: _capped("tags", Tag) = []
     status: Literal["DRAFT", "IN_REVIEW"] = "DRAFT"
 
     def data(self) -> dict:
@@ -130,16 +151,12 @@ class PostMortemCreate(Sections):
         return _nested(self.given(), self)
 
 
-class PostMortemPatch(Sections):
+class PostMortemPatch(Sections, _TextPatch):
     incident_id: IncidentId | None = None
-    title: Title | None = None
-    summary: Prose | None = None
-    impact: Prose | None = None
-    root_cause: Prose | None = None
-    timeline: list[TimelineEventIn] | None = None
-    action_items: list[ActionItemIn] | None = None
-    contributors: list[Line] | None = None
-    tags: list[Tag] | None = None
+    timeline: _capped("timeline", TimelineEventIn) | None = None
+    action_items: _capped("action_items", ActionItemIn) | None = None
+    contributors: _capped("contributors", Line) | None = None
+    tags: _capped("tags", Tag) | None = None
     status: Status | None = None
     # What GET returns beyond these (id, version, createdAt…) is accepted back and ignored
     # (added below), so a client can send what it read.
@@ -172,13 +189,9 @@ class ActionItemPatch(ActionItemIn):
         return data
 
 
-class PostMortemOut(Sections):
+class PostMortemOut(Sections, _TextOut):
     id: str
     incident_id: str
-    title: str
-    summary: str
-    impact: str | None
-    root_cause: str | None
     timeline: list[TimelineEventOut]
     action_items: list[ActionItemOut]
     contributors: list[str]

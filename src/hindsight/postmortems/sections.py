@@ -20,6 +20,11 @@ Count = Annotated[int, Field(ge=0)]
 Amount = Annotated[float, Field(ge=0)]
 
 
+def capped(entry, limit: int = limits.SECTION_ENTRIES):
+    """A list of ENTRY holding at most LIMIT entries."""
+    return Annotated[list[entry], Field(max_length=limit)]
+
+
 class EventKind(StrEnum):
     TRIGGER = "TRIGGER"
     DETECTION = "DETECTION"
@@ -70,7 +75,7 @@ class BusinessImpact(In):
 
 
 class EngineeringImpact(In):
-    teams_involved: list[Short] = []
+    teams_involved: capped(Short) = []
     engineer_hours: Amount | None = None
     opportunity_cost: Prose | None = None
 
@@ -100,7 +105,7 @@ class Why(In):
 
 class FiveWhys(In):
     problem: Prose | None = None
-    whys: list[Why] = []
+    whys: capped(Why) = []
 
 
 class Resolution(In):
@@ -136,8 +141,8 @@ class Reference(In):
 
 
 class Appendix(In):
-    related_postmortems: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
-    references: list[Reference] = []
+    related_postmortems: capped(Annotated[str, Field(min_length=1, max_length=64)]) = []
+    references: capped(Reference) = []
     metrics: Prose | None = None
     logs: Prose | None = None
 
@@ -159,13 +164,13 @@ class Sections(In):
 
     detection_method: Short | None = None
     incident_commander: Short | None = None
-    participants: list[Short] = []
+    participants: capped(Short) = []
     hotfix_reference: Short | None = None
     executive_summary: Prose | None = None
     what_happened: WhatHappened | None = None
     impact_analysis: ImpactAnalysis | None = None
     root_cause_analysis: RootCauseAnalysis | None = None
-    contributing_factors: list[ContributingFactor] = []
+    contributing_factors: capped(ContributingFactor) = []
     five_whys: FiveWhys | None = None
     resolution: Resolution | None = None
     went_well: Review | None = None
@@ -173,10 +178,10 @@ class Sections(In):
     where_we_got_lucky: Prose | None = None
     lessons_learned: LessonsLearned | None = None
     recommendations: Prose | None = None
-    communication: list[Communication] = []
+    communication: capped(Communication) = []
     acknowledgments: Prose | None = None
     appendix: Appendix | None = None
-    custom_sections: list[CustomSection] = []
+    custom_sections: capped(CustomSection, limits.CUSTOM_SECTIONS) = []
 
 
 SECTION_NAMES: tuple[str, ...] = tuple(Sections.model_fields)

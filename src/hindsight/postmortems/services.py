@@ -33,7 +33,7 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
-TEXT_FIELDS = ("title", "summary", "impact", "root_cause")
+TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -157,6 +157,7 @@ def _derive_completion(before: list[dict], after: list[dict], now) -> None:
 
 def _desired_state(before: dict, data: dict, incident: Incident, *, status: str, now) -> dict:
     """The report's state once DATA (a validated body, Python names) is applied to BEFORE."""
+    _check_list_limits(data)
     after = dict(before)
     for field in TEXT_FIELDS:
         if field in data:
@@ -180,11 +181,22 @@ def _desired_state(before: dict, data: dict, incident: Incident, *, status: str,
     return after
 
 
+def _check_list_limits(data: dict) -> None:
+    """The API's schemas refuse an over-long list already; this holds the same declared
+    limits for every other caller (the web's one-entry additions, the CLI)."""
+    for name, limit in fields.LIST_LIMITS.items():
+        if len(data.get(name) or ()) > limit:
+            raise Invalid(
+                f"{api_name(name)} holds {len(data[name]):,} entries; at most {limit:,} are allowed.",
+                fields={api_name(name): f"at most {limit} entries"},
+                limit=limit,
+            )
+
+
 # A report before its first write: what each field holds when a create body leaves it out.
 EMPTY_STATE = {
     "incident_id": None,
-    **dict.fromkeys(TEXT_FIELDS),
-    "summary": "",
+    **fields.defaults(fields.REPORT_FIELDS),
     "contributors": [],
     "tags": [],
     **{name: to_stored(name, None) for name in SECTION_NAMES},

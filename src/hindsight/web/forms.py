@@ -152,31 +152,34 @@ class PostMortemCreateForm(forms.Form):
         ]
 
 
-class CoreForm(forms.Form):
-    """The four core fields, tags and contributors; the optional sections come from
-    sectionform.py. `version` is the one the person started from (conflict detection)."""
+def _report_text_field(field: fields.EntryField) -> forms.CharField:
+    """The form field of one of the report's own text fields, from its declaration."""
+    if field.max_length > limits.TITLE:  # prose: kept exactly as typed, Markdown allowed
+        return forms.CharField(
+            label=field.heading,
+            widget=forms.Textarea(attrs={"rows": 5}),
+            required=field.required,
+            strip=False,
+            max_length=field.max_length,
+        )
+    return forms.CharField(
+        label=field.heading, required=field.required, max_length=field.max_length
+    )
+
+
+_ReportTextForm = type(
+    "_ReportTextForm",
+    (forms.Form,),
+    {f.name: _report_text_field(f) for f in fields.REPORT_FIELDS},
+)
+
+
+class CoreForm(_ReportTextForm):
+    """The report's own text fields (declared in postmortems/fields.py), tags and
+    contributors; the optional sections come from sectionform.py. `version` is the one the
+    person started from (conflict detection)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(max_length=limits.TITLE)
-    summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
-        strip=False,
-        max_length=limits.PROSE,
-    )
-    impact = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
-        strip=False,
-        max_length=limits.PROSE,
-    )
-    root_cause = forms.CharField(
-        label="Root cause",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        required=False,
-        strip=False,
-        max_length=limits.PROSE,
-    )
     tags = forms.CharField(
         required=False, max_length=2000, help_text="Comma-separated, e.g. database, capacity"
     )
@@ -188,16 +191,14 @@ class CoreForm(forms.Form):
 
     def data_for_service(self) -> dict:
         data = self.cleaned_data
-        text = {
-            f: data[f].replace("\r\n", "\n").strip("\n")
-            for f in ("summary", "impact", "root_cause")
-        }
-        return {
-            "title": data["title"],
-            "summary": text["summary"],
+        values = {}
+        for field in fields.REPORT_FIELDS:
+            text = data[field.name].replace("\r\n", "\n").strip("\n")
             # An empty impact or root cause is "not written" (left out of the export).
-            "impact": text["impact"] if text["impact"].strip() else None,
-            "root_cause": text["root_cause"] if text["root_cause"].strip() else None,
+            nullable = not field.required and field.default is None
+            values[field.name] = None if nullable and not text.strip() else text
+        return {
+            **values,
             "tags": _comma_list(data["tags"]),
             "contributors": _line_list(data["contributors"]),
         }
@@ -206,10 +207,7 @@ class CoreForm(forms.Form):
     def initial_for(postmortem) -> dict:
         return {
             "version": postmortem.version,
-            "title": postmortem.title,
-            "summary": postmortem.summary,
-            "impact": postmortem.impact or "",
-            "root_cause": postmortem.root_cause or "",
+            **{f.name: getattr(postmortem, f.name) or "" for f in fields.REPORT_FIELDS},
             "tags": ", ".join(postmortem.tags),
             "contributors": "\n".join(postmortem.contributors),
         }

@@ -1314,7 +1314,7 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
 
 def creation_body(draft: Draft) -> dict:
     """The draft as a POST /api/postmortems body (camelCase), without the incident."""
-    allowed = set(Sections.model_fields) | {"title", "summary", "impact", "root_cause"}
+    allowed = set(Sections.model_fields) | set(fields.names(fields.REPORT_FIELDS))
     body = {}
     for key, value in draft.data.items():
         name = SECTION_ALIASES.get(key) or _snake(key)
