@@ -12,6 +12,7 @@ from hindsight.lib.times import parse_timestamp
 from hindsight.postmortems import document
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.schemas import PostMortemOut
+from hindsight.postmortems.services import snapshot
 
 
 def _fresh(postmortem_id: str) -> dict:
@@ -47,7 +48,20 @@ def assert_current(api, postmortem_id: str) -> dict:
     PostMortemOut.model_validate(fresh, by_alias=True, by_name=False)
     row = json.loads(PostMortem.objects.get(pk=postmortem_id).list_row)
     assert row["title"] == fresh["title"] and row["version"] == fresh["version"]
+    assert_pages_read_the_same(postmortem_id)
     return fresh
+
+
+def assert_pages_read_the_same(postmortem_id: str) -> None:
+    """The report the pages build from the stored document (one query) is the one its rows
+    make: every field, nested row, instant and label."""
+    loaded = PostMortem.objects.with_report().get(pk=postmortem_id)
+    built = document.load(loaded.created_by, postmortem_id)
+    assert snapshot(built) == snapshot(loaded)
+    assert [(e.id, e.at) for e in built.timeline] == [(e.id, e.at) for e in loaded.timeline]
+    assert [(i.id, i.is_overdue) for i in built.action_item_list] == [
+        (i.id, i.is_overdue) for i in loaded.action_item_list
+    ]
 
 
 def test_every_kind_of_change_leaves_the_document_equal_to_a_fresh_render(
@@ -149,6 +163,11 @@ def test_a_stale_document_is_rendered_afresh_on_read_and_rewritten_by_migrate(
 
     for pm in expected:
         assert api.get(f"/api/postmortems/{pm}").json() == json.loads(document.encode(expected[pm]))
+        # The pages, too, load its rows instead of trusting the stale document.
+        assert document.load(alice, pm).title == expected[pm]["title"]
+        assert [e.id for e in document.load(alice, pm).timeline] == [
+            e["id"] for e in expected[pm]["timeline"]
+        ]
     listed = {row["id"]: row for row in api.get("/api/postmortems").json()["items"]}
     assert listed[other]["title"] == expected[other]["title"]
     assert listed[postmortem["id"]]["version"] == expected[postmortem["id"]]["version"]

@@ -69,12 +69,12 @@ def test_an_update_is_built_from_what_was_written(api, postmortem, django_assert
 def test_the_report_page_loads_the_report_once(
     alice, client, postmortem, django_assert_max_num_queries
 ):
-    """Session, user, the report with its rows (5), reviews, review requests and comments:
-    the review block reads the report already loaded instead of loading it twice more,
-    and the round comes from the report's row, not from a search of its history."""
+    """Session, user, the report (its rows built from its stored document), reviews, review
+    requests and comments: the review block reads the report already loaded instead of
+    loading it twice more, and the round comes from the report's row."""
     client.force_login(alice)
     client.get(f"/postmortems/{postmortem['id']}")  # the session's first use is not the page's
-    with django_assert_max_num_queries(10) as captured:
+    with django_assert_max_num_queries(8) as captured:
         response = client.get(f"/postmortems/{postmortem['id']}")
     assert response.status_code == 200
     assert b"Connection pool size increased manually" in response.content

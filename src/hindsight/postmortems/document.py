@@ -23,7 +23,16 @@ from hindsight.lib.errors import NotFound
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import fields
-from hindsight.postmortems.models import UNFINISHED, ItemStatus, PostMortem, due_window
+from hindsight.postmortems.models import (
+    UNFINISHED,
+    ActionItem,
+    Contributor,
+    ItemStatus,
+    PostMortem,
+    Tag,
+    TimelineEvent,
+    due_window,
+)
 from hindsight.postmortems.sections import SECTION_NAMES
 
 RENDER_VERSION = 2
@@ -197,6 +206,56 @@ def written(postmortem: PostMortem) -> dict:
     """The finished body of a post-mortem the services just wrote (or loaded)."""
     body = getattr(postmortem, "rendered", None) or render(postmortem)
     return finish(body, status=postmortem.status, resolved_at=postmortem.incident.resolved_at)
+
+
+def load(user, postmortem_id: str) -> PostMortem:
+    """A post-mortem USER may read, as objects, in one query: its nested rows are built from
+    the stored document instead of loaded (a stale document falls back to loading them).
+    For pages that show a report; writes load the rows themselves (services)."""
+    postmortem = (
+        PostMortem.objects.select_related("incident", "created_by")
+        .defer("list_row")
+        .filter(pk=postmortem_id)
+        .first()
+    )
+    if postmortem is not None and not _hydrate(postmortem):
+        postmortem = PostMortem.objects.with_report().get(pk=postmortem_id)
+    if postmortem is None or not postmortem.can_be_read_by(user):
+        raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
+    return postmortem
+
+
+def _hydrate(postmortem: PostMortem) -> bool:
+    """Fill POSTMORTEM's prefetched rows from its stored document, as `with_report()` would
+    have loaded them; False if the document is stale."""
+    if postmortem.render_version != RENDER_VERSION or not postmortem.document:
+        return False
+    body = json.loads(postmortem.document)
+    postmortem._prefetched_objects_cache = {
+        "timeline_events": [
+            _row(TimelineEvent, postmortem, position, entry, _EVENT_KEYS)
+            for position, entry in enumerate(body["timeline"])
+        ],
+        "action_items": [
+            _row(ActionItem, postmortem, position, entry, _ITEM_KEYS)
+            for position, entry in enumerate(body["actionItems"])
+        ],
+        "contributor_rows": [
+            Contributor(postmortem=postmortem, value=value, key=value.lower(), position=position)
+            for position, value in enumerate(body["contributors"])
+        ],
+        "tag_rows": [
+            Tag(postmortem=postmortem, name=name, position=position)
+            for position, name in enumerate(body["tags"])
+        ],
+    }
+    return True
+
+
+def _row(model, postmortem: PostMortem, position: int, entry: dict, keys):
+    """A nested row from its entry in a stored document (values back in their Python types)."""
+    values = {name: model._meta.get_field(name).to_python(entry[key]) for name, key in keys}
+    return model(id=entry["id"], postmortem=postmortem, position=position, **values)
 
 
 def encode(body: dict, **options) -> str:

@@ -12,7 +12,7 @@ from hindsight.actionitems import queries as item_queries
 from hindsight.actionitems import services as bulk
 from hindsight.actionitems.schemas import ActionItemFilters
 from hindsight.lib.errors import DomainError, NotFound
-from hindsight.postmortems import history, services
+from hindsight.postmortems import document, history, services
 from hindsight.reviews import services as reviews
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
@@ -183,7 +183,7 @@ def _version(value, default: int, current: int) -> int:
 
 @web_view
 def postmortem_history(request, pm_id: str):
-    postmortem = services.get_postmortem_for(request.user, pm_id)
+    postmortem = document.load(request.user, pm_id)
     current = postmortem.version
     to_version = _version(request.GET.get("to"), current, current)
     from_version = _version(request.GET.get("from"), max(to_version - 1, 1), current)

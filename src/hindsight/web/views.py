@@ -21,7 +21,7 @@ from hindsight.incidents.models import Incident
 from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import services, templates, workflow
+from hindsight.postmortems import document, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
 from hindsight.web import changes, queries
@@ -235,7 +235,7 @@ def _report_context(postmortem: PostMortem, user) -> dict:
 
 @web_view
 def report(request, pm_id: str):
-    postmortem = services.get_postmortem_for(request.user, pm_id)
+    postmortem = document.load(request.user, pm_id)
     context = {
         **_report_context(postmortem, request.user),
         **queries.completion(postmortem),
