@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from hindsight.accounts.models import ApiToken, Role, User, token_digest
+from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import Conflict, Invalid, NotFound
 from hindsight.lib.writers import write_transaction
 
@@ -66,17 +67,22 @@ def revoke_token(token_id: int, *, user: User | None = None) -> ApiToken:
         return token
 
 
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+# Every API call checks a token: the lookup is compiled once (see lib/compiled.py).
+_BY_DIGEST = CompiledQuery(
+    lambda shape, digest: User.objects.filter(
+        tokens__digest=digest, tokens__revoked_at__isnull=True, is_active=True
+    ).values_list(*_USER_FIELDS, "tokens__id", "tokens__last_used_at")
+)
+
+
 def user_for_token(secret: str) -> User | None:
     """The active user a bearer token belongs to, or None. One indexed lookup."""
-    # get(), not first(): the digest is unique, and first() would add an ORDER BY to the
-    # query every API call makes.
-    try:
-        token = ApiToken.objects.select_related("user").get(
-            digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True
-        )
-    except ApiToken.DoesNotExist:
+    row = _BY_DIGEST.first(token_digest(secret))
+    if row is None:
         return None
+    *user_values, token_id, last_used_at = row
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return User.from_db("default", _USER_FIELDS, user_values)

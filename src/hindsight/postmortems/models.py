@@ -53,7 +53,7 @@ def new_search_key() -> int:
 def named(user) -> Q:
     """Post-mortems USER created or is named a contributor of (by user name or email)."""
     mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
-    return Q(created_by=user) | Exists(mine)
+    return Q(created_by_id=user.pk) | Exists(mine)
 
 
 def readable_by(user) -> Q:

@@ -1,0 +1,40 @@
+"""Queries compiled once by the ORM and run again with each request's value answer exactly
+what the ORM's own query answers."""
+
+import pytest
+
+from hindsight.accounts.models import User
+from hindsight.lib.compiled import CompiledQuery
+from hindsight.lib.errors import NotFound
+from hindsight.postmortems.models import PostMortem
+
+
+def test_a_compiled_query_answers_as_the_orm_does(alice, postmortem, incident):
+    columns = ("title", "status", "created_at", "incident__started_at", "version")
+    compiled = CompiledQuery(
+        lambda shape, pk: PostMortem.objects.filter(pk=pk).values_list(*columns)
+    )
+    expected = PostMortem.objects.filter(pk=postmortem["id"]).values_list(*columns).get()
+    assert compiled.first(postmortem["id"]) == expected
+    assert compiled.first(postmortem["id"])[2].tzinfo is not None  # aware, as the ORM's
+    assert compiled.first("pm_missing") is None
+
+
+def test_the_value_is_a_parameter_never_spliced_into_the_sql(alice):
+    compiled = CompiledQuery(
+        lambda shape, name: User.objects.filter(username=name).values_list("pk")
+    )
+    assert compiled.first("alice' OR '1'='1") is None
+    assert compiled.first("alice") == (alice.pk,)
+
+
+def test_the_sql_is_compiled_once_per_shape(alice, make_user, postmortem):
+    """A draft read through the visibility rule: one SQL per kind of reader, each reader's
+    own values as parameters."""
+    from hindsight.postmortems import document
+
+    before = set(document._READ._compiled)
+    assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
+    with pytest.raises(NotFound):
+        document.read(make_user("dave"), postmortem["id"])  # alice's shape, other values
+    assert len(set(document._READ._compiled) - before) <= 1
