@@ -1,19 +1,18 @@
-"""Queries the ORM compiles once and the hottest reads run again and again.
+"""Queries the ORM compiles once and the hottest paths run again and again.
 
 Building a query costs Django more than running it: a token check or a report's read by id
 takes well under a millisecond in the database and about as much again in `filter()` and
 the SQL compiler, on every request. A `CompiledQuery` lets the ORM write the SQL once per
 shape (so table names, joins, quoting and the rules written as Q objects stay the ORM's) for
 a `values_list` query with its values left open, and then runs that SQL with each request's
-values as parameters.
+values as parameters, converting the results with the ORM's own converters.
 """
 
+import threading
 from collections.abc import Callable, Hashable
-from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 
 def _stand_in(index: int, value):
@@ -23,36 +22,6 @@ def _stand_in(index: int, value):
     return f"\x00open-value-{index}\x00"
 
 
-class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet]):
-        """BUILD(shape, *values) returns a values_list queryset using VALUES, whose SQL
-        (but not its parameters) depends on SHAPE alone."""
-        self._build = build
-        self._compiled: dict[tuple, tuple[str, list]] = {}
-
-    def _sql(self, shape: Hashable, values: tuple) -> tuple[str, list]:
-        key = (connection.vendor, shape, tuple(type(v) for v in values))
-        if key not in self._compiled:
-            stand_ins = [_stand_in(i, v) for i, v in enumerate(values)]
-            sql, params = self._build(shape, *stand_ins).query.sql_with_params()
-            slots = {s: i for i, s in enumerate(stand_ins)}
-            # A parameter that is a stand-in becomes "the value at that index".
-            compiled = [_Slot(slots[p]) if _hashable(p) and p in slots else p for p in params]
-            self._compiled[key] = (sql, compiled)
-        return self._compiled[key]
-
-    def first(self, *values, shape: Hashable = None) -> tuple | None:
-        """The first row for VALUES, with instants aware as the ORM returns them."""
-        sql, params = self._sql(shape, values)
-        bound = [values[p.index] if isinstance(p, _Slot) else p for p in params]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return tuple(_aware(v) for v in row)
-
-
 class _Slot:
     __slots__ = ("index",)
 
@@ -60,16 +29,63 @@ class _Slot:
         self.index = index
 
 
-def _hashable(value) -> bool:
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet]):
+        """BUILD(shape, *values) returns a values_list queryset using VALUES, whose SQL
+        (but not its parameters) depends on SHAPE alone."""
+        self._build = build
+        # Per thread, as Django's connections are: the converters belong to one.
+        self._local = threading.local()
+
+    def _compiled(self, shape: Hashable, values: tuple):
+        cache = self._local.__dict__.setdefault("cache", {})
+        key = (connection.vendor, shape, tuple(type(v) for v in values))
+        if key not in cache:
+            stand_ins = [_stand_in(i, v) for i, v in enumerate(values)]
+            compiler = self._build(shape, *stand_ins).query.get_compiler(connection.alias)
+            sql, params = compiler.as_sql()
+            slots = {s: i for i, s in enumerate(stand_ins)}
+            # A parameter that is a stand-in becomes "the value at that index".
+            template = [_Slot(slots[p]) if _is_stand_in(p, slots) else p for p in params]
+            converters = compiler.get_converters([col for col, _, _ in compiler.select])
+            cache[key] = (sql, template, compiler, converters)
+        return cache[key]
+
+    def compiled_shapes(self) -> set:
+        """The shapes compiled so far on this thread."""
+        return set(self._local.__dict__.get("cache", {}))
+
+    def first(self, *values, shape: Hashable = None) -> tuple | None:
+        """The first row for VALUES, its values as the ORM would return them."""
+        sql, template, compiler, converters = self._compiled(shape, values)
+        params = [values[p.index] if isinstance(p, _Slot) else p for p in template]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if converters:
+            row = next(iter(compiler.apply_converters([row], converters)))
+        return tuple(row)
+
+
+def _is_stand_in(param, slots: dict) -> bool:
     try:
-        hash(value)
-    except TypeError:
+        return param in slots
+    except TypeError:  # an unhashable parameter is never a stand-in
         return False
-    return True
 
 
-def _aware(value):
-    # SQLite hands back naive UTC datetimes (the ORM's converters make them aware).
-    if settings.USE_TZ and isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+class CompiledGet:
+    """MODEL's row by primary key as an instance, through a CompiledQuery."""
+
+    def __init__(self, model: type[Model]):
+        self._model = model
+        self._fields = tuple(f.attname for f in model._meta.concrete_fields)
+        self._query = CompiledQuery(
+            lambda shape, pk: model._default_manager.filter(pk=pk).values_list(*self._fields)
+        )
+
+    def __call__(self, pk) -> Model | None:
+        row = self._query.first(pk)
+        return None if row is None else self._model.from_db(connection.alias, self._fields, row)

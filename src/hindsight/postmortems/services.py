@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from hindsight.incidents.models import Incident
+from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.events import notify_all
 from hindsight.lib.schema import api_name
@@ -66,8 +67,11 @@ def get_postmortem_for(user, postmortem_id: str, *, write: bool = False, lock: b
     return postmortem
 
 
+_incident_by_id = CompiledGet(Incident)  # every create looks one up
+
+
 def _incident_or_invalid(incident_id: str) -> Incident:
-    incident = Incident.objects.filter(pk=incident_id).first()
+    incident = _incident_by_id(incident_id)
     if incident is None:
         raise Invalid(
             f"There is no incident {incident_id}; create it first (POST /api/incidents).",
