@@ -6,6 +6,10 @@ the SQL compiler, on every request. A `CompiledQuery` lets the ORM write the SQL
 shape (so table names, joins, quoting and the rules written as Q objects stay the ORM's) for
 a `values_list` query with its values left open, and then runs that SQL with each request's
 values as parameters, converting the results with the ORM's own converters.
+
+Only for values the ORM passes to the database as given: `=` and `IN` on text and integer
+columns (ids, digests, names). A lookup that rewrites its value first (`iexact`, `contains`,
+dates and instants) must not be compiled, since each request's value would skip that step.
 """
 
 import threading
