@@ -109,6 +109,9 @@ class PostMortem(models.Model):
     # The version at which the report last entered IN_REVIEW: review decisions from it on
     # make the current round (set by the write path).
     review_round = models.PositiveIntegerField(default=1)
+    # The version at which the report's text last changed (anything but its status and its
+    # action items' follow-through): an approval of an earlier version no longer counts.
+    text_version = models.PositiveIntegerField(default=1)
     # The optional sections (see sections.py), keyed by their Python names.
     sections = models.JSONField(default=dict, blank=True)
     # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.

@@ -341,6 +341,10 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> P
     if not changed:
         return postmortem
     _check_lock(postmortem, before, after, changed)
+    if _changes_text(before, after, changed):
+        # Set before the workflow check, so a publish that also rewrites the text counts
+        # no approval of the text it replaces.
+        postmortem.text_version = postmortem.version + 1
     if target != postmortem.status:
         workflow.check_move(postmortem, target, by, action_items=after["action_items"])
     plans = _write_rows(postmortem, before, after, changed, now=now)
@@ -379,6 +383,16 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
         )
 
 
+def _changes_text(before: dict, after: dict, changed: list[str]) -> bool:
+    """Whether the change touches the report's text: anything but its status and its action
+    items' follow-through (what a reviewer approved)."""
+    if any(f not in ("status", "action_items") for f in changed):
+        return True
+    return "action_items" in changed and not _only_follow_through(
+        before["action_items"], after["action_items"]
+    )
+
+
 _LOCKED_ITEM_FIELDS = tuple(
     f.name for f in fields.ITEM_FIELDS if not f.follow_through and not f.derived
 )
@@ -403,6 +417,7 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
     """The post-mortem's own row: one conditional UPDATE of the changed columns, the version
     and the stored document, rendered from the report as it now stands in memory."""
     columns = {f: after[f] for f in TEXT_FIELDS if f in changed}
+    columns["text_version"] = postmortem.text_version  # moved by _apply when the text changed
     if any(name in changed for name in SECTION_NAMES):
         columns["sections"] = _sections_column(after)
     if "incident_id" in changed:

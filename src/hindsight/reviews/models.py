@@ -1,7 +1,10 @@
 """Review of a post-mortem while it is IN_REVIEW: comments, requested reviewers, decisions.
 
 A review round starts each time the post-mortem enters IN_REVIEW; only decisions made in the
-current round count towards publishing (settings.REQUIRED_APPROVALS).
+current round count towards publishing (settings.REQUIRED_APPROVALS). An approval is of the
+version the reviewer saw: once the report's text changes after it (anything but its status
+and its action items' follow-through), it no longer counts and the report asks for approval
+again.
 """
 
 from django.db import models
@@ -76,9 +79,16 @@ def round_start(postmortem) -> int:
     return postmortem.review_round
 
 
+def approves_current_text(review: Review, postmortem) -> bool:
+    """Whether REVIEW approves the report's text as it stands now."""
+    return review.decision == Decision.APPROVED and review.version >= postmortem.text_version
+
+
 def approvers(postmortem) -> list[str]:
-    """User names whose latest decision in the current round is APPROVED."""
+    """User names whose latest decision in the current round approves the current text."""
     latest: dict[int, Review] = {}
     for review in Review.objects.current_round(postmortem).select_related("reviewer"):
         latest[review.reviewer_id] = review
-    return sorted(r.reviewer.username for r in latest.values() if r.decision == Decision.APPROVED)
+    return sorted(
+        r.reviewer.username for r in latest.values() if approves_current_text(r, postmortem)
+    )

@@ -67,7 +67,11 @@ class ReviewerOut(Out):
 
 class ReviewState(Out):
     required_approvals: int
-    approvals: list[str] = Field(description="Who approved in the current round")
+    approvals: list[str] = Field(description="Who approved the current text in the current round")
     round_started_at_version: int
+    text_changed_at_version: int = Field(
+        description="The version at which the report's text last changed: approvals of an"
+        " earlier version no longer count"
+    )
     reviewers: list[ReviewerOut]
     reviews: list[ReviewOut] = Field(description="Every decision, oldest first")

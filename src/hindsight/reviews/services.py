@@ -16,6 +16,7 @@ from hindsight.reviews.models import (
     Decision,
     Review,
     ReviewRequest,
+    approves_current_text,
     round_start,
 )
 
@@ -179,9 +180,10 @@ def review_state_of(postmortem: PostMortem) -> dict:
     return {
         "required_approvals": settings.REQUIRED_APPROVALS,
         "approvals": sorted(
-            r.reviewer.username for r in latest.values() if r.decision == Decision.APPROVED
+            r.reviewer.username for r in latest.values() if approves_current_text(r, postmortem)
         ),
         "round_started_at_version": start,
+        "text_changed_at_version": postmortem.text_version,
         "reviewers": [
             {
                 "reviewer": r.reviewer.username,

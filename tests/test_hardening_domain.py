@@ -1,0 +1,98 @@
+"""Hardening found by a probe (issue 9, section 4), the domain's part: drafts kept out of
+shared notification channels, templates that cannot plant readers, one user per name or
+email, incidents that change their reports visibly, and approvals of a version."""
+
+import pytest
+from django.test import override_settings
+
+from hindsight.postmortems.models import PostMortem
+
+
+@pytest.fixture
+def dave(make_user):
+    """A member with no part in the seed post-mortem."""
+    return make_user("dave")
+
+
+def url(pm, tail=""):
+    return f"/api/postmortems/{pm['id']}{tail}"
+
+
+@pytest.fixture
+def in_review(alice, api_for, postmortem):
+    response = api_for(alice).patch(url(postmortem), {"status": "IN_REVIEW"})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# Approvals are of a version ---------------------------------------------------------------
+
+
+@override_settings(REQUIRED_APPROVALS=1)
+def test_an_approval_no_longer_counts_once_the_text_is_rewritten(alice, dave, api_for, in_review):
+    api = api_for(alice)
+    assert (
+        api_for(dave).post(url(in_review, "/reviews"), {"decision": "APPROVED"}).status_code == 201
+    )
+    rewritten = api.patch(url(in_review), {"title": "Another story", "summary": "Rewritten."})
+    assert rewritten.status_code == 200, rewritten.content
+    assert api.get(url(in_review, "/reviews")).json()["approvals"] == []
+    refused = api.patch(url(in_review), {"status": "PUBLISHED"})
+    assert refused.status_code == 409
+    assert "needs 1 approvals, has 0" in refused.json()["message"]
+    assert PostMortem.objects.get(pk=in_review["id"]).status == "IN_REVIEW"
+    # Approving the version as it now stands lets it be published.
+    assert (
+        api_for(dave).post(url(in_review, "/reviews"), {"decision": "APPROVED"}).status_code == 201
+    )
+    assert api.patch(url(in_review), {"status": "PUBLISHED"}).status_code == 200
+
+
+@override_settings(REQUIRED_APPROVALS=1)
+def test_text_changed_in_the_publishing_request_itself_needs_approval_again(
+    alice, dave, api_for, in_review
+):
+    api_for(dave).post(url(in_review, "/reviews"), {"decision": "APPROVED"})
+    refused = api_for(alice).patch(url(in_review), {"status": "PUBLISHED", "title": "Sneaked in"})
+    assert refused.status_code == 409
+    stored = PostMortem.objects.get(pk=in_review["id"])
+    assert (stored.status, stored.title) == ("IN_REVIEW", in_review["title"])
+
+
+@override_settings(REQUIRED_APPROVALS=1)
+def test_follow_through_after_an_approval_keeps_it(alice, dave, api_for, in_review):
+    api = api_for(alice)
+    api_for(dave).post(url(in_review, "/reviews"), {"decision": "APPROVED"})
+    items = [dict(i, status="DONE", owner="bob@example.com") for i in in_review["actionItems"]]
+    assert api.patch(url(in_review), {"actionItems": items}).status_code == 200
+    assert api.get(url(in_review, "/reviews")).json()["approvals"] == ["dave"]
+    assert api.patch(url(in_review), {"status": "PUBLISHED"}).status_code == 200
+
+
+@override_settings(REQUIRED_APPROVALS=1)
+def test_changing_an_action_items_description_needs_approval_again(alice, dave, api_for, in_review):
+    api = api_for(alice)
+    api_for(dave).post(url(in_review, "/reviews"), {"decision": "APPROVED"})
+    items = list(in_review["actionItems"])
+    items[0] = dict(items[0], description="Something else entirely")
+    assert api.patch(url(in_review), {"actionItems": items}).status_code == 200
+    assert api.patch(url(in_review), {"status": "PUBLISHED"}).status_code == 409
+
+
+def test_the_migration_finds_the_last_text_change_in_the_history(alice, api_for, in_review):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module(
+        "hindsight.postmortems.migrations.0008_text_version"
+    ).fill_text_version
+    api = api_for(alice)
+    assert api.patch(url(in_review), {"summary": "Rewritten."}).json()["version"] == 3
+    items = [dict(i, status="DONE") for i in in_review["actionItems"]]
+    assert api.patch(url(in_review), {"actionItems": items}).json()["version"] == 4
+    assert PostMortem.objects.get(pk=in_review["id"]).text_version == 3
+
+    PostMortem.objects.update(text_version=1)
+    fill(apps, None)
+    assert PostMortem.objects.get(pk=in_review["id"]).text_version == 3
