@@ -5,7 +5,7 @@ email, incidents that change their reports visibly, and approvals of a version."
 import pytest
 from django.test import override_settings
 
-from hindsight.postmortems.models import PostMortem
+from hindsight.postmortems.models import PostMortem, Template
 
 
 @pytest.fixture
@@ -96,3 +96,75 @@ def test_the_migration_finds_the_last_text_change_in_the_history(alice, api_for,
     PostMortem.objects.update(text_version=1)
     fill(apps, None)
     assert PostMortem.objects.get(pk=in_review["id"]).text_version == 3
+
+
+# A template cannot plant a reader -------------------------------------------------------
+
+
+PLANTED = {
+    "contributors": {"contributors": ["dave"]},
+    "owner": {"actionItems": [{"description": "Rotate the keys", "owner": "dave"}]},
+}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_a_template_naming_people_is_refused(alice, dave, api_for, planted):
+    api = api_for(alice)
+    body = {"slug": "planted", "name": "Planted", "body": PLANTED[planted]}
+    refused = api.post("/api/templates", body)
+    assert refused.status_code == 422, refused.content
+    field = "body.contributors" if planted == "contributors" else "body.actionItems[0].owner"
+    assert field in refused.json()["fields"]
+    assert not Template.objects.filter(slug="planted").exists()
+    # Nor can a harmless template be changed into one.
+    assert api.post("/api/templates", {**body, "body": {"summary": "Ok"}}).status_code == 201
+    assert api.patch("/api/templates/planted", {"body": PLANTED[planted]}).status_code == 422
+    assert Template.objects.get(slug="planted").body == {"summary": "Ok"}
+
+
+def test_a_template_may_still_hold_unowned_action_items_and_empty_lists(alice, api_for):
+    body = {"actionItems": [{"description": "Rotate the keys", "owner": None}], "contributors": []}
+    created = api_for(alice).post("/api/templates", {"slug": "ok", "name": "Ok", "body": body})
+    assert created.status_code == 201, created.content
+
+
+@pytest.fixture
+def planted_template(alice):
+    """A template stored before bodies were checked, naming dave everywhere."""
+    return Template.objects.create(
+        slug="legacy",
+        name="Legacy",
+        created_by=alice,
+        body={
+            "summary": "From the template.",
+            "contributors": ["dave", "dave@example.com"],
+            "actionItems": [{"description": "Rotate the keys", "owner": "dave"}],
+        },
+    )
+
+
+def test_a_stored_template_naming_people_grants_nothing_through_the_api(
+    alice, dave, incident, api_for, planted_template
+):
+    body = {"incidentId": incident.id, "title": "From legacy", "template": "legacy"}
+    created = api_for(alice).post("/api/postmortems", body)
+    assert created.status_code == 201, created.content
+    report = created.json()
+    assert report["summary"] == "From the template."
+    assert report["contributors"] == []
+    assert [i["owner"] for i in report["actionItems"]] == [None]
+    assert api_for(dave).get(url(report)).status_code == 404
+
+
+def test_a_stored_template_naming_people_grants_nothing_through_the_web_form(
+    client, alice, dave, incident, planted_template
+):
+    client.force_login(alice)
+    response = client.post(
+        "/postmortems/new", {"title": "From legacy", "incident": incident.id, "template": "legacy"}
+    )
+    assert response.status_code == 302, response.content[:2000]
+    report = PostMortem.objects.get(title="From legacy")
+    assert report.contributors == []
+    assert [i.owner for i in report.action_items.all()] == [None]
+    assert not PostMortem.objects.visible_to(dave).filter(pk=report.pk).exists()

@@ -227,9 +227,16 @@ PostMortemPatch.WRITABLE = _WRITABLE
 
 
 class TemplateBody(PostMortemPatch):
-    """What a template may pre-fill: anything but the incident and the workflow."""
+    """What a template may pre-fill: anything but the incident, the workflow and people.
+    Whom a template names would gain rights on every draft made from it (a contributor
+    reads and edits it, an item's owner changes its follow-through), so templates.py
+    refuses contributors and owners, and a stored body never fills them in."""
 
-    WRITABLE: ClassVar[frozenset[str]] = PostMortemPatch.WRITABLE - {"incident_id", "status"}
+    WRITABLE: ClassVar[frozenset[str]] = PostMortemPatch.WRITABLE - {
+        "incident_id",
+        "status",
+        "contributors",
+    }
 
 
 class PostMortemSummary(Out):

@@ -112,6 +112,15 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
         summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
         raise Invalid(f"The template body is not valid: {summary}", fields=fields) from None
     data = parsed.data()  # refuses nulls where a list or text is required
+    named = _people(parsed)
+    if named:
+        fields = {f"{where}.{path}": "a template names no one" for path in named}
+        raise Invalid(
+            f"A template cannot name people ({', '.join(fields)}): whoever it names would be"
+            " given rights on every post-mortem made from it. Leave them out; add"
+            " contributors and owners to each report instead.",
+            fields=fields,
+        )
     for kind in ("timeline", "action_items"):
         for index, entry in enumerate(data.get(kind) or []):
             if entry.get("id"):
@@ -127,13 +136,27 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
     }
 
 
+def _people(parsed: TemplateBody) -> list[str]:
+    """Where a parsed body names people (contributors, action-item owners), by API path."""
+    found = ["contributors"] if parsed.contributors else []
+    for index, item in enumerate(parsed.action_items or []):
+        if item.owner:
+            found.append(f"actionItems[{index}].owner")
+    return found
+
+
 def template_data(slug: str) -> dict:
-    """The template's body as service data (snake_case names, validated)."""
+    """The template's body as service data (snake_case names, validated). Whom a body
+    stored before bodies were checked names is left out: a template grants no one rights
+    (TemplateBody leaves out contributors; owners are dropped here)."""
     body = get_template(slug)["body"]
     try:
-        return TemplateBody.model_validate(body).data()
+        data = TemplateBody.model_validate(body).data()
     except ValidationError as exc:  # a broken catalog file or stored row is our bug
         raise ValueError(f"template {slug} is invalid: {exc}") from exc
+    for item in data.get("action_items") or []:
+        item.pop("owner", None)
+    return data
 
 
 def _merge(template: dict, given: dict) -> dict:
