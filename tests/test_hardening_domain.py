@@ -168,3 +168,125 @@ def test_a_stored_template_naming_people_grants_nothing_through_the_web_form(
     assert report.contributors == []
     assert [i.owner for i in report.action_items.all()] == [None]
     assert not PostMortem.objects.visible_to(dave).filter(pk=report.pk).exists()
+
+
+# Drafts stay out of shared channels -----------------------------------------------------
+
+
+@pytest.fixture
+def channels(db):
+    from hindsight.notifications.models import Channel
+
+    return {
+        "webhook": Channel.objects.create(name="Hook", kind="webhook", url="http://127.0.0.1:9/h"),
+        "slack": Channel.objects.create(name="Chat", kind="slack", url="http://127.0.0.1:9/s"),
+        "email": Channel.objects.create(
+            name="Mail",
+            kind="email",
+            recipients=[
+                "alice@example.com",  # the author: may read the draft
+                "Root@Example.com",  # an admin: may read it
+                "dave@example.com",  # a member with no part in it
+                "team@example.com",  # nobody's address
+            ],
+        ),
+    }
+
+
+SECRET_WORDS = ("Pool Exhaustion", "connection pool", "engineering@example.com", "spike")
+
+
+def _messages(event_name):
+    """Every message the channels would receive for EVENT_NAME, as text."""
+    from hindsight.notifications import delivery as sending
+    from hindsight.notifications.models import Delivery
+
+    sent = {}
+    for d in Delivery.objects.select_related("event", "channel").filter(event__name=event_name):
+        text, link = sending.summary(d.event.name, d.event.data)
+        sent[d.channel.kind] = {
+            "body": sending.body_bytes(d).decode(),
+            "text": text,
+            "link": link,
+            "recipients": d.recipients,
+        }
+    return sent
+
+
+def _assert_shows_only_what_any_viewer_sees(message, pm_id):
+    for word in SECRET_WORDS:
+        assert word not in message["body"], word
+        assert word not in message["text"], word
+    assert pm_id in message["body"]
+    assert message["link"].endswith(f"/postmortems/{pm_id}")
+
+
+def test_assigning_an_item_on_a_draft_tells_channels_only_its_id_link_and_incident(
+    alice, admin, dave, incident, api_for, seed_body, channels
+):
+    report = api_for(alice).post("/api/postmortems", seed_body).json()
+    sent = _messages("action_item.assigned")
+    assert sorted(sent) == ["email", "slack", "webhook"]
+    for message in sent.values():
+        _assert_shows_only_what_any_viewer_sees(message, report["id"])
+    assert '"incidentId":"inc_123"' in sent["webhook"]["body"]
+    # Email about a draft goes only to the people who may read it.
+    assert sorted(sent["email"]["recipients"]) == ["Root@Example.com", "alice@example.com"]
+
+
+def test_a_report_in_review_still_tells_channels_its_title(
+    alice, incident, api_for, seed_body, channels
+):
+    api_for(alice).post("/api/postmortems", {**seed_body, "status": "IN_REVIEW"})
+    sent = _messages("action_item.assigned")
+    assert "Pool Exhaustion" in sent["webhook"]["body"]
+    assert "Pool Exhaustion" in sent["slack"]["text"]
+    assert sent["email"]["recipients"] is None  # the channel's own list
+
+
+def test_email_about_a_draft_nobody_there_may_read_is_not_queued(
+    alice, incident, api_for, seed_body, channels
+):
+    channels["email"].recipients = ["dave@example.com", "team@example.com"]
+    channels["email"].save()
+    api_for(alice).post("/api/postmortems", seed_body)
+    assert sorted(_messages("action_item.assigned")) == ["slack", "webhook"]
+
+
+def test_overdue_reminders_for_a_draft_keep_firing_without_its_text(
+    alice, admin, incident, postmortem, settings, channels
+):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from hindsight.notifications.checks import run_checks
+    from hindsight.notifications.models import Delivery
+    from hindsight.notifications.worker import Worker
+    from hindsight.postmortems.models import ActionItem
+    from tests.test_notifications import FAST
+
+    settings.POSTMORTEM_DUE_HOURS = 24
+    item = ActionItem.objects.filter(postmortem_id=postmortem["id"]).first()
+    ActionItem.objects.filter(pk=item.pk).update(due_date=timezone.localdate() - timedelta(days=1))
+    incident.resolved_at = timezone.now() - timedelta(hours=25)
+    incident.save(update_fields=["resolved_at"])
+
+    assert run_checks() == 2
+    for name in ("postmortem.overdue", "action_item.overdue"):
+        sent = _messages(name)
+        assert sorted(sent) == ["email", "slack", "webhook"], name
+        for message in sent.values():
+            _assert_shows_only_what_any_viewer_sees(message, postmortem["id"])
+        assert sorted(sent["email"]["recipients"]) == ["Root@Example.com", "alice@example.com"]
+    assert '"dueAt":' in _messages("postmortem.overdue")["webhook"]["body"]
+
+    # The worker sends the reminders; the emails reach only the draft's readers.
+    Delivery.objects.exclude(channel__kind="email").delete()
+    assert Worker(FAST).run_once() == 2
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert sorted(message.to) == ["Root@Example.com", "alice@example.com"]
+        assert postmortem["id"] in message.body
+        assert "Pool Exhaustion" not in message.subject + message.body

@@ -204,7 +204,8 @@ def test_the_overdue_checks_fire_once_with_two_workers_checking_at_once(server, 
         for key, hours in (("late", 72), ("recent", 1)):
             create_incident({"id": f"inc_{key}", "title": key, "started_at": now - timedelta(
                 hours=hours + 1), "resolved_at": now - timedelta(hours=hours)}, by=alice)
-        create_postmortem({"incident_id": "inc_late", "title": "Late review", "action_items": [
+        create_postmortem({"incident_id": "inc_late", "title": "Late review",
+            "status": "IN_REVIEW", "action_items": [
             {"description": "Add alerts", "owner": "bob@example.com",
              "due_date": today - timedelta(days=2)},
             {"description": "Done already", "status": "DONE",

@@ -65,34 +65,43 @@ def _pick(data: dict, *names):
 
 def summary(event: str, data: dict) -> tuple[str, str | None]:
     """A one-line description of EVENT and the link to the post-mortem it concerns, from
-    whatever DATA holds (nested `postmortem`/`actionItem` objects or flat ids)."""
+    whatever DATA holds (nested `postmortem`/`actionItem` objects or flat ids). An event
+    about a draft carries no title or item (see services._draft_view): it names the report
+    by its id."""
     pm = data.get("postmortem") if isinstance(data.get("postmortem"), dict) else {}
     item = _pick(data, "actionItem", "action_item")
     item = item if isinstance(item, dict) else {}
     pm_id = _pick(pm, "id") or _pick(data, "postmortemId", "postmortem_id")
-    title = _pick(pm, "title") or _pick(data, "title") or pm_id or "a post-mortem"
+    title = _pick(pm, "title") or _pick(data, "title")
+    draft = (_pick(pm, "status") or _pick(data, "status")) == "DRAFT"
+    if title:
+        report = f'post-mortem "{title}"'
+    else:
+        report = f"{'draft ' if draft else ''}post-mortem {pm_id or ''}".strip()
+    report_ = report[0].upper() + report[1:]
     by = _pick(data, "by", "actor", "reviewer")
     by = by.get("username") if isinstance(by, dict) else by
     suffix = f" by {by}" if by else ""
-    description = _pick(item, "description") or _pick(data, "description") or "an action item"
+    description = _pick(item, "description") or _pick(data, "description")
+    an_item = f'Action item "{description}"' if description else "An action item"
     owner = _pick(item, "owner") or _pick(data, "owner")
     due = _pick(item, "dueDate", "due_date") or _pick(data, "dueDate", "due_date")
     texts = {
-        "postmortem.submitted": f'Post-mortem "{title}" was submitted for review{suffix}.',
-        "review.approved": f'Post-mortem "{title}" was approved{suffix}.',
-        "review.changes_requested": f'Changes were requested on post-mortem "{title}"{suffix}.',
-        "postmortem.published": f'Post-mortem "{title}" was published{suffix}.',
-        "postmortem.overdue": f'Post-mortem "{title}" is overdue'
+        "postmortem.submitted": f"{report_} was submitted for review{suffix}.",
+        "review.approved": f"{report_} was approved{suffix}.",
+        "review.changes_requested": f"Changes were requested on {report}{suffix}.",
+        "postmortem.published": f"{report_} was published{suffix}.",
+        "postmortem.overdue": f"{report_} is overdue"
         + (f" (due {_pick(data, 'dueAt')})." if _pick(data, "dueAt") else "."),
-        "action_item.assigned": f'Action item "{description}" was assigned'
+        "action_item.assigned": f"{an_item} was assigned"
         + (f" to {owner}" if owner else "")
-        + f' (post-mortem "{title}").',
-        "action_item.overdue": f'Action item "{description}" is overdue'
+        + f" ({report}).",
+        "action_item.overdue": f"{an_item} is overdue"
         + (f" (due {due})" if due else "")
         + (f", owner {owner}" if owner else "")
-        + f' (post-mortem "{title}").',
+        + f" ({report}).",
     }
-    text = texts.get(event, f"{event}: {title}")
+    text = texts.get(event, f"{event}: {title or pm_id or 'a post-mortem'}")
     return text, postmortem_url(pm_id) if pm_id else None
 
 
@@ -163,7 +172,7 @@ def _email(delivery: Delivery, timeout: float) -> Result:
             subject=f"[Hindsight] {text}"[:200],
             body=f"{text}\n\n{link or settings.BASE_URL}\n",
             from_email=conf.email_from(),
-            to=delivery.channel.recipients,
+            to=delivery.channel.recipients if delivery.recipients is None else delivery.recipients,
             headers={"X-Hindsight-Event": delivery.event.name, "X-Hindsight-Delivery": delivery.id},
             connection=connection,
         )

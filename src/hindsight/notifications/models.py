@@ -102,6 +102,9 @@ class Delivery(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=new_delivery_id)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    # For an email channel: whom this message goes to, when not the channel's whole list (an
+    # event about a draft goes only to the recipients who may read it).
+    recipients = models.JSONField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

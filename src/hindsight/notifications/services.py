@@ -5,13 +5,15 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from pydantic.alias_generators import to_camel
 
+from hindsight.accounts.models import User
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.lib.writers import write_transaction
 from hindsight.notifications import conf
+from hindsight.notifications.delivery import postmortem_url
 from hindsight.notifications.models import (
     EVENTS,
     Channel,
@@ -21,6 +23,7 @@ from hindsight.notifications.models import (
     Kind,
     new_secret,
 )
+from hindsight.postmortems.models import PostMortem, Status
 
 CHANNEL_FIELDS = ("name", "kind", "url", "secret", "recipients", "events", "is_active")
 
@@ -51,21 +54,105 @@ def _plain(value):
     return value
 
 
+# Drafts in shared places ----------------------------------------------------------------
+#
+# Channels are configured by admins and read by whoever is on them, so an event about a
+# draft carries only what any signed-in user may see of it: the event, the report's id and
+# link, its incident (and, for a reminder, when it was due). Email about a draft goes only to
+# the channel's recipients who may read it.
+
+
+def _postmortem_id(data: dict) -> str | None:
+    nested = data.get("postmortem")
+    if isinstance(nested, dict):
+        return nested.get("id")
+    return data.get("postmortem_id") or data.get("postmortemId")
+
+
+def _drafts(announcements: list[tuple[str, dict]]) -> dict[str, PostMortem]:
+    """The drafts the announced events are about, by id (their contributors prefetched)."""
+    ids = {_postmortem_id(data) for _, data in announcements} - {None}
+    if not ids:
+        return {}
+    drafts = (
+        PostMortem.objects.filter(pk__in=ids, status=Status.DRAFT)
+        .only("id", "status", "incident_id", "created_by_id")
+        .prefetch_related("contributor_rows")
+    )
+    return {draft.pk: draft for draft in drafts}
+
+
+def _draft_view(data: dict, draft: PostMortem) -> dict:
+    """DATA cut down to what any viewer may see of DRAFT, in DATA's own shape."""
+    public = {
+        "id": draft.pk,
+        "status": draft.status,
+        "incident_id": draft.incident_id,
+        "url": postmortem_url(draft.pk),
+    }
+    if isinstance(data.get("postmortem"), dict):
+        view = {"postmortem": public}
+    else:
+        view = {f"postmortem_{k}" if k == "id" else k: v for k, v in public.items()}
+    # A reminder's deadline follows from the incident alone.
+    view.update({key: data[key] for key in ("resolvedAt", "dueAt") if key in data})
+    return view
+
+
+def _readers(recipients: list[str], draft: PostMortem) -> list[str]:
+    """The RECIPIENTS whose every account (by email, in any case) may read DRAFT."""
+    if not recipients:
+        return []
+    wanted = Q()
+    for address in recipients:
+        wanted |= Q(email__iexact=address)
+    accounts: dict[str, list] = {}
+    for user in User.objects.filter(wanted, is_active=True):
+        accounts.setdefault(user.email.lower(), []).append(user)
+    return [
+        address
+        for address in recipients
+        if accounts.get(address.lower())
+        and all(draft.can_be_read_by(user) for user in accounts[address.lower()])
+    ]
+
+
+def _deliveries(event: Event, channels: list[Channel], draft: PostMortem | None, now):
+    for channel in channels:
+        if not channel.wants(event.name):
+            continue
+        recipients = None
+        if draft is not None and channel.kind == Kind.EMAIL:
+            recipients = _readers(channel.recipients, draft)
+            if not recipients:
+                continue
+        yield Delivery(event=event, channel=channel, next_attempt_at=now, recipients=recipients)
+
+
+# The outbox, continued -----------------------------------------------------------------
+
+
 def record_events(announcements: list[tuple[str, dict]]) -> list[Event]:
     """record_event() for the events of one change: the channels are read once and the
     events and their deliveries written in one INSERT each. Part of the announcing change's
     transaction (no savepoint of its own): if this fails, the change is rolled back."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
+        drafts = _drafts(announcements)
+        concerns = [drafts.get(_postmortem_id(data)) for _, data in announcements]
         events = Event.objects.bulk_create(
-            Event(name=name, occurred_at=now, data=_plain(data)) for name, data in announcements
+            Event(
+                name=name,
+                occurred_at=now,
+                data=_plain(_draft_view(data, draft) if draft else data),
+            )
+            for (name, data), draft in zip(announcements, concerns, strict=True)
         )
         channels = list(Channel.objects.filter(is_active=True))
         deliveries = [
-            Delivery(event=event, channel=channel, next_attempt_at=now)
-            for event in events
-            for channel in channels
-            if channel.wants(event.name)
+            delivery
+            for event, draft in zip(events, concerns, strict=True)
+            for delivery in _deliveries(event, channels, draft, now)
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries)
@@ -77,13 +164,15 @@ def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Eve
     caller's transaction: they are committed, or rolled back, with the change itself."""
     now = timezone.now()
     with write_transaction():
+        draft = _drafts([(name, data)]).get(_postmortem_id(data))
         event = Event.objects.create(
-            name=name, occurred_at=now, data=_plain(data), dedupe_key=dedupe_key
+            name=name,
+            occurred_at=now,
+            data=_plain(_draft_view(data, draft) if draft else data),
+            dedupe_key=dedupe_key,
         )
-        channels = [c for c in Channel.objects.filter(is_active=True) if c.wants(name)]
-        Delivery.objects.bulk_create(
-            Delivery(event=event, channel=channel, next_attempt_at=now) for channel in channels
-        )
+        channels = list(Channel.objects.filter(is_active=True))
+        Delivery.objects.bulk_create(_deliveries(event, channels, draft, now))
     return event
 
 
