@@ -290,3 +290,170 @@ def test_overdue_reminders_for_a_draft_keep_firing_without_its_text(
         assert sorted(message.to) == ["Root@Example.com", "alice@example.com"]
         assert postmortem["id"] in message.body
         assert "Pool Exhaustion" not in message.subject + message.body
+
+
+# One user per name or email ----------------------------------------------------------------
+
+
+def _add_user(name, email=""):
+    from hindsight.accounts.services import create_user
+
+    return create_user(name, password="a long enough password", email=email)
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "clash"),
+    [
+        ("alice@example.com", "", "alice"),  # a name that is another user's email
+        ("ALICE@Example.com", "", "alice"),
+        ("Root@example.com", "", "root"),  # admins included
+        ("zed", "OPS@example.com", "ops@example.com"),  # an email that is a user's name…
+        ("zed", "Alice@Example.COM", "alice"),  # …or another user's email, in any case
+        ("Alice", "", "alice"),
+    ],
+)
+def test_user_names_and_emails_are_unique_across_both(alice, admin, name, email, clash):
+    from hindsight.accounts.models import User
+    from hindsight.lib.errors import Conflict
+
+    _add_user("ops@example.com")
+    with pytest.raises(Conflict) as refused:
+        _add_user(name, email)
+    assert clash in refused.value.message.lower()
+    assert User.objects.count() == 3
+
+
+def test_an_email_must_be_an_address(db):
+    from hindsight.accounts.models import User
+    from hindsight.lib.errors import Invalid
+
+    for email in ("m2", "m2@", "@example.com", "two words@example.com"):
+        with pytest.raises(Invalid) as refused:
+            _add_user("m2", email)
+        assert refused.value.fields == {"email": "not an email address"}
+    assert not User.objects.exists()
+    assert _add_user("m2", " m2@example.com ").email == "m2@example.com"
+
+
+def test_the_cli_refuses_a_name_that_is_another_users_email(alice, capsys, monkeypatch):
+    import io
+
+    from hindsight import cli
+    from hindsight.accounts.models import User
+
+    def add(*args):
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+        return cli.main(["user", "add", *args, "--password-stdin"])
+
+    assert add("alice@example.com") == 1
+    assert "alice@example.com is the email of user alice" in capsys.readouterr().err
+    assert add("m2", "--email", "m2") == 2
+    assert "not an email address" in capsys.readouterr().err
+    assert sorted(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+def test_a_contributor_is_bound_to_the_one_user_it_names_when_saved(
+    alice, bob, incident, api_for, seed_body
+):
+    from hindsight.accounts.models import User
+
+    api = api_for(alice)
+    report = api.post("/api/postmortems", {**seed_body, "contributors": ["BOB@example.com"]}).json()
+    assert report["contributors"] == ["BOB@example.com"]  # kept as written
+    assert api_for(bob).get(url(report)).status_code == 200
+    # bob changes address; someone else later gets the old one: the binding stays with bob.
+    User.objects.filter(pk=bob.pk).update(email="robert@example.com")
+    newcomer = _add_user("bobby", "bob@example.com")
+    assert api_for(bob).get(url(report)).status_code == 200
+    assert api_for(newcomer).get(url(report)).status_code == 404
+    # Saving the list again (another name added) keeps the binding too.
+    patched = api.patch(url(report), {"contributors": ["BOB@example.com", "carol"]})
+    assert patched.status_code == 200, patched.content
+    assert api_for(bob).get(url(report)).status_code == 200
+    assert api_for(newcomer).get(url(report)).status_code == 404
+
+
+def test_a_contributor_naming_no_user_grants_nothing_to_a_user_made_later(
+    alice, incident, api_for, seed_body
+):
+    api = api_for(alice)
+    report = api.post("/api/postmortems", {**seed_body, "contributors": ["m1@example.com"]}).json()
+    late = _add_user("m1", "m1@example.com")
+    assert api_for(late).get(url(report)).status_code == 404
+    assert not PostMortem.objects.visible_to(late).exists()
+    assert api_for(late).patch(url(report), {"title": "Mine"}).status_code == 404
+
+
+def test_existing_collisions_are_reported_by_migrate_and_bind_no_one(
+    alice, bob, incident, api_for, seed_body, capsys
+):
+    from hindsight import cli
+    from hindsight.accounts.models import User
+    from hindsight.accounts.services import identity_collisions
+
+    # Made before names and emails were checked: a user named by bob's email, and two
+    # users sharing one address.
+    twin = User.objects.create(username="bob@example.com", email="twin@example.com")
+    User.objects.create(username="carla", email="Alice@example.com")
+    collisions = identity_collisions()
+    assert {key: sorted(u.username for u in users) for key, users in collisions.items()} == {
+        "alice@example.com": ["alice", "carla"],
+        "bob@example.com": ["bob", "bob@example.com"],
+    }
+    report = api_for(alice).post(
+        "/api/postmortems", {**seed_body, "contributors": ["bob@example.com"]}
+    )
+    assert report.status_code == 201
+    # Ambiguous: it binds neither bob nor the twin.
+    assert api_for(twin).get(url(report.json())).status_code == 404
+
+    assert cli.main(["migrate"]) == 0
+    out = capsys.readouterr()
+    assert "alice@example.com: alice, carla" in out.err
+    assert "bob@example.com: bob, bob@example.com" in out.err
+    assert "/admin/" in out.err
+
+
+def test_an_admin_cannot_make_a_collision_but_can_fix_one(client, admin, alice, bob):
+    from hindsight.accounts.models import User
+    from hindsight.accounts.services import identity_collisions
+
+    client.force_login(admin)
+    added = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "bob@example.com",
+            "email": "new@example.com",
+            "role": "member",
+            "password1": "a long enough password",
+            "password2": "a long enough password",
+        },
+    )
+    assert added.status_code == 200  # the form again, with the error
+    assert "is the email of user bob" in added.content.decode()
+    assert not User.objects.filter(username="bob@example.com").exists()
+
+    # An old collision: carla shares alice's address. Changing carla's role still saves;
+    # giving her bob's address does not; giving her her own fixes it.
+    carla = User.objects.create(username="carla", email="ALICE@example.com")
+
+    def change(**values):
+        form = {
+            "username": "carla",
+            "email": "ALICE@example.com",
+            "role": "member",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            **values,
+        }
+        return client.post(f"/admin/accounts/user/{carla.pk}/change/", form)
+
+    assert change(role="viewer").status_code == 302
+    assert User.objects.get(pk=carla.pk).role == "viewer"
+    refused = change(email="Bob@Example.com")
+    assert refused.status_code == 200
+    assert "is the email of user bob" in refused.content.decode()
+    assert change(email="carla@example.com").status_code == 302
+    assert User.objects.get(pk=carla.pk).email == "carla@example.com"
+    assert identity_collisions() == {}

@@ -63,10 +63,37 @@ def _refresh_documents() -> None:
         print(f"Re-rendered {count} stored post-mortem documents.", flush=True)
 
 
+def _report_collisions() -> None:
+    """Name the users who share a name or email (made before that was refused): a
+    contributor or owner written that way names none of them until an admin fixes it."""
+    from hindsight.accounts.services import identity_collisions
+
+    collisions = identity_collisions()
+    if not collisions:
+        return
+    lines = [
+        f"  {key}: {', '.join(user.username for user in users)}"
+        for key, users in collisions.items()
+    ]
+    print(
+        "hindsight: warning: these names or emails belong to more than one user, so a"
+        " contributor written that way gives none of them access:\n"
+        + "\n".join(lines)
+        + "\nChange the name or email of all but one of each (Users in /admin/).",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _after_migrating() -> None:
+    _refresh_documents()
+    _report_collisions()
+
+
 def cmd_migrate(args) -> int:
     from hindsight.lib.migrate import migrate_locked
 
-    count = migrate_locked(verbosity=1 if args.verbose else 0, then=_refresh_documents)
+    count = migrate_locked(verbosity=1 if args.verbose else 0, then=_after_migrating)
     print(_migrated(count))
     return 0
 
@@ -89,7 +116,7 @@ def cmd_serve(args) -> int:
             file=sys.stderr,
             flush=True,
         )
-    print(_migrated(migrate_locked(verbosity=0, then=_refresh_documents)), flush=True)
+    print(_migrated(migrate_locked(verbosity=0, then=_after_migrating)), flush=True)
     print(
         f"Hindsight on http://{args.host}:{args.port} ({server_name}, {workers} workers);"
         f" data in {settings.DATA_DIR}; database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
 from django.utils import timezone
 
 from hindsight.accounts.models import ApiToken, Role, User, token_digest
@@ -16,15 +18,84 @@ from hindsight.lib.writers import write_transaction
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
+# Identities ------------------------------------------------------------------------------
+#
+# Contributors, owners and reviewers are named by user name or email, in any case, so each
+# such string must name one user at most: names and emails are unique across both,
+# case-insensitively. The database cannot hold that rule (it spans two columns), so every
+# write of a name or email checks it here, inside the writer's transaction.
+
+
+def clean_email(email: str) -> str:
+    """EMAIL trimmed, or Invalid if it is not an address (empty is no email)."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Invalid(
+                f"{email!r} is not an email address.", fields={"email": "not an email address"}
+            ) from None
+    return email
+
+
+def identity_clash(*, username: str | None = None, email: str | None = None, exclude=None):
+    """Conflict naming the other user that USERNAME or EMAIL would also name, or None.
+    EXCLUDE is the user being changed (their own name and email are no clash)."""
+    others = User.objects.exclude(pk=exclude) if exclude is not None else User.objects.all()
+    for field, value in (("username", username), ("email", email)):
+        if not value:
+            continue
+        other = others.filter(Q(username__iexact=value) | Q(email__iexact=value)).first()
+        if other is None:
+            continue
+        if other.username.lower() == value.lower():
+            message = f"A user named {other.username} already exists."
+        else:
+            message = f"{value} is the email of user {other.username}."
+        return Conflict(
+            message + " User names and emails must each name one user.",
+            fields={field: "already names another user"},
+        )
+    return None
+
+
+def identity_collisions() -> dict[str, list[User]]:
+    """Names and emails (lower-cased) that more than one user answers to, made before they
+    were checked: `hindsight migrate` reports them, and an admin fixes them in /admin/."""
+    holders: dict[str, dict[int, User]] = {}
+    for user in User.objects.order_by("username", "pk"):
+        for identity in user.identities:
+            holders.setdefault(identity, {})[user.pk] = user
+    return {key: list(users.values()) for key, users in sorted(holders.items()) if len(users) > 1}
+
+
+def users_named(names) -> dict[str, int]:
+    """For each of NAMES (lower-cased): the id of the one user whose name or email it is.
+    A name that names no user, or several (a collision made before they were checked), is
+    left out: it names no one."""
+    keys = {name.strip().lower() for name in names if name and name.strip()}
+    if not keys:
+        return {}
+    wanted = Q()
+    for key in keys:
+        wanted |= Q(username__iexact=key) | Q(email__iexact=key)
+    found: dict[str, set[int]] = {}
+    for pk, username, email in User.objects.filter(wanted).values_list("pk", "username", "email"):
+        for identity in {username.lower(), (email or "").lower()} & keys:
+            found.setdefault(identity, set()).add(pk)
+    return {key: next(iter(pks)) for key, pks in found.items() if len(pks) == 1}
+
+
+# Users -----------------------------------------------------------------------------------
+
+
 def create_user(username: str, *, password: str, email: str = "", role: str = Role.MEMBER) -> User:
     if role not in Role.values:
         raise Invalid(
             f"Unknown role {role!r}; use one of {', '.join(Role.values)}.", fields={"role": role}
         )
-    if User.objects.filter(username__iexact=username).exists():
-        raise Conflict(f"A user named {username} already exists.", fields={"username": username})
-    if email and User.objects.filter(email__iexact=email).exists():
-        raise Conflict(f"A user with email {email} already exists.", fields={"email": email})
+    email = clean_email(email)
     user = User(username=username, email=email, role=role)
     try:
         validate_password(password, user)
@@ -33,7 +104,11 @@ def create_user(username: str, *, password: str, email: str = "", role: str = Ro
             "Password rejected: " + " ".join(exc.messages), fields={"password": "too weak"}
         ) from None
     user.set_password(password)
-    user.save()
+    with write_transaction():
+        clash = identity_clash(username=username, email=email)
+        if clash is not None:
+            raise clash
+        user.save()
     return user
 
 

@@ -62,33 +62,44 @@ def _plain(value):
 # the channel's recipients who may read it.
 
 
-def _postmortem_id(data: dict) -> str | None:
+def _about(data: dict) -> tuple[str | None, str | None, str | None]:
+    """The post-mortem an event's DATA is about: (id, status, incident id), each None where
+    DATA does not say (nested `postmortem` object or flat names)."""
     nested = data.get("postmortem")
     if isinstance(nested, dict):
-        return nested.get("id")
-    return data.get("postmortem_id") or data.get("postmortemId")
-
-
-def _drafts(announcements: list[tuple[str, dict]]) -> dict[str, PostMortem]:
-    """The drafts the announced events are about, by id (their contributors prefetched)."""
-    ids = {_postmortem_id(data) for _, data in announcements} - {None}
-    if not ids:
-        return {}
-    drafts = (
-        PostMortem.objects.filter(pk__in=ids, status=Status.DRAFT)
-        .only("id", "status", "incident_id", "created_by_id")
-        .prefetch_related("contributor_rows")
+        return nested.get("id"), nested.get("status"), nested.get("incidentId")
+    return (
+        data.get("postmortem_id") or data.get("postmortemId"),
+        data.get("status"),
+        data.get("incident_id") or data.get("incidentId"),
     )
-    return {draft.pk: draft for draft in drafts}
 
 
-def _draft_view(data: dict, draft: PostMortem) -> dict:
-    """DATA cut down to what any viewer may see of DRAFT, in DATA's own shape."""
+def _drafts(announcements: list[tuple[str, dict]]) -> dict[str, str | None]:
+    """The drafts the announced events are about: {id: incident id}. The domain's events
+    say the report's status and incident; only events that do not are looked up."""
+    drafts, unknown = {}, set()
+    for _, data in announcements:
+        pm_id, status, incident_id = _about(data)
+        if pm_id is None:
+            continue
+        if status is None or (status == Status.DRAFT and incident_id is None):
+            unknown.add(pm_id)
+        elif status == Status.DRAFT:
+            drafts[pm_id] = incident_id
+    if unknown:
+        rows = PostMortem.objects.filter(pk__in=unknown, status=Status.DRAFT)
+        drafts.update(rows.values_list("pk", "incident_id"))
+    return drafts
+
+
+def _draft_view(data: dict, pm_id: str, incident_id: str | None) -> dict:
+    """DATA cut down to what any viewer may see of a draft, in DATA's own shape."""
     public = {
-        "id": draft.pk,
-        "status": draft.status,
-        "incident_id": draft.incident_id,
-        "url": postmortem_url(draft.pk),
+        "id": pm_id,
+        "status": Status.DRAFT,
+        "incident_id": incident_id,
+        "url": postmortem_url(pm_id),
     }
     if isinstance(data.get("postmortem"), dict):
         view = {"postmortem": public}
@@ -99,9 +110,10 @@ def _draft_view(data: dict, draft: PostMortem) -> dict:
     return view
 
 
-def _readers(recipients: list[str], draft: PostMortem) -> list[str]:
-    """The RECIPIENTS whose every account (by email, in any case) may read DRAFT."""
-    if not recipients:
+def _readers(recipients: list[str], pm_id: str) -> list[str]:
+    """The RECIPIENTS whose every account (by email, in any case) may read draft PM_ID."""
+    draft = PostMortem.objects.prefetch_related("contributor_rows").filter(pk=pm_id).first()
+    if draft is None or not recipients:
         return []
     wanted = Q()
     for address in recipients:
@@ -117,16 +129,24 @@ def _readers(recipients: list[str], draft: PostMortem) -> list[str]:
     ]
 
 
-def _deliveries(event: Event, channels: list[Channel], draft: PostMortem | None, now):
+def _deliveries(event: Event, channels: list[Channel], draft_id: str | None, now):
     for channel in channels:
         if not channel.wants(event.name):
             continue
         recipients = None
-        if draft is not None and channel.kind == Kind.EMAIL:
-            recipients = _readers(channel.recipients, draft)
+        if draft_id is not None and channel.kind == Kind.EMAIL:
+            recipients = _readers(channel.recipients, draft_id)
             if not recipients:
                 continue
         yield Delivery(event=event, channel=channel, next_attempt_at=now, recipients=recipients)
+
+
+def _shared(data: dict, drafts: dict) -> tuple[dict, str | None]:
+    """What channels may be told of DATA, and the draft it is about (None if not one)."""
+    pm_id = _about(data)[0]
+    if pm_id in drafts:
+        return _draft_view(data, pm_id, drafts[pm_id]), pm_id
+    return data, None
 
 
 # The outbox, continued -----------------------------------------------------------------
@@ -139,20 +159,16 @@ def record_events(announcements: list[tuple[str, dict]]) -> list[Event]:
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         drafts = _drafts(announcements)
-        concerns = [drafts.get(_postmortem_id(data)) for _, data in announcements]
+        shared = [_shared(data, drafts) for _, data in announcements]
         events = Event.objects.bulk_create(
-            Event(
-                name=name,
-                occurred_at=now,
-                data=_plain(_draft_view(data, draft) if draft else data),
-            )
-            for (name, data), draft in zip(announcements, concerns, strict=True)
+            Event(name=name, occurred_at=now, data=_plain(data))
+            for (name, _), (data, _) in zip(announcements, shared, strict=True)
         )
         channels = list(Channel.objects.filter(is_active=True))
         deliveries = [
             delivery
-            for event, draft in zip(events, concerns, strict=True)
-            for delivery in _deliveries(event, channels, draft, now)
+            for event, (_, draft_id) in zip(events, shared, strict=True)
+            for delivery in _deliveries(event, channels, draft_id, now)
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries)
@@ -164,15 +180,12 @@ def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Eve
     caller's transaction: they are committed, or rolled back, with the change itself."""
     now = timezone.now()
     with write_transaction():
-        draft = _drafts([(name, data)]).get(_postmortem_id(data))
+        data, draft_id = _shared(data, _drafts([(name, data)]))
         event = Event.objects.create(
-            name=name,
-            occurred_at=now,
-            data=_plain(_draft_view(data, draft) if draft else data),
-            dedupe_key=dedupe_key,
+            name=name, occurred_at=now, data=_plain(data), dedupe_key=dedupe_key
         )
         channels = list(Channel.objects.filter(is_active=True))
-        Delivery.objects.bulk_create(_deliveries(event, channels, draft, now))
+        Delivery.objects.bulk_create(_deliveries(event, channels, draft_id, now))
     return event
 
 

@@ -51,8 +51,8 @@ def new_search_key() -> int:
 
 
 def named(user) -> Q:
-    """Post-mortems USER created or is named a contributor of (by user name or email)."""
-    mine = Contributor.objects.filter(postmortem=OuterRef("pk"), key__in=user.identities)
+    """Post-mortems USER created or is a contributor of (bound to them when saved)."""
+    mine = Contributor.objects.filter(postmortem=OuterRef("pk"), user_id=user.pk)
     return Q(created_by_id=user.pk) | Exists(mine)
 
 
@@ -156,11 +156,10 @@ class PostMortem(models.Model):
         return self.status in (Status.PUBLISHED, Status.ARCHIVED)
 
     def names(self, user) -> bool:
-        """Whether USER created this post-mortem or is named among its contributors."""
+        """Whether USER created this post-mortem or is one of its contributors."""
         if self.created_by_id == user.pk:
             return True
-        identities = set(user.identities)
-        return any(row.key in identities for row in self.contributor_rows.all())
+        return any(row.user_id == user.pk for row in self.contributor_rows.all())
 
     def can_be_read_by(self, user) -> bool:
         """readable_by() for a loaded report, answered from its prefetched contributors."""
@@ -199,8 +198,10 @@ class PostMortem(models.Model):
 class Contributor(models.Model):
     """A person named as contributor: a user name or an email, kept as written.
 
-    `key` is the lower-cased value; a user whose name or email equals it may see and edit
-    the post-mortem. Users created later with that email are matched as well.
+    `key` is the lower-cased value. When the contributors are saved, each is bound to the
+    one user whose name or email it is (`user`): that user may see and edit the
+    post-mortem, whatever their name or email becomes. A contributor that named no user
+    when saved (or several, an old collision) grants nothing, also to a user made later.
     """
 
     postmortem = models.ForeignKey(
@@ -208,11 +209,17 @@ class Contributor(models.Model):
     )
     value = models.CharField(max_length=limits.LINE)
     key = models.CharField(max_length=limits.LINE)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["key", "postmortem"], name="contributor_key_idx")]
+        indexes = [
+            models.Index(fields=["key", "postmortem"], name="contributor_key_idx"),
+            models.Index(fields=["user", "postmortem"], name="contributor_user_idx"),
+        ]
 
 
 class Tag(models.Model):

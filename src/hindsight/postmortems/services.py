@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from hindsight.accounts.services import users_named
 from hindsight.incidents.models import Incident
 from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
@@ -447,8 +448,9 @@ def _write_rows(postmortem: PostMortem, before: dict, after: dict, changed: list
         ("tags", Tag, "tag_rows"),
     ):
         if name in changed:
+            previous = cache.get(cache_name, [])
             model.objects.filter(postmortem=postmortem).delete()
-            rows = _labels(postmortem, model, after[name])
+            rows = _labels(postmortem, model, after[name], previous)
             if rows:
                 model.objects.bulk_create(rows)
             cache[cache_name] = rows
@@ -470,14 +472,29 @@ def _clean_labels(values: list[str]) -> list[str]:
     return cleaned
 
 
-def _labels(postmortem: PostMortem, model, values: list[str]) -> list:
+def _labels(postmortem: PostMortem, model, values: list[str], previous=()) -> list:
     if model is Contributor:
-        return [
-            Contributor(postmortem=postmortem, value=value, key=value.lower(), position=index)
-            for index, value in enumerate(values)
-        ]
+        return _contributors(postmortem, values, previous)
     return [
         Tag(postmortem=postmortem, name=name, position=index) for index, name in enumerate(values)
+    ]
+
+
+def _contributors(postmortem: PostMortem, values: list[str], previous) -> list[Contributor]:
+    """Contributor rows for VALUES, each bound to the user it names now. A contributor kept
+    from PREVIOUS rows keeps the user it was bound to (so a later rename, or a new user with
+    its old email, moves nothing); one that names no user is bound to none."""
+    bound = {row.key: row.user_id for row in previous if row.user_id is not None}
+    users = users_named([value for value in values if value.lower() not in bound])
+    return [
+        Contributor(
+            postmortem=postmortem,
+            value=value,
+            key=value.lower(),
+            user_id=bound.get(value.lower()) or users.get(value.lower()),
+            position=index,
+        )
+        for index, value in enumerate(values)
     ]
 
 
@@ -559,7 +576,14 @@ def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str
 
 def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
     """Tell the notifications seam what this change meant (in the writing transaction)."""
-    common = {"postmortem_id": postmortem.id, "title": postmortem.title, "by": by.username}
+    common = {
+        "postmortem_id": postmortem.id,
+        "title": postmortem.title,
+        # Status and incident let notifications tell a draft's events apart without a query.
+        "status": postmortem.status,
+        "incident_id": postmortem.incident_id,
+        "by": by.username,
+    }
     events = []
     if after["status"] != before["status"]:
         if after["status"] == Status.IN_REVIEW:

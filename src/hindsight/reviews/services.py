@@ -156,6 +156,8 @@ def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Rev
             "review.approved" if decision == Decision.APPROVED else "review.changes_requested",
             postmortem_id=postmortem.id,
             title=postmortem.title,
+            status=postmortem.status,
+            incident_id=postmortem.incident_id,
             by=by.username,
             version=postmortem.version,
             comment=comment,
