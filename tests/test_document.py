@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from hindsight.incidents.services import update_incident
+from hindsight.lib.markdown import Renderings
 from hindsight.lib.times import parse_timestamp
 from hindsight.postmortems import document
 from hindsight.postmortems.models import PostMortem
@@ -46,7 +47,12 @@ def assert_current(api, postmortem_id: str) -> dict:
     assert set(fresh) == declared
     # Every value of its declared type, no key missing or extra.
     PostMortemOut.model_validate(fresh, by_alias=True, by_name=False)
-    row = json.loads(PostMortem.objects.get(pk=postmortem_id).list_row)
+    # The stored renderings are those of the report's texts as they now stand.
+    stored_pm = PostMortem.objects.get(pk=postmortem_id)
+    body = document.render(PostMortem.objects.with_report().get(pk=postmortem_id))
+    fresh_html = Renderings.of(document.markdown_texts(body)).stored
+    assert Renderings.loads(stored_pm.html).stored == fresh_html
+    row = json.loads(stored_pm.list_row)
     assert row["title"] == fresh["title"] and row["version"] == fresh["version"]
     assert_pages_read_the_same(postmortem_id)
     return fresh

@@ -21,6 +21,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import NotFound
+from hindsight.lib.markdown import Renderings
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import fields
@@ -37,7 +38,7 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES
 
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 _TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
@@ -114,11 +115,62 @@ def columns(postmortem: PostMortem) -> dict:
     prefetched); keeps the rendering on it as `rendered` for the write's own answer."""
     body = render(postmortem)
     postmortem.rendered = body
+    html = Renderings.of(markdown_texts(body)).dumps()
+    postmortem.html = html
     return {
         "document": _dumps(body),
         "list_row": _dumps(list_row(body)),
+        "html": html,
         "render_version": RENDER_VERSION,
     }
+
+
+# Keys of the body whose strings are never shown as Markdown.
+_NOT_MARKDOWN = {
+    "id",
+    "incidentId",
+    "status",
+    "createdAt",
+    "updatedAt",
+    "publishedAt",
+    "title",
+    "contributors",
+    "tags",
+    "createdBy",
+}
+
+
+def markdown_texts(body: dict) -> set[str]:
+    """Every text of a rendered BODY a page or an export may show as Markdown: the report's
+    prose, event notes, item reasons and each string in the sections (rendering a few
+    one-line values too costs little; a text left out is only rendered on view)."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    for key, value in body.items():
+        if key in ("timeline", "actionItems"):
+            for row in value:
+                walk(row.get("notes") if key == "timeline" else row.get("why"))
+        elif key not in _NOT_MARKDOWN:
+            walk(value)
+    return found
+
+
+def renderings(postmortem: PostMortem) -> Renderings:
+    """The stored HTML of POSTMORTEM's texts (none when written by an older RENDER_VERSION:
+    each text is then rendered on view until refresh_stale stores them)."""
+    if postmortem.render_version != RENDER_VERSION:
+        return Renderings()
+    return Renderings.loads(postmortem.html)
 
 
 def restore(postmortem_ids) -> int:

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from hindsight.lib.errors import DomainError, Invalid
-from hindsight.lib.markdown import render_markdown
+from hindsight.lib.markdown import Renderings
 from hindsight.postmortems import document, export
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.sections import SECTION_NAMES
@@ -85,9 +85,14 @@ def json_text(body: dict) -> str:
 # HTML ----------------------------------------------------------------------------------
 
 
-def _md(text: str | None) -> SafeString:
-    # render_markdown sanitises (nh3) after rendering; only its output is marked safe.
-    return mark_safe(render_markdown(text))  # noqa: S308
+def _markdown(renderings: Renderings):
+    """Markdown to HTML from the report's stored RENDERINGS (a text not among them is
+    rendered); lib/markdown sanitises with nh3, so only its output is marked safe."""
+
+    def md(text: str | None) -> SafeString:
+        return mark_safe(renderings.html(text))  # noqa: S308
+
+    return md
 
 
 def _utc(moment: datetime | None) -> str:
@@ -132,9 +137,9 @@ def _overview(postmortem: PostMortem) -> list[tuple[str, str]]:
     return [(label, value) for label, value in rows if value]
 
 
-def _prose(pairs: list[tuple[str, str | None]]) -> list[tuple[str, SafeString]]:
+def _prose(md, pairs: list[tuple[str, str | None]]) -> list[tuple[str, SafeString]]:
     """(heading, Markdown) pairs with text, rendered."""
-    return [(heading, _md(text)) for heading, text in pairs if text and text.strip()]
+    return [(heading, md(text)) for heading, text in pairs if text and text.strip()]
 
 
 PHASES = (
@@ -152,7 +157,7 @@ def _number(value, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def _impact_rows(analysis: dict | None) -> list[tuple[str, str, SafeString | str]]:
+def _impact_rows(md, analysis: dict | None) -> list[tuple[str, str, SafeString | str]]:
     """(area, measure, value) rows of the impact analysis; prose values rendered."""
     if not analysis:
         return []
@@ -163,16 +168,16 @@ def _impact_rows(analysis: dict | None) -> list[tuple[str, str, SafeString | str
     rows = [
         ("Users", "Affected", _number(users.get("totalAffected"))),
         ("Users", "Duration of impact", _number(users.get("durationMinutes"), "min")),
-        ("Users", "Segments", _md(users.get("segments"))),
-        ("Users", "Geography", _md(users.get("geography"))),
+        ("Users", "Segments", md(users.get("segments"))),
+        ("Users", "Geography", md(users.get("geography"))),
         ("Business", "Revenue loss", _number(business.get("revenueLoss"), currency)),
         ("Business", "Support tickets", _number(business.get("supportTickets"))),
         ("Business", "Cancellations", _number(business.get("cancellations"))),
         ("Business", "SLA credits", _number(business.get("slaCredits"), currency)),
-        ("Business", "Reputation", _md(business.get("reputation"))),
+        ("Business", "Reputation", md(business.get("reputation"))),
         ("Engineering", "Teams involved", ", ".join(engineering.get("teamsInvolved") or [])),
         ("Engineering", "Engineer hours", _number(engineering.get("engineerHours"), "h")),
-        ("Engineering", "Opportunity cost", _md(engineering.get("opportunityCost"))),
+        ("Engineering", "Opportunity cost", md(engineering.get("opportunityCost"))),
     ]
     return [row for row in rows if row[2]]
 
@@ -186,47 +191,51 @@ def html_context(postmortem: PostMortem) -> dict:
     lessons = s["lessons_learned"] or {}
     appendix = s["appendix"] or {}
     five = s["five_whys"] or {}
+    md = _markdown(document.renderings(postmortem))
     return {
         "pm": postmortem,
         "overview": _overview(postmortem),
         "last_changed": _utc(postmortem.updated_at),
-        "executive_summary": _md(s["executive_summary"]),
-        "summary": _md(postmortem.summary),
-        "impact": _md(postmortem.impact),
-        "impact_rows": _impact_rows(s["impact_analysis"]),
+        "executive_summary": md(s["executive_summary"]),
+        "summary": md(postmortem.summary),
+        "impact": md(postmortem.impact),
+        "impact_rows": _impact_rows(md, s["impact_analysis"]),
         "what_happened": _prose(
+            md,
             [
                 ("What broke", what.get("whatBroke")),
                 ("What users saw", what.get("whatUsersSaw")),
                 ("What the logs showed", what.get("logs")),
                 ("What monitoring detected", what.get("monitoring")),
-            ]
+            ],
         ),
-        "root_cause": _md(postmortem.root_cause),
+        "root_cause": md(postmortem.root_cause),
         "root_cause_analysis": _prose(
+            md,
             [
                 ("Technical root cause", rca.get("technicalCause")),
                 ("Why it existed", rca.get("whyItExisted")),
                 ("Why tests did not catch it", rca.get("whyNotCaught")),
-            ]
+            ],
         ),
         "contributing_factors": [
             {
                 "factor": f["factor"],
-                "how": _md(f.get("howItContributed")),
-                "why": _md(f.get("whyItExisted")),
+                "how": md(f.get("howItContributed")),
+                "why": md(f.get("whyItExisted")),
             }
             for f in s["contributing_factors"]
         ],
-        "five_whys_problem": _md(five.get("problem")),
+        "five_whys_problem": md(five.get("problem")),
         "five_whys": [
-            {"why": w["why"], "answer": _md(w.get("answer"))} for w in five.get("whys") or []
+            {"why": w["why"], "answer": md(w.get("answer"))} for w in five.get("whys") or []
         ],
         "resolution": _prose(
+            md,
             [
                 ("How it was fixed", resolution.get("howFixed")),
                 ("Workarounds", resolution.get("workarounds")),
-            ]
+            ],
         ),
         "timeline": [
             {
@@ -242,7 +251,7 @@ def html_context(postmortem: PostMortem) -> dict:
         "action_items": [
             {
                 "description": item.description,
-                "why": _md(item.why),
+                "why": md(item.why),
                 "owner": item.owner or "unassigned",
                 "status": _label(item.status),
                 "done": item.status == "DONE",
@@ -253,37 +262,42 @@ def html_context(postmortem: PostMortem) -> dict:
             }
             for item in postmortem.action_item_list
         ],
-        "went_well": _prose([(label, (s["went_well"] or {}).get(key)) for key, label in PHASES]),
-        "went_wrong": _prose([(label, (s["went_wrong"] or {}).get(key)) for key, label in PHASES]),
-        "lucky": _md(s["where_we_got_lucky"]),
+        "went_well": _prose(
+            md, [(label, (s["went_well"] or {}).get(key)) for key, label in PHASES]
+        ),
+        "went_wrong": _prose(
+            md, [(label, (s["went_wrong"] or {}).get(key)) for key, label in PHASES]
+        ),
+        "lucky": md(s["where_we_got_lucky"]),
         "lessons": _prose(
+            md,
             [
                 ("Technical", lessons.get("technical")),
                 ("Process", lessons.get("process")),
                 ("Communication", lessons.get("communication")),
-            ]
+            ],
         ),
-        "recommendations": _md(s["recommendations"]),
+        "recommendations": md(s["recommendations"]),
         "communication": [
             {
                 "audience": c["audience"],
-                "message": _md(c.get("message")),
+                "message": md(c.get("message")),
                 "when": c.get("when") or "",
                 "channel": c.get("channel") or "",
             }
             for c in s["communication"]
         ],
-        "acknowledgments": _md(s["acknowledgments"]),
+        "acknowledgments": md(s["acknowledgments"]),
         "related": appendix.get("relatedPostmortems") or [],
         "references": [
             {"label": r["label"], "url": r["url"], "safe": r["url"].startswith(("http:", "https:"))}
             for r in appendix.get("references") or []
         ],
         "appendix": _prose(
-            [("Metrics", appendix.get("metrics")), ("Log excerpts", appendix.get("logs"))]
+            md, [("Metrics", appendix.get("metrics")), ("Log excerpts", appendix.get("logs"))]
         ),
         "custom_sections": [
-            {"heading": c["heading"], "body": _md(c.get("body"))} for c in s["custom_sections"]
+            {"heading": c["heading"], "body": md(c.get("body"))} for c in s["custom_sections"]
         ],
     }
 

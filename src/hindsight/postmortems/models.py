@@ -83,7 +83,7 @@ class PostMortemQuerySet(models.QuerySet):
         (the stored document is left out: whoever loads the rows renders from them)."""
         return (
             self.select_related("incident", "created_by")
-            .defer("document", "list_row")
+            .defer("document", "list_row", "html")
             .prefetch_related("timeline_events", "action_items", "contributor_rows", "tag_rows")
         )
 
@@ -124,6 +124,9 @@ class PostMortem(models.Model):
     # changes with time alone; RENDER_VERSION tells which version of the code wrote them.
     document = models.TextField(default="", editable=False)
     list_row = models.TextField(default="", editable=False)
+    # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
+    # document, so a page or an export of this version renders none of them again.
+    html = models.TextField(default="", editable=False)
     render_version = models.PositiveIntegerField(default=0, db_index=True, editable=False)
 
     objects = PostMortemQuerySet.as_manager()

@@ -52,10 +52,15 @@ NESTED = {
 # Loading with permission ---------------------------------------------------------------
 
 
-def get_postmortem_for(user, postmortem_id: str, *, write: bool = False, lock: bool = False):
+def get_postmortem_for(
+    user, postmortem_id: str, *, write: bool = False, lock: bool = False, html: bool = False
+):
     """Fetch a post-mortem USER may see (404 otherwise, so drafts do not leak their existence)
-    and, with WRITE, may edit (403)."""
+    and, with WRITE, may edit (403). HTML loads its stored renderings in the same query (for
+    a page that shows its text)."""
     queryset = PostMortem.objects.with_report()
+    if html:
+        queryset = queryset.defer(None).defer("document", "list_row")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     postmortem = queryset.filter(pk=postmortem_id).first()

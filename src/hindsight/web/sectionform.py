@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
-from hindsight.lib.markdown import render_markdown
 from hindsight.postmortems.sections import SECTION_NAMES, Sections
 
 PREFIX = "s"
@@ -52,10 +51,6 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     rows: list[list["Node"]] = field(default_factory=list)
     error: str = ""
-
-    @property
-    def html(self) -> str:
-        return render_markdown(self.value) if self.kind == "prose" else ""
 
     @property
     def has_content(self) -> bool:

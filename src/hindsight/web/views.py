@@ -224,6 +224,7 @@ def _report_context(postmortem: PostMortem, user) -> dict:
     sections = section_nodes(postmortem.sections, blank_rows=0)
     return {
         "pm": postmortem,
+        "renderings": document.renderings(postmortem),
         "can_edit": postmortem.can_be_edited_by(user) and not postmortem.is_locked,
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
@@ -269,7 +270,7 @@ def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, err
 
 @web_view
 def edit(request, pm_id: str):
-    postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+    postmortem = services.get_postmortem_for(request.user, pm_id, write=True, html=True)
     if request.method != "POST":
         return render(request, "web/edit.html", _edit_context(postmortem, request.user))
     form = CoreForm(request.POST)

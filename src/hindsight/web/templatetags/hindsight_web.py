@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from hindsight.lib.markdown import render_markdown
+from hindsight.lib.markdown import Renderings
 
 register = template.Library()
 
@@ -20,9 +20,10 @@ STATUS_TEXT = {
 
 
 @register.filter
-def markdown(text) -> str:
-    """Sanitised HTML (lib/markdown.py), safe to insert."""
-    return mark_safe(render_markdown(text))  # noqa: S308 — nh3 has sanitised it
+def markdown(text, renderings: Renderings | None = None) -> str:
+    """Sanitised HTML (lib/markdown.py), safe to insert; taken from the report's stored
+    RENDERINGS when given (the view's `renderings`), so a page renders nothing again."""
+    return mark_safe((renderings or Renderings()).html(text))  # noqa: S308 — nh3 sanitised it
 
 
 @register.filter
