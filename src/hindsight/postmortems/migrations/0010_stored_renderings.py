@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('postmortems', '0007_review_round'),
+        ('postmortems', '0009_contributor_user'),
     ]
 
     operations = [
