@@ -907,7 +907,7 @@ def _code_lines(draft: Draft, block: Block) -> str | None:
         return None
     first = next((line for line in token.content.split("\n") if line.strip()), "")
     read = read_time(first.strip(), Clock(zone=draft.clock.zone, text=draft.clock.text))
-    return token.content if read is not None and read.has_clock else None
+    return token.content.strip("\n") if read is not None and read.has_clock else None
 
 
 def _add_note(event: dict, text: str) -> None:

@@ -91,7 +91,7 @@ _DAY_MON = re.compile(
 )
 _DATE_END = re.compile(r",?(?:[\sT]{1,3}(?:at\s{1,3})?|(?=[\])*_:|-]))")
 _CLOCK = re.compile(
-    r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,6})?(?:\s?([ap])\.?m\b\.?)?(?![\d:])", re.I
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,6})?(?:\s?([ap])\.?m\b\.?)?(?!\d)", re.I
 )
 _CLOCK_MERIDIEM = re.compile(r"(\d{1,2})\s?([ap])\.?m\b\.?", re.I)
 _CLOCK_DOTTED = re.compile(r"(\d{1,2})\.(\d{2})(?![\d.])")  # "11.50", after a date only
