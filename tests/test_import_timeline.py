@@ -163,6 +163,8 @@ def test_a_weekday_picks_the_year_beside_the_documents():
         ("Times (CEST)", "2021-07-01 10:00", "2021-07-01T10:00:00+02:00"),
         ("", "2021-07-01 10:00 UTC+2", "2021-07-01T10:00:00+02:00"),
         ("", "2021-07-01 10:00 PT", "2021-07-01T10:00:00-07:00"),
+        ("All times in GMT+2", "2021-07-01 10:00", "2021-07-01T10:00:00+02:00"),
+        ("All times UTC", "2021-07-01 ~10:00-10:45", "2021-07-01T10:00:00Z"),  # a range
     ],
 )
 def test_the_zone_stated_gives_the_offset(statement, entry, expected):
@@ -261,3 +263,20 @@ def test_reading_a_timeline_grows_linearly_with_its_entries():
 
     small, large = seconds(2_000), seconds(8_000)
     assert large < 8 * small  # four times the entries; quadratic reading would be 16 times
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("time", "status"),
+    [("03-04-2021 14:35", 201), ("03-04-2021 14:35+02:00", 201), ("13-04-2021 14:35", 422)],
+)
+def test_the_api_takes_a_date_of_unknown_order_only_when_it_is_one(
+    alice, api_for, incident, seed_body, time, status
+):
+    seed_body["timeline"] = [{"time": time, "description": "Paged"}]
+    response = api_for(alice).post("/api/postmortems", seed_body)
+    assert response.status_code == status, response.content
+    if status == 201:
+        stored = PostMortem.objects.get(pk=response.json()["id"])
+        assert [(e.time, e.at) for e in stored.timeline] == [(time, None)]
+        assert response.json()["timeline"][0]["at"] is None

@@ -13,11 +13,14 @@ HEAD_LIMIT characters, so reading a document stays linear in its length whatever
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 HEAD_LIMIT = 200  # a timestamp starts a line; nothing past this is looked at for one
+DOCUMENT_DATES = 2_000  # dates read from a whole document to settle its day/month order
 NEAR = timedelta(days=14)  # a date this close to one the document states is that date
 
 
@@ -93,6 +96,7 @@ _DATE_END = re.compile(r",?(?:[\sT]{1,3}(?:at\s{1,3})?|(?=[\])*_:|-]))")
 _CLOCK = re.compile(
     r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,6})?(?:\s?([ap])\.?m\b\.?)?(?!\d)", re.I
 )
+_APPROX = re.compile(r"(?:[~≈]|ca\.|circa|approx\.?|about)\s{0,3}", re.I)
 _CLOCK_MERIDIEM = re.compile(r"(\d{1,2})\s?([ap])\.?m\b\.?", re.I)
 _CLOCK_DOTTED = re.compile(r"(\d{1,2})\.(\d{2})(?![\d.])")  # "11.50", after a date only
 # "1625": four digits are a time only where a separator, a zone or the line's end follows.
@@ -101,7 +105,7 @@ _CLOCK_COMPACT = re.compile(
 )
 _UNKNOWN = re.compile(r"--:--|\?\?:\?\?|[xX]{2}:[xX]{2}|\?{2,}")
 _ZONE = re.compile(r"\s?\(?([A-Za-z]{1,5})(?:\s?([+-])(\d{1,2})(?::?(\d{2}))?)?\)?(?![A-Za-z\d])")
-_OFFSET = re.compile(r"\s?\(?([+-])(\d{2}):?(\d{2})\)?(?!\d)")
+_OFFSET = re.compile(r"\s?\(?([+-])(0\d|1[0-4]):?(\d{2})\)?(?!\d)")
 _RANGE = re.compile(r"\s{0,3}(?:-|–|—|to)\s{0,3}")
 _TAIL = re.compile(r"[\s*_\])`:]{0,12}")
 _SEPARATOR = re.compile(r"\s{0,8}(?:[-–—:|,]{1,8}|\.(?!\d))?\s{0,8}")
@@ -129,11 +133,12 @@ class Document:
 def read_document(text: str, known: list[date]) -> Document:
     """The day/month order of TEXT's numeric dates: one with a field above 12 settles it;
     else its unambiguous dates (ISO, month names, KNOWN) pick the reading that lands near
-    them. A document whose numeric dates contradict each other settles nothing."""
+    them. A document whose numeric dates contradict each other settles nothing. The first
+    DOCUMENT_DATES of each kind are enough to say, and keep this linear."""
     stated = list(known)
-    for found in _DOC_ISO.finditer(text):
+    for found in islice(_DOC_ISO.finditer(text), DOCUMENT_DATES):
         stated.append(_safe_date(int(found[1]), int(found[2]), int(found[3])))
-    for found in _DOC_NAMED.finditer(text):
+    for found in islice(_DOC_NAMED.finditer(text), DOCUMENT_DATES):
         if found[1]:
             stated.append(_safe_date(int(found[3]), MONTHS[found[1][:3].lower()], int(found[2])))
         else:
@@ -142,13 +147,13 @@ def read_document(text: str, known: list[date]) -> Document:
     votes = {"dmy": 0, "mdy": 0}
     ambiguous = []
     first_numeric = None
-    for found in _DOC_NUMERIC.finditer(text):
+    for found in islice(_DOC_NUMERIC.finditer(text), DOCUMENT_DATES):
         a, b, y = int(found[1]), int(found[3]), int(found[4])
         if a > 12 and 1 <= b <= 12:
             votes["dmy"] += 1
         elif b > 12 and 1 <= a <= 12:
             votes["mdy"] += 1
-        elif 1 <= a <= 12 and 1 <= b <= 12 and a != b:
+        elif 1 <= a <= 12 and 1 <= b <= 12 and a != b and y > 0:
             ambiguous.append((a, b, y))
         first_numeric = first_numeric or (a, b, y)
     order = None
@@ -157,10 +162,11 @@ def read_document(text: str, known: list[date]) -> Document:
     elif votes["mdy"] and not votes["dmy"]:
         order = "mdy"
     elif not votes["dmy"] and stated:
+        ordered = sorted(stated)
         near = {"dmy": 0, "mdy": 0}
         for a, b, y in ambiguous:
             for name, day in (("dmy", date(y, b, a)), ("mdy", date(y, a, b))):
-                if any(abs(day - s) <= NEAR for s in stated):
+                if _near(ordered, day):
                     near[name] += 1
         if near["dmy"] and not near["mdy"]:
             order = "dmy"
@@ -169,6 +175,11 @@ def read_document(text: str, known: list[date]) -> Document:
     reference = stated[0] if stated else None
     year = reference.year if reference else first_numeric[2] if first_numeric else None
     return Document(order, year, reference)
+
+
+def _near(ordered: list[date], day: date) -> bool:
+    index = bisect_left(ordered, day)
+    return any(abs(ordered[i] - day) <= NEAR for i in (index - 1, index) if 0 <= i < len(ordered))
 
 
 @dataclass
@@ -317,7 +328,9 @@ def _scan_date(head: str, pos: int, clock: Clock, found: _Found) -> int:
     return end.end() if end else match.end()
 
 
-def _scan_clock(head: str, pos: int, found: _Found) -> int:
+def _scan_clock(head: str, start: int, found: _Found) -> int:
+    approx = _APPROX.match(head, start)  # "~13:30", "approx. 14:00"
+    pos = approx.end() if approx else start
     if match := _CLOCK.match(head, pos):
         found.clock = _clock_value(int(match[1]), int(match[2]), int(match[3] or 0), match[4] or "")
     elif match := _CLOCK_MERIDIEM.match(head, pos):
@@ -329,13 +342,13 @@ def _scan_clock(head: str, pos: int, found: _Found) -> int:
     elif match := _CLOCK_COMPACT.match(head, pos):
         found.clock = _clock_value(int(match[1]), int(match[2]), 0, "")
     else:
-        return pos
+        return start
     found.clock_written = True
     return match.end()
 
 
-def _scan_zone(head: str, pos: int, found: _Found) -> int:
-    if match := _OFFSET.match(head, pos):
+def _scan_zone(head: str, pos: int, found: _Found, offsets: bool = True) -> int:
+    if offsets and (match := _OFFSET.match(head, pos)):
         hours = int(match[2]) + int(match[3]) / 60
         found.zone = _fixed(-hours if match[1] == "-" else hours)
         return match.end()
@@ -353,6 +366,14 @@ def _scan_zone(head: str, pos: int, found: _Found) -> int:
     return match.end()
 
 
+def _scan_range(head: str, pos: int) -> int:
+    match = _RANGE.match(head, pos)
+    if match is None:
+        return pos
+    end = _CLOCK.match(head, match.end()) or _CLOCK_MERIDIEM.match(head, match.end())
+    return end.end() if end else pos
+
+
 def _scan(head: str, clock: Clock) -> _Found | None:
     found = _Found()
     pos = _LEAD.match(head).end()
@@ -361,12 +382,9 @@ def _scan(head: str, clock: Clock) -> _Found | None:
     if not (found.dated or found.clock_written):
         return None
     if found.clock_written:
+        # "13:30-13:45" is a range, never a clock with an offset of -13:45.
+        pos = _scan_range(head, _scan_zone(head, pos, found, offsets=False))
         pos = _scan_zone(head, pos, found)
-        if (match := _RANGE.match(head, pos)) and (
-            (end := _CLOCK.match(head, match.end()))
-            or (end := _CLOCK_MERIDIEM.match(head, match.end()))
-        ):
-            pos = _scan_zone(head, end.end(), found)
     found.end = _TAIL.match(head, pos).end()
     return found
 
