@@ -146,6 +146,11 @@ def test_weekday_and_ordinal_dates_land_on_their_day():
     ]
 
 
+def test_a_date_without_a_year_in_a_document_without_one_dates_nothing():
+    events = _events("# Outage\n\n## Timeline\n\n### Saturday Oct 30th\n\n- 01:00 Errors\n")
+    assert [(e["time"], e["description"]) for e in events] == [("01:00", "Errors")]
+
+
 def test_a_weekday_picks_the_year_beside_the_documents():
     # Early January report; "Thursday Dec 30th" is 2021-12-30, not 2022-12-30.
     events = _events(
@@ -241,13 +246,15 @@ CRAFTED = [
 
 @pytest.mark.parametrize("text", CRAFTED, ids=range(len(CRAFTED)))
 def test_crafted_lines_and_documents_read_in_linear_time(text):
-    started = clock.perf_counter()
-    found = Clock(text=text)
-    read_time(text, found)
-    clean(text)
-    zone_of(text)
-    read_document(text, [])
-    assert clock.perf_counter() - started < 2
+    for step in (
+        lambda: read_time(text, Clock(text=text)),
+        lambda: clean(text),
+        lambda: zone_of(text),
+        lambda: read_document(text, []),
+    ):
+        started = clock.perf_counter()
+        step()
+        assert clock.perf_counter() - started < 2
 
 
 def test_reading_a_timeline_grows_linearly_with_its_entries():
@@ -256,10 +263,14 @@ def test_reading_a_timeline_grows_linearly_with_its_entries():
             f"- 10:{i % 60:02d} x\n  more\n\n" if i % 2 else f"10:{i % 60:02d}\nx\n\n"
             for i in range(count)
         )
-        started = clock.perf_counter()
-        events = _events(text)
+        best = None
+        for _ in range(3):  # the best of three, as other work shares the machine
+            started = clock.perf_counter()
+            events = _events(text)
+            took = clock.perf_counter() - started
+            best = took if best is None else min(best, took)
         assert len(events) == count
-        return clock.perf_counter() - started
+        return best
 
     small, large = seconds(2_000), seconds(8_000)
     assert large < 8 * small  # four times the entries; quadratic reading would be 16 times

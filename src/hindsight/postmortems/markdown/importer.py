@@ -859,7 +859,7 @@ def _read_timeline(draft: Draft, node: Node) -> None:
 def _holds_entries(draft: Draft, node: Node) -> bool:
     """Whether a date heading's section holds timed entries of its own (else the heading
     is one event, its text the description)."""
-    probe = Clock(zone=draft.clock.zone, day=draft.clock.day, text=draft.clock.text)
+    probe = draft.clock.probe()
     for line in node.body_and_children()[:200]:
         stripped = line.strip().lstrip("-*+#>| ").strip()
         read = read_time(stripped, probe) if stripped else None
@@ -906,7 +906,7 @@ def _code_lines(draft: Draft, block: Block) -> str | None:
     if draft.ours or token is None or token.type not in ("fence", "code_block"):
         return None
     first = next((line for line in token.content.split("\n") if line.strip()), "")
-    read = read_time(first.strip(), Clock(zone=draft.clock.zone, text=draft.clock.text))
+    read = read_time(first.strip(), draft.clock.probe())
     return token.content.strip("\n") if read is not None and read.has_clock else None
 
 

@@ -207,6 +207,16 @@ class Clock:
             )
         return self._document
 
+    def probe(self) -> "Clock":
+        """A copy to try lines on without moving this clock; the document is read once."""
+        return Clock(
+            zone=self.zone,
+            day=self.day,
+            unsure=self.unsure,
+            text=self.text,
+            _document=self.document,
+        )
+
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
@@ -265,6 +275,7 @@ class _Found:
     day: date | None = None
     unsure: str | None = None  # a numeric date whose order the document leaves open
     dated: bool = False  # a date was written (even one that is not a real day)
+    yearless: bool = False  # "Oct 30th" in a document that gives no year anywhere
     clock: time | None = None
     clock_written: bool = False  # a clock was written ("--:--" and "25:99" too)
     zone: tzinfo | None = None
@@ -313,6 +324,7 @@ def _scan_date(head: str, pos: int, clock: Clock, found: _Found) -> int:
         year = clock.day.year if clock.day else clock.document.year
         m, d = int(match[1]), int(match[2])
         found.day = _safe_date(year, m, d) if year else None
+        found.yearless = not year
     elif match := _MON_DAY.match(head, pos) or _DAY_MON.match(head, pos):
         named_first = match.re is _MON_DAY
         mon, day = (match[1], match[2]) if named_first else (match[2], match[1])
@@ -321,6 +333,7 @@ def _scan_date(head: str, pos: int, clock: Clock, found: _Found) -> int:
         year = given or (clock.day.year if clock.day else clock.document.year)
         year = year if given else _weekday_year(month, int(day), weekday, year)
         found.day = _safe_date(year, month, int(day)) if year else None
+        found.yearless = not year
     else:
         return pos
     found.dated = True
@@ -423,7 +436,9 @@ def _read_time(line: str, clock: Clock) -> ReadTime | None:
     rest = clean(line[found.end :])
     if found.dated and not found.clock_written and rest[:1].isdigit():
         return None  # "2021-06-28 2" is not a time
-    if found.dated and found.day is None and found.unsure is None and not found.clock_written:
+    if found.yearless:
+        clock.day, clock.unsure, clock.last = None, None, None  # its times are times of day
+    elif found.dated and found.day is None and found.unsure is None and not found.clock_written:
         return None
     zone = found.zone or clock.zone
     if found.unsure is not None:
