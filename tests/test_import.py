@@ -3,6 +3,7 @@
 import pytest
 
 from hindsight.incidents.models import Incident
+from hindsight.lib.times import parse_timestamp
 from hindsight.postmortems.markdown.importer import parse
 from hindsight.postmortems.models import PostMortem
 
@@ -133,10 +134,11 @@ def test_timelines_as_bullets_lines_and_one_heading_per_time():
     assert [e["description"] for e in events] == ["Disk full.", "Fixed."]
 
 
-def test_times_in_a_named_zone_are_stored_in_utc_and_kept_as_written():
+def test_times_in_a_named_zone_keep_their_offset_and_the_time_as_written():
     draft = parse("# T\n\n## Timeline\n\nAll times in PST\n\n- 2019-01-23 2:54 PM PST: down\n")
     event = draft.data["timeline"][0]
-    assert event["time"] == "2019-01-23T22:54:00Z"
+    assert event["time"] == "2019-01-23T14:54:00-08:00"
+    assert parse_timestamp(event["time"]).isoformat() == "2019-01-23T22:54:00+00:00"
     assert "2:54 PM PST" in event["notes"]
 
 

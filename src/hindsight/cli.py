@@ -293,6 +293,8 @@ def cmd_import(args) -> int:
         custom = f"; custom: {', '.join(result.custom)}" if result.custom else ""
         recognised = ", ".join(result.recognised)
         print(f"  {name} → {pm.id} “{pm.title}” (recognised: {recognised}{custom})")
+        for warning in result.warnings:
+            print(f"    warning: {warning}")
     for name, reason in failed:
         print(f"  {name}: not imported: {reason}")
     return 1 if failed else 0

@@ -28,15 +28,40 @@ def parse_timestamp(value: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+# A date whose day/month order is not known ("03-04-2021 14:35", as an import keeps it
+# when the document does not settle it): a valid event time whose instant is unknown.
+_UNSURE_DATE_TIME = re.compile(
+    r"^(0[1-9]|1[0-2])([-/.])(0[1-9]|1[0-2])\2(\d{4}) (\d{2}:\d{2}(?::\d{2})?)(?:Z|[+-]\d{2}:\d{2})?$"
+)
+
+
+def unsure_date_time(value: str) -> time | None:
+    """The time of day of a date-and-time whose day/month order is unknown, else None."""
+    match = _UNSURE_DATE_TIME.match(value.strip())
+    if not match or match.group(1) == match.group(3):
+        return None
+    return parse_time_of_day(match.group(5))
+
+
+def time_of_day(value: str) -> time | None:
+    """The clock an event time shows, for ordering events whose instant is unknown."""
+    return parse_time_of_day(value) or unsure_date_time(value)
+
+
 def is_valid_event_time(value: str) -> bool:
-    return parse_time_of_day(value) is not None or parse_timestamp(value) is not None
+    return (
+        parse_time_of_day(value) is not None
+        or parse_timestamp(value) is not None
+        or unsure_date_time(value) is not None
+    )
 
 
 def resolve_event_time(value: str, start: datetime | None) -> datetime | None:
     """The UTC instant a timeline entry names.
 
     A time-of-day ("14:35") is taken on the incident's start date in UTC, and is unknown
-    (None) while the incident has no start time.
+    (None) while the incident has no start time; so is a date whose day/month order is
+    unknown ("03-04-2021 14:35").
     """
     stamp = parse_timestamp(value)
     if stamp is not None:

@@ -123,6 +123,10 @@ class ImportOut(Schema):
     postmortem: PostMortemOut
     recognised: list[str] = Field(description="Sections read into Hindsight's own fields")
     custom: list[str] = Field(description="Headings kept as custom sections")
+    warnings: list[str] = Field(
+        description="What was read with a doubt (a date whose day/month order the document"
+        " does not settle), each in a sentence"
+    )
 
 
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
@@ -164,6 +168,7 @@ def import_postmortem(
         "postmortem": document.written(result.postmortem),
         "recognised": result.recognised,
         "custom": result.custom,
+        "warnings": result.warnings,
     }
     response = _json(body, status=201)
     response["ETag"] = etag(result.postmortem.version)

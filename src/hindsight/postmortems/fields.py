@@ -77,7 +77,10 @@ EVENT_FIELDS: tuple[EntryField, ...] = (
         limits.EVENT_TIME,
         required=True,
         check=_event_time,
-        description="As written: a time of day (14:35) or an ISO 8601 timestamp",
+        description=(
+            "As written: a time of day (14:35), an ISO 8601 timestamp, or a date whose"
+            " day/month order is unknown (03-04-2021 14:35, whose `at` is null)"
+        ),
     ),
     EntryField("description", str, limits.ENTRY_TEXT, required=True),
     EntryField("who", str, limits.WHO),

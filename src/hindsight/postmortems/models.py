@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from hindsight.lib.ids import new_id
-from hindsight.lib.times import parse_time_of_day, resolve_event_time
+from hindsight.lib.times import resolve_event_time, time_of_day
 from hindsight.postmortems import limits
 from hindsight.postmortems.sections import empty_value
 
@@ -260,7 +260,7 @@ class TimelineEvent(models.Model):
         # Known instants first in time order; then times of day with no date, by clock.
         if self.at is not None:
             return (0, self.at.timestamp(), self.position)
-        tod = parse_time_of_day(self.time)
+        tod = time_of_day(self.time)
         seconds = tod.hour * 3600 + tod.minute * 60 + tod.second if tod else 0
         return (1, seconds, self.position)
 

@@ -304,6 +304,7 @@ def parse(text: str) -> Draft:
     doc = outline(text)
     ours = doc.front.get(frontmatter.MARKER) == frontmatter.VERSION
     draft = Draft(ours=ours)
+    draft.clock.text = text  # timelines' dates are read against the whole document's
     nodes = doc.headings
     title_node = _title_node(nodes, doc.front)
     title = None
@@ -816,8 +817,10 @@ def _event(draft: Draft, time_text: str, description: str, written: str | None, 
 
 
 def _read_timeline(draft: Draft, node: Node) -> None:
-    draft.recognise("timeline")
+    # "timeline" is recognised only once events were read; a section without any is kept.
+    position = len(draft.recognised)
     events = draft.data.setdefault("timeline", [])
+    before = len(events)
     clock = draft.clock
     if not draft.ours:
         clock.zone = zone_of(node.heading + "\n" + "\n".join(node.body[:40])) or clock.zone
@@ -825,6 +828,11 @@ def _read_timeline(draft: Draft, node: Node) -> None:
     _timeline_text(draft, node.own(), events, leftovers)
     for child in node.children:
         read = _ours_time(child.heading) if draft.ours else read_time(child.heading, clock)
+        if read is not None and not read.has_clock and _holds_entries(draft, child):
+            # "### 03-10-2021 (All times CEST)": a day, its zone, then that day's entries
+            clock.zone = zone_of(child.heading) or clock.zone
+            _read_timeline(draft, child)
+            continue
         if read is None:
             if headings.meaning(child.heading, "timeline") not in (None, "timeline"):
                 _guarded(draft, child, None)
@@ -841,8 +849,23 @@ def _read_timeline(draft: Draft, node: Node) -> None:
         for grand in child.children:
             if read_time(grand.heading, clock) is not None:
                 _read_timeline(draft, Node("Timeline", grand.level, [], [], [grand]))
+    clock.pending = None
+    if len(events) > before and "timeline" not in draft.recognised:
+        draft.recognised.insert(position, "timeline")
     if any(p.strip() for p in leftovers):
         draft.add_custom(node.heading, "\n\n".join(p for p in leftovers if p.strip()))
+
+
+def _holds_entries(draft: Draft, node: Node) -> bool:
+    """Whether a date heading's section holds timed entries of its own (else the heading
+    is one event, its text the description)."""
+    probe = draft.clock.probe()
+    for line in node.body_and_children()[:200]:
+        stripped = line.strip().lstrip("-*+#>| ").strip()
+        read = read_time(stripped, probe) if stripped else None
+        if read is not None and read.has_clock:
+            return True
+    return False
 
 
 def _ours_time(line: str):
@@ -857,22 +880,39 @@ def _ours_time(line: str):
 def _timeline_text(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
     lines = text.split("\n")
     for block in blocks(text):
+        code = _code_lines(draft, block)
         if block.kind == "table":
             _timeline_table(draft, block, events, leftovers)
         elif block.kind == "list":
             for item in list_items(block, 0, lines):
                 _timeline_item(draft, item, events, leftovers)
+        elif block.kind == "paragraph" and draft.clock.pending is not None:
+            # "**14:05 UTC**" then a blank line, then what happened
+            pending, draft.clock.pending = draft.clock.pending, None
+            pending["description"] = _cell("\n".join(block.lines)).strip()[:MAX_DESCRIPTION]
         elif block.kind == "paragraph":
             _timeline_lines(draft, "\n".join(block.lines), events, leftovers)
+        elif code is not None:
+            _timeline_lines(draft, code, events, leftovers)  # a timeline in a code block
         elif events and not draft.ours:
             _add_note(events[-1], "\n".join(block.lines))
         else:
             leftovers.append("\n".join(block.lines))
 
 
+def _code_lines(draft: Draft, block: Block) -> str | None:
+    """A code block's text when its first line is a timeline entry, else None."""
+    token = block.tokens[0] if block.tokens else None
+    if draft.ours or token is None or token.type not in ("fence", "code_block"):
+        return None
+    first = next((line for line in token.content.split("\n") if line.strip()), "")
+    read = read_time(first.strip(), draft.clock.probe())
+    return token.content.strip("\n") if read is not None and read.has_clock else None
+
+
 def _add_note(event: dict, text: str) -> None:
     text = text.strip()
-    if text:
+    if text and len(event.get("notes") or "") < MAX_DESCRIPTION:
         event["notes"] = (f"{event['notes']}\n\n{text}" if event.get("notes") else text)[
             :MAX_DESCRIPTION
         ]
@@ -893,6 +933,9 @@ def _timeline_item(draft: Draft, item: Item, events: list[dict], leftovers: list
         read = read_time(stamp.group(0), draft.clock)
         if read is not None:
             read.rest = (first[: stamp.start()] + first[stamp.end() :]).strip(" :-–")
+    if read is not None and not read.has_clock and not read.rest and item.rest:
+        _timeline_text(draft, item.rest, events, leftovers)  # "- Saturday Oct 30th" + entries
+        return
     if read is None:
         day = first_date(first) if not draft.ours else None
         if day and item.rest:  # a date bullet holding that day's entries
@@ -909,14 +952,25 @@ def _timeline_item(draft: Draft, item: Item, events: list[dict], leftovers: list
 
 
 def _timeline_lines(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
+    clock = draft.clock
     for line in text.split("\n"):
         read = _read_line(draft, line.strip())
         if read is not None and (read.rest or draft.ours):
+            clock.pending = None
             events.append(_event(draft, read.time, read.rest, read.written))
+        elif read is not None and read.has_clock:
+            # A timestamp alone on its line: what happened is on the next line.
+            clock.pending = _event(draft, read.time, "", read.written)
+            events.append(clock.pending)
         elif read is not None:
             continue  # a bare date line: it dates the entries below
+        elif clock.pending is not None and line.strip():
+            clock.pending["description"] = _cell(line).strip()[:MAX_DESCRIPTION]
+            clock.pending = None
         elif events and not draft.ours:
-            events[-1]["description"] = (events[-1]["description"] + "\n" + line)[:MAX_DESCRIPTION]
+            old = events[-1]["description"]
+            if len(old) < MAX_DESCRIPTION:  # past the cap, copying it again would be quadratic
+                events[-1]["description"] = (old + "\n" + line)[:MAX_DESCRIPTION]
         else:
             leftovers.append(line)
 
@@ -1270,6 +1324,7 @@ class Imported:
     postmortem: object
     recognised: list[str]
     custom: list[str]
+    warnings: list[str] = field(default_factory=list)  # what was read with a doubt
 
 
 def import_markdown(text: str, *, by, incident_id: str | None = None) -> Imported:
@@ -1309,7 +1364,7 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
         except Exception as exc:  # pydantic's ValidationError, made a domain error
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
-    return Imported(postmortem, draft.recognised, draft.custom)
+    return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
 
 
 def creation_body(draft: Draft) -> dict:
