@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hindsight.lib.middleware.PrivateAnswersMiddleware",
+    "hindsight.lib.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hindsight.lib.middleware.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "hindsight.urls"
@@ -115,7 +118,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 600
     # Tests use a real file (not shared memory), so locking and WAL behave as in production.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif _db["ENGINE"] != "django.db.backends.postgresql":
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # A statement that runs longer is cancelled by the server (the request answers 503), so
+    # a costly query stops even after its client has gone. Migrations lift it (lib/migrate).
+    DB_STATEMENT_TIMEOUT = env_int("HINDSIGHT_DB_STATEMENT_TIMEOUT", 30)
+    if DB_STATEMENT_TIMEOUT:
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = (
+            _options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
+else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite)")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
