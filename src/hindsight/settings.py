@@ -36,7 +36,8 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = [BASE_URL.split("/", 3)[0] + "//" + BASE_URL.split("/", 3)[2]]
 
 # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto / X-Forwarded-Host.
-if env_bool("HINDSIGHT_TRUST_PROXY", False):
+TRUST_PROXY = env_bool("HINDSIGHT_TRUST_PROXY", False)
+if TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 if BASE_URL.startswith("https://"):
@@ -133,9 +134,14 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every sign-in form is throttled in the backend (web/throttle.py).
+AUTHENTICATION_BACKENDS = ["hindsight.web.throttle.ThrottledBackend"]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hindsight.accounts.passwords.NotOnlySpaceValidator"},
 ]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"

@@ -83,13 +83,6 @@ class SignInView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.throttled_for:
-            response.status_code = 429
-            response["Retry-After"] = str(form.throttled_for)
-        return response
-
 
 class PasswordView(auth_views.PasswordChangeView):
     template_name = "web/password.html"
