@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "ninja",
     "django_htmx",
     "template_partials",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hindsight.lib.middleware.PrivateAnswersMiddleware",
     "hindsight.lib.middleware.RefuseNulMiddleware",
@@ -167,6 +170,49 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 NINJA_PAGINATION_MAX_LIMIT = 100
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers keep to https for a year once they have seen it (only sent over https).
+if BASE_URL.startswith("https://"):
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other sites of the domain are not ours to bind
+
+# Every page keeps one policy: scripts, styles and fonts only from this site (no inline
+# script), never framed; images from this site (so a report cannot load trackers) plus
+# the origins an admin names in HINDSIGHT_CSP_IMG_SRC.
+CSP_IMG_SRC = env_list("HINDSIGHT_CSP_IMG_SRC", [])
+for _origin in CSP_IMG_SRC:
+    if not _origin.startswith("https://") or " " in _origin or ";" in _origin:
+        raise ImproperlyConfigured(f"HINDSIGHT_CSP_IMG_SRC takes https:// origins, not {_origin!r}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *CSP_IMG_SRC],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page of Hindsight uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
