@@ -8,6 +8,7 @@ adds "currentVersion".
 
 import json
 
+from csp.decorators import csp_update
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
@@ -39,6 +40,9 @@ api = NinjaAPI(
     auth=api_auth,
     parser=JsonParser(),
     urls_namespace="api",
+    # Swagger UI (React) adds inline style elements and data: icons: the docs page alone
+    # allows those two; scripts stay 'self' only, as on every other page.
+    docs_decorator=csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]}),
 )
 
 

@@ -36,7 +36,8 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = [BASE_URL.split("/", 3)[0] + "//" + BASE_URL.split("/", 3)[2]]
 
 # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto / X-Forwarded-Host.
-if env_bool("HINDSIGHT_TRUST_PROXY", False):
+TRUST_PROXY = env_bool("HINDSIGHT_TRUST_PROXY", False)
+if TRUST_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 if BASE_URL.startswith("https://"):
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "ninja",
     "django_htmx",
     "template_partials",
@@ -63,7 +65,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hindsight.lib.middleware.PrivateAnswersMiddleware",
+    "hindsight.lib.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hindsight.lib.middleware.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "hindsight.urls"
@@ -115,15 +122,29 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 600
     # Tests use a real file (not shared memory), so locking and WAL behave as in production.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
-elif _db["ENGINE"] != "django.db.backends.postgresql":
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # A statement that runs longer is cancelled by the server (the request answers 503), so
+    # a costly query stops even after its client has gone. Migrations lift it (lib/migrate).
+    DB_STATEMENT_TIMEOUT = env_int("HINDSIGHT_DB_STATEMENT_TIMEOUT", 30)
+    if DB_STATEMENT_TIMEOUT:
+        _options = _db.setdefault("OPTIONS", {})
+        _options["options"] = (
+            _options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        ).strip()
+else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite)")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every sign-in form is throttled in the backend (web/throttle.py).
+AUTHENTICATION_BACKENDS = ["hindsight.web.throttle.ThrottledBackend"]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hindsight.accounts.passwords.NotOnlySpaceValidator"},
 ]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"
@@ -149,6 +170,49 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 NINJA_PAGINATION_MAX_LIMIT = 100
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers keep to https for a year once they have seen it (only sent over https).
+if BASE_URL.startswith("https://"):
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other sites of the domain are not ours to bind
+
+# Every page keeps one policy: scripts, styles and fonts only from this site (no inline
+# script), never framed; images from this site (so a report cannot load trackers) plus
+# the origins an admin names in HINDSIGHT_CSP_IMG_SRC.
+CSP_IMG_SRC = env_list("HINDSIGHT_CSP_IMG_SRC", [])
+for _origin in CSP_IMG_SRC:
+    if not _origin.startswith("https://") or " " in _origin or ";" in _origin:
+        raise ImproperlyConfigured(f"HINDSIGHT_CSP_IMG_SRC takes https:// origins, not {_origin!r}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", *CSP_IMG_SRC],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page of Hindsight uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ from django.utils import timezone
 from hindsight.accounts.models import ApiToken, Role, User, token_digest
 from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import Conflict, Invalid, NotFound
-from hindsight.lib.writers import write_transaction
+from hindsight.lib.writers import write_if_free, write_transaction
 
 # Writing last_used_at on every call would turn every read into a write (and on SQLite
 # serialise all requests); a minute's precision is enough to spot unused tokens.
@@ -159,5 +159,17 @@ def user_for_token(secret: str) -> User | None:
     *user_values, token_id, last_used_at = row
     now = timezone.now()
     if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        _record_use(token_id, now)
     return User.from_db("default", _USER_FIELDS, user_values)
+
+
+def _record_use(token_id: int, now) -> None:
+    """Write a token's last use only if that waits for nobody: skipped while another
+    request writes (on SQLite) or holds the token's row (PostgreSQL); the next call
+    records it. A read must never wait behind a write for bookkeeping."""
+    with write_if_free() as free:
+        if free:
+            row = ApiToken.objects.select_for_update(skip_locked=True).filter(pk=token_id)
+            ApiToken.objects.filter(pk__in=list(row.values_list("pk", flat=True))).update(
+                last_used_at=now
+            )

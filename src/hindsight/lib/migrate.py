@@ -18,6 +18,8 @@ def _migration_lock():
     if the process dies), or on SQLite an flock on a file beside the database."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Building an index on a large table may take longer than a request may.
+            cursor.execute("SET statement_timeout = 0")
             cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
             try:
                 yield

@@ -57,3 +57,37 @@ def write_transaction():
                     fcntl.flock(_lock_file(), fcntl.LOCK_UN)
         finally:
             _held.depth -= 1
+
+
+@contextmanager
+def write_if_free():
+    """Yield True inside a write transaction if one can begin at once, else yield False
+    and write nothing: for bookkeeping a read may skip (a token's last use) rather than
+    wait behind another request's long write. On PostgreSQL a write never waits for the
+    database, only for a row; callers lock theirs with select_for_update(skip_locked=True)."""
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield True
+        return
+    if getattr(_held, "depth", 0):  # this thread is already the writer
+        with write_transaction():
+            yield True
+        return
+    if not _lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(_lock_file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        _held.depth = 1
+        try:
+            with transaction.atomic():
+                yield True
+        finally:
+            _held.depth = 0
+            fcntl.flock(_lock_file(), fcntl.LOCK_UN)
+    finally:
+        _lock.release()

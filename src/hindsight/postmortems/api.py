@@ -8,6 +8,7 @@ from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.lib.errors import Invalid
+from hindsight.lib.filters import distinct_values
 from hindsight.lib.http import etag, if_match_version
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.postmortems import document, export_formats, history, search, services
@@ -56,9 +57,9 @@ def list_postmortems(request, filters: Query[PostMortemFilters]):
         queryset = (
             queryset.filter(pk__in=late) if filters.overdue else queryset.exclude(pk__in=late)
         )
-    for tag in filters.tag:
+    for tag in distinct_values(filters.tag, name="tag"):
         queryset = queryset.filter(
-            Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag.strip()))
+            Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag))
         )
     page = queryset.values(*LIST_COLUMNS)
     if filters.q:

@@ -23,13 +23,8 @@ from hindsight.web.forms import (
     ReviewersForm,
     ReviewForm,
 )
+from hindsight.web.redirects import safe_next
 from hindsight.web.views import PAGE_SIZE, web_view
-
-
-def _safe_next(request, fallback: str) -> str:
-    back = request.POST.get("next") or ""
-    return back if back.startswith("/") and not back.startswith("//") else fallback
-
 
 # Action items across post-mortems ------------------------------------------------------
 
@@ -56,7 +51,7 @@ def action_items(request):
 @web_view
 def action_items_bulk(request):
     """Set the status of the ticked items through the API's bulk service: all or nothing."""
-    back = _safe_next(request, reverse("web:action_items"))
+    back = safe_next(request, reverse("web:action_items"))
     form = BulkStatusForm(request.POST)
     ids = request.POST.getlist("ids")
     if not ids:
@@ -95,7 +90,7 @@ def item_follow_through(request, item_id: str):
         else:
             messages.success(request, "Action item saved.")
             return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
-    return redirect(_safe_next(request, reverse("web:action_items")))
+    return redirect(safe_next(request, reverse("web:action_items")))
 
 
 # Review --------------------------------------------------------------------------------

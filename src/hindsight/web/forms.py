@@ -4,6 +4,7 @@ post-mortems (locks, workflow, permissions) stay in the services."""
 from datetime import date
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from hindsight.incidents.models import Severity
@@ -40,30 +41,27 @@ def _line_list(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, refusing to even check the password while throttled."""
-
-    throttled_for = 0
+class ThrottledSignIn:
+    """A sign-in form that says so when the throttle (web/throttle.py) refused it."""
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request)
-        wait = throttle.retry_after(username, ip)
-        if wait:
-            self.throttled_for = wait
-            minutes = max(1, round(wait / 60))
-            raise forms.ValidationError(
-                f"Too many failed sign-ins. Try again in about {minutes} minute"
-                + ("s." if minutes != 1 else "."),
-                code="throttled",
-            )
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            throttle.record_failure(username, ip)
+            wait = getattr(self.request, "sign_in_retry_after", 0)
+            if wait:
+                raise forms.ValidationError(
+                    throttle.throttled_message(wait), code="throttled"
+                ) from None
             raise
-        throttle.clear(username, ip)
-        return cleaned
+
+
+class SignInForm(ThrottledSignIn, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(ThrottledSignIn, AdminAuthenticationForm):
+    pass
 
 
 class TokenForm(forms.Form):

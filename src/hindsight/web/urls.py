@@ -1,13 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hindsight.web import followthrough, views
+from hindsight.web import followthrough, throttle, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login", views.SignInView.as_view(), name="login"),
+    path("login", throttle.answer_429_when_throttled(views.SignInView.as_view()), name="login"),
     path("logout", auth_views.LogoutView.as_view(next_page="/login"), name="logout"),
     path("account/password", views.PasswordView.as_view(), name="password"),
     path("account/tokens", views.tokens, name="tokens"),

@@ -40,6 +40,7 @@ from hindsight.web.forms import (
     SignInForm,
     TokenForm,
 )
+from hindsight.web.redirects import safe_next
 from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
 
 PAGE_SIZE = 20
@@ -81,13 +82,6 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     template_name = "web/login.html"
     redirect_authenticated_user = True
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.throttled_for:
-            response.status_code = 429
-            response["Retry-After"] = str(form.throttled_for)
-        return response
 
 
 class PasswordView(auth_views.PasswordChangeView):
@@ -525,10 +519,7 @@ def item_status(request, item_id: str):
         messages.error(request, error)
     else:
         messages.success(request, f"Action item is now {item.status.replace('_', ' ').lower()}.")
-    back = request.POST.get("next") or reverse("web:report", args=[postmortem.id])
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("web:report", args=[postmortem.id])
-    return redirect(back)
+    return redirect(safe_next(request, reverse("web:report", args=[postmortem.id])))
 
 
 # Incidents -----------------------------------------------------------------------------
