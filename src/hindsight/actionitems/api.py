@@ -13,7 +13,7 @@ from hindsight.actionitems.schemas import (
     BulkResult,
     BulkStatus,
 )
-from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.http import etag, if_match
 from hindsight.postmortems import fields, services
 from hindsight.postmortems.schemas import ActionItemPatch, ActionItemWithParent
 
@@ -124,7 +124,7 @@ def bulk_status(request, payload: BulkStatus):
 )
 def patch_action_item(request, item_id: str, payload: ActionItemPatch, response: HttpResponse):
     postmortem, item = services.update_action_item(
-        item_id, payload.data(), by=request.auth, if_match=if_match_version(request)
+        item_id, payload.data(), by=request.auth, if_match=if_match(request)
     )
     # The ETag is the post-mortem's version: the item is part of that report.
     response["ETag"] = etag(postmortem.version)

@@ -1,4 +1,5 @@
 import json
+from typing import Annotated
 
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, JsonResponse
@@ -8,8 +9,9 @@ from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.lib.errors import Invalid
-from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.http import etag, if_match, not_modified
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
+from hindsight.lib.schema import CommaList
 from hindsight.postmortems import document, export_formats, history, search, services
 from hindsight.postmortems.markdown.importer import import_markdown
 from hindsight.postmortems.models import PostMortem, Status, Tag
@@ -28,7 +30,9 @@ router = Router(tags=["postmortems"])
 class PostMortemFilters(Schema):
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = None
-    status: list[Status] = Field(default_factory=list, description="Repeat or comma-separate")
+    status: Annotated[list[Status], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
     tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
@@ -177,9 +181,7 @@ def import_postmortem(
 def get_postmortem(request, postmortem_id: str):
     body = document.read(request.auth, postmortem_id)
     tag = etag(body["version"])
-    response = (
-        HttpResponse(status=304) if request.headers.get("If-None-Match") == tag else _json(body)
-    )
+    response = HttpResponse(status=304) if not_modified(request, body["version"]) else _json(body)
     response["ETag"] = tag
     return response
 
@@ -192,7 +194,7 @@ def get_postmortem(request, postmortem_id: str):
 )
 def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
     postmortem = services.update_postmortem(
-        postmortem_id, payload.data(), by=request.auth, if_match=if_match_version(request)
+        postmortem_id, payload.data(), by=request.auth, if_match=if_match(request)
     )
     response = _json(document.written(postmortem))
     response["ETag"] = etag(postmortem.version)
@@ -201,7 +203,7 @@ def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
 
 @router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
 def delete_postmortem(request, postmortem_id: str):
-    services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match_version(request))
+    services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match(request))
     return HttpStatus(204, None)
 
 
