@@ -114,3 +114,31 @@ def not_modified(request, version: int) -> bool:
             fields={"If-None-Match": raw},
         )
     return any(opaque == str(version) for _, opaque in tags)
+
+
+# OpenAPI declarations of the conditional headers, added to an operation with openapi_extra
+# by the views that honour them (the API's schema hook documents the 304/400/412 they bring).
+_TAGS_SCHEMA = {"type": "string", "pattern": ETAG_LIST_PATTERN, "examples": ['"7"', "*"]}
+IF_MATCH_PARAMETER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": _TAGS_SCHEMA,
+    "description": 'Change only if the current version is one of these ETags (`"7"`, a list,'
+    " or `*` for any); otherwise 412 with `currentVersion`. A weak tag never matches.",
+}
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": _TAGS_SCHEMA,
+    "description": "Answer 304 with no body if the current ETag is one of these (weak"
+    " comparison), or for `*`.",
+}
+ETAG_HEADER = {
+    "description": 'The version as a strong entity tag, such as "7"',
+    "schema": {"type": "string", "pattern": r'^"[0-9]+"$'},
+    "required": True,
+}
+CONDITIONAL_WRITE = {"parameters": [IF_MATCH_PARAMETER]}
+CONDITIONAL_READ = {"parameters": [IF_NONE_MATCH_PARAMETER]}

@@ -9,7 +9,14 @@ from ninja import Status as HttpStatus
 from pydantic import Field
 
 from hindsight.lib.errors import Invalid
-from hindsight.lib.http import etag, if_match, not_modified
+from hindsight.lib.http import (
+    CONDITIONAL_READ,
+    CONDITIONAL_WRITE,
+    ETAG_HEADER,
+    etag,
+    if_match,
+    not_modified,
+)
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.lib.schema import CommaList
 from hindsight.postmortems import document, export_formats, history, search, services
@@ -137,7 +144,16 @@ MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
     response={201: ImportOut},
     by_alias=True,
     summary="Import a Markdown post-mortem",
-    openapi_extra={"requestBody": {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                # Any UTF-8 text that is not blank is a document to read.
+                t: {"schema": {"type": "string", "pattern": r"\S"}}
+                for t in MARKDOWN_TYPES
+            },
+        }
+    },
 )
 def import_postmortem(
     request,
@@ -176,7 +192,11 @@ def import_postmortem(
 
 
 @router.get(
-    "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
+    "/{postmortem_id}",
+    response=PostMortemOut,
+    by_alias=True,
+    summary="Get one post-mortem",
+    openapi_extra=CONDITIONAL_READ,
 )
 def get_postmortem(request, postmortem_id: str):
     body = document.read(request.auth, postmortem_id)
@@ -191,6 +211,7 @@ def get_postmortem(request, postmortem_id: str):
     response=PostMortemOut,
     by_alias=True,
     summary="Change a post-mortem (fields, nested lists, status)",
+    openapi_extra=CONDITIONAL_WRITE,
 )
 def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
     postmortem = services.update_postmortem(
@@ -201,10 +222,21 @@ def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
     return response
 
 
-@router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
+@router.delete(
+    "/{postmortem_id}",
+    response={204: None},
+    summary="Delete a draft",
+    openapi_extra=CONDITIONAL_WRITE,
+)
 def delete_postmortem(request, postmortem_id: str):
     services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match(request))
     return HttpStatus(204, None)
+
+
+def _export_schema(name: str) -> dict:
+    if name == "json":
+        return {"$ref": "#/components/schemas/PostMortemOut"}
+    return {"type": "string", "format": "binary"} if name == "pdf" else {"type": "string"}
 
 
 @router.get(
@@ -215,8 +247,10 @@ def delete_postmortem(request, postmortem_id: str):
         "responses": {
             200: {
                 "content": {
-                    f.content_type.split(";")[0]: {} for f in export_formats.FORMATS.values()
-                }
+                    f.content_type.split(";")[0]: {"schema": _export_schema(f.name)}
+                    for f in export_formats.FORMATS.values()
+                },
+                "headers": {"ETag": ETAG_HEADER},
             }
         }
     },
@@ -224,7 +258,10 @@ def delete_postmortem(request, postmortem_id: str):
 def export_postmortem(
     request,
     postmortem_id: str,
-    format: str = Query("markdown", description="markdown (default), html, pdf or json"),
+    format: str = Query(  # noqa: B008
+        "markdown",
+        description="markdown (default), html, pdf or json",
+    ),
 ):
     fmt = export_formats.get_format(format)
     if fmt.name == "json":  # the stored document: one query
