@@ -79,7 +79,8 @@ def _error_statuses(method: str, operation: dict) -> set[int]:
         if any(not t.startswith("application/json") for t in content):
             codes.add(415)
     if method in WRITES and operation.get("security"):
-        codes.add(409)
+        # A write can name other records (bulk ids, an incident) that are not there.
+        codes |= {404, 409}
     if "If-Match" in headers:
         codes |= {400, 412}
     if "If-None-Match" in headers:
