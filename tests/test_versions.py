@@ -112,16 +112,13 @@ def test_a_current_if_match_is_applied(api, postmortem):
     assert PostMortem.objects.get(pk=postmortem["id"]).summary == "Checked"
 
 
-def test_an_unquoted_or_wildcard_if_match_is_understood(api, postmortem):
-    for summary, value in (("a", "1"), ("b", "*")):
-        response = api.patch(
-            url(postmortem["id"]), {"summary": summary}, headers={"If-Match": value}
-        )
-        assert response.status_code == 200, value
-    assert version_of(postmortem["id"]) == 3
+def test_a_wildcard_if_match_is_understood(api, postmortem):
+    response = api.patch(url(postmortem["id"]), {"summary": "a"}, headers={"If-Match": "*"})
+    assert response.status_code == 200
+    assert version_of(postmortem["id"]) == 2
 
 
-@pytest.mark.parametrize("value", ['W/"1"', "one", '"1", "2"', ""])
+@pytest.mark.parametrize("value", ["1", "one", '"1" "2"', '"1', "W/1", ""])
 def test_a_malformed_if_match_is_a_400(api, postmortem, value):
     response = api.patch(url(postmortem["id"]), {"summary": "x"}, headers={"If-Match": value})
     assert response.status_code == 400

@@ -16,7 +16,16 @@ class BearerToken(HttpBearer):
 class Session(SessionAuth):
     """The signed-in browser, so the web app can call the API too (CSRF is checked)."""
 
+    def _get_key(self, request):
+        # The session plays no part when the caller offers a token (a wrong one is a 401, not
+        # a CSRF failure) or has no session: CSRF guards a session, nothing else.
+        if "Authorization" in request.headers or self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
+        if key is None:
+            return None
         user = super().authenticate(request, key)
         return user if user and user.is_active else None
 

@@ -13,7 +13,7 @@ from hindsight.actionitems.schemas import (
     BulkResult,
     BulkStatus,
 )
-from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.http import CONDITIONAL_WRITE, etag, if_match
 from hindsight.postmortems import fields, services
 from hindsight.postmortems.schemas import ActionItemPatch, ActionItemWithParent
 
@@ -38,6 +38,7 @@ def _item_out(postmortem, item) -> dict:
     summary="List action items across the post-mortems you may see",
     description="Sorted by due date (none last), priority (HIGH first), then creation."
     " `?format=csv` (or GET /api/action-items.csv) returns every matching item as CSV.",
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def list_action_items(request, filters: Query[ActionItemFilters]):
     items = queries.find(request.auth, filters)
@@ -56,7 +57,7 @@ csv_router = Router(tags=["action items"])
     "",
     summary="Export action items as CSV (same filters as the list)",
     response={200: str},
-    openapi_extra={"responses": {200: {"content": {"text/csv": {}}}}},
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def export_action_items(request, filters: Query[ActionItemFilters]):
     return _csv_response(queries.find(request.auth, filters))
@@ -121,10 +122,11 @@ def bulk_status(request, payload: BulkStatus):
     by_alias=True,
     summary="Change one action item (allowed on PUBLISHED for status, owner, due date,"
     " tracker link)",
+    openapi_extra=CONDITIONAL_WRITE,
 )
 def patch_action_item(request, item_id: str, payload: ActionItemPatch, response: HttpResponse):
     postmortem, item = services.update_action_item(
-        item_id, payload.data(), by=request.auth, if_match=if_match_version(request)
+        item_id, payload.data(), by=request.auth, if_match=if_match(request)
     )
     # The ETag is the post-mortem's version: the item is part of that report.
     response["ETag"] = etag(postmortem.version)

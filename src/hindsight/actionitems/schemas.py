@@ -2,9 +2,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from hindsight.lib.schema import In, Out
+from hindsight.lib.schema import CommaList, In, Out
 from hindsight.postmortems.models import ItemStatus, Priority, Status
 from hindsight.postmortems.schemas import ActionItemOut
 from hindsight.postmortems.sections import Category, Horizon
@@ -17,10 +17,18 @@ class ActionItemFilters(Schema):
     cursor: str | None = None
     owner: str | None = Field(None, description="The owner as written (any case)")
     mine: bool = Field(False, description="Only items owned by the caller (name or email)")
-    status: list[ItemStatus] = Field(default_factory=list, description="Repeat or comma-separate")
-    priority: list[Priority] = Field(default_factory=list, description="Repeat or comma-separate")
-    horizon: list[Horizon] = Field(default_factory=list, description="Repeat or comma-separate")
-    category: list[Category] = Field(default_factory=list, description="Repeat or comma-separate")
+    status: Annotated[list[ItemStatus], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
+    priority: Annotated[list[Priority], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
+    horizon: Annotated[list[Horizon], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
+    category: Annotated[list[Category], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
     overdue: bool | None = Field(
         None, description="true: past their due date and not DONE; false: all others"
     )
@@ -31,15 +39,6 @@ class ActionItemFilters(Schema):
     postmortem_id: str | None = Field(None, alias="postmortemId")
     service: str | None = Field(None, description="A service named on the incident")
     format: Literal["json", "csv"] = "json"
-
-    @field_validator("status", "priority", "horizon", "category", mode="before")
-    @classmethod
-    def comma_separated(cls, value):
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list):
-            return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
-        return value
 
 
 class ActionItemListed(ActionItemOut):

@@ -6,7 +6,7 @@ from pydantic import Field
 from hindsight.incidents import services
 from hindsight.incidents.models import Incident
 from hindsight.incidents.schemas import IncidentCreate, IncidentList, IncidentOut, IncidentPatch
-from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.http import CONDITIONAL_WRITE, etag, if_match
 from hindsight.lib.pagination import keyset_page
 
 router = Router(tags=["incidents"])
@@ -45,10 +45,16 @@ def get_incident(request, incident_id: str, response: HttpResponse):
     return incident
 
 
-@router.patch("/{incident_id}", response=IncidentOut, by_alias=True, summary="Change an incident")
+@router.patch(
+    "/{incident_id}",
+    response=IncidentOut,
+    by_alias=True,
+    summary="Change an incident",
+    openapi_extra=CONDITIONAL_WRITE,
+)
 def patch_incident(request, incident_id: str, payload: IncidentPatch, response: HttpResponse):
     incident = services.update_incident(
-        incident_id, payload.changes(), by=request.auth, if_match=if_match_version(request)
+        incident_id, payload.changes(), by=request.auth, if_match=if_match(request)
     )
     response["ETag"] = etag(incident.version)
     return incident

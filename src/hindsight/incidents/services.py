@@ -8,6 +8,7 @@ from django.db import IntegrityError
 from hindsight.incidents.models import Incident
 from hindsight.incidents.signals import incident_changed
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.writers import write_transaction
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -75,7 +76,9 @@ def create_incident(data: dict, *, by) -> Incident:
         ) from None
 
 
-def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = None) -> Incident:
+def update_incident(
+    incident_id: str, data: dict, *, by, if_match: IfMatch | int | None = None
+) -> Incident:
     if not by.can_write:
         raise PermissionDenied("Viewers cannot change incidents.")
     data = _in_utc(data)
@@ -83,11 +86,11 @@ def update_incident(incident_id: str, data: dict, *, by, if_match: int | None = 
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
             raise NotFound(f"There is no incident {incident_id}.", fields={"id": incident_id})
-        if if_match is not None and if_match != incident.version:
+        if not precondition_holds(if_match, incident.version):
             raise StaleVersion(
-                f"The incident changed since version {if_match}; it is now at version"
-                f" {incident.version}. Reload it and apply your change again.",
-                fields={"If-Match": f"stale version {if_match}"},
+                f"The incident is at version {incident.version}, not {if_match}."
+                " Reload it and apply your change again.",
+                fields={"If-Match": f"not the current version: {if_match}"},
                 currentVersion=incident.version,
             )
         if "title" in data and not data["title"]:

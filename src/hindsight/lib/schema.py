@@ -1,7 +1,7 @@
 """Base schemas: camelCase in JSON, snake_case in Python."""
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
@@ -38,3 +38,16 @@ class In(BaseModel):
     def given(self) -> dict:
         """The fields the client sent, by Python name, nested models as plain data."""
         return self.model_dump(exclude_unset=True)
+
+
+def _comma_separated(value):
+    """`?status=DRAFT,IN_REVIEW` and `?status=DRAFT&status=IN_REVIEW` alike."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list | tuple):
+        return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
+    return value
+
+
+# A query list filter: repeat the parameter or comma-separate its values.
+CommaList = BeforeValidator(_comma_separated)

@@ -1,4 +1,5 @@
 import json
+from typing import Annotated
 
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, JsonResponse
@@ -9,8 +10,16 @@ from pydantic import Field
 
 from hindsight.lib.errors import Invalid
 from hindsight.lib.filters import distinct_values
-from hindsight.lib.http import etag, if_match_version
+from hindsight.lib.http import (
+    CONDITIONAL_READ,
+    CONDITIONAL_WRITE,
+    ETAG_HEADER,
+    etag,
+    if_match,
+    not_modified,
+)
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
+from hindsight.lib.schema import CommaList
 from hindsight.postmortems import document, export_formats, history, search, services
 from hindsight.postmortems.markdown.importer import import_markdown
 from hindsight.postmortems.models import PostMortem, Status, Tag
@@ -29,7 +38,9 @@ router = Router(tags=["postmortems"])
 class PostMortemFilters(Schema):
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = None
-    status: list[Status] = Field(default_factory=list, description="Repeat or comma-separate")
+    status: Annotated[list[Status], CommaList] = Field(
+        default_factory=list, description="Repeat or comma-separate"
+    )
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
     tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
@@ -138,7 +149,16 @@ MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
     response={201: ImportOut},
     by_alias=True,
     summary="Import a Markdown post-mortem",
-    openapi_extra={"requestBody": {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                # Any UTF-8 text that is not blank is a document to read.
+                t: {"schema": {"type": "string", "pattern": r"\S"}}
+                for t in MARKDOWN_TYPES
+            },
+        }
+    },
 )
 def import_postmortem(
     request,
@@ -178,14 +198,16 @@ def import_postmortem(
 
 
 @router.get(
-    "/{postmortem_id}", response=PostMortemOut, by_alias=True, summary="Get one post-mortem"
+    "/{postmortem_id}",
+    response=PostMortemOut,
+    by_alias=True,
+    summary="Get one post-mortem",
+    openapi_extra=CONDITIONAL_READ,
 )
 def get_postmortem(request, postmortem_id: str):
     body = document.read(request.auth, postmortem_id)
     tag = etag(body["version"])
-    response = (
-        HttpResponse(status=304) if request.headers.get("If-None-Match") == tag else _json(body)
-    )
+    response = HttpResponse(status=304) if not_modified(request, body["version"]) else _json(body)
     response["ETag"] = tag
     return response
 
@@ -195,20 +217,32 @@ def get_postmortem(request, postmortem_id: str):
     response=PostMortemOut,
     by_alias=True,
     summary="Change a post-mortem (fields, nested lists, status)",
+    openapi_extra=CONDITIONAL_WRITE,
 )
 def patch_postmortem(request, postmortem_id: str, payload: PostMortemPatch):
     postmortem = services.update_postmortem(
-        postmortem_id, payload.data(), by=request.auth, if_match=if_match_version(request)
+        postmortem_id, payload.data(), by=request.auth, if_match=if_match(request)
     )
     response = _json(document.written(postmortem))
     response["ETag"] = etag(postmortem.version)
     return response
 
 
-@router.delete("/{postmortem_id}", response={204: None}, summary="Delete a draft")
+@router.delete(
+    "/{postmortem_id}",
+    response={204: None},
+    summary="Delete a draft",
+    openapi_extra=CONDITIONAL_WRITE,
+)
 def delete_postmortem(request, postmortem_id: str):
-    services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match_version(request))
+    services.delete_postmortem(postmortem_id, by=request.auth, if_match=if_match(request))
     return HttpStatus(204, None)
+
+
+def _export_schema(name: str) -> dict:
+    if name == "json":
+        return {"$ref": "#/components/schemas/PostMortemOut"}
+    return {"type": "string", "format": "binary"} if name == "pdf" else {"type": "string"}
 
 
 @router.get(
@@ -219,8 +253,10 @@ def delete_postmortem(request, postmortem_id: str):
         "responses": {
             200: {
                 "content": {
-                    f.content_type.split(";")[0]: {} for f in export_formats.FORMATS.values()
-                }
+                    f.content_type.split(";")[0]: {"schema": _export_schema(f.name)}
+                    for f in export_formats.FORMATS.values()
+                },
+                "headers": {"ETag": ETAG_HEADER},
             }
         }
     },
@@ -228,7 +264,10 @@ def delete_postmortem(request, postmortem_id: str):
 def export_postmortem(
     request,
     postmortem_id: str,
-    format: str = Query("markdown", description="markdown (default), html, pdf or json"),
+    format: str = Query(  # noqa: B008
+        "markdown",
+        description="markdown (default), html, pdf or json",
+    ),
 ):
     fmt = export_formats.get_format(format)
     if fmt.name == "json":  # the stored document: one query

@@ -9,8 +9,9 @@ Numbers are numbers: pydantic refuses "1,200" where a count is expected.
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from hindsight.lib.errors import Invalid
 from hindsight.lib.schema import In
 from hindsight.postmortems import limits
 
@@ -198,9 +199,18 @@ def to_stored(name: str, value):
     """A validated section value in the JSON form it is stored and returned in."""
     if value is None:
         return empty_value(name)
-    return Sections.model_validate({name: value}).model_dump(mode="json", by_alias=True)[
-        _alias(name)
-    ]
+    try:
+        stored = Sections.model_validate({name: value})
+    except ValidationError as exc:
+        # A value the request's schema let through can still fail here once normalised
+        # (a heading of only spaces); the client hears which field, never a 500.
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:])
+        raise Invalid(
+            f"{_alias(name)}{'.' + where if where else ''}: {first['msg']}",
+            fields={_alias(name): first["msg"]},
+        ) from None
+    return stored.model_dump(mode="json", by_alias=True)[_alias(name)]
 
 
 def _alias(name: str) -> str:

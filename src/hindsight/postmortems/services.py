@@ -17,6 +17,7 @@ from hindsight.incidents.models import Incident
 from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.events import notify_all
+from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
@@ -275,7 +276,7 @@ def _insert(state: dict, incident: Incident, *, by, now) -> PostMortem:
 # Update --------------------------------------------------------------------------------
 
 
-def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: int | None = None):
+def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: IfMatch | int | None = None):
     """Apply a partial update (JSON merge semantics, nested lists as desired lists)."""
     with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
@@ -290,7 +291,7 @@ def may_follow_through(postmortem: PostMortem, owner: str | None, user) -> bool:
     return user.can_write and (owner or "").lower() in user.identities
 
 
-def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = None):
+def update_action_item(item_id: str, data: dict, *, by, if_match: IfMatch | int | None = None):
     """Change one action item; returns (post-mortem, item). Its owner may change its
     follow-through (status, owner, due date, tracker link) without edit rights on the
     report."""
@@ -324,17 +325,17 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: int | None = N
         return postmortem, item_row
 
 
-def _check_version(postmortem: PostMortem, if_match: int | None) -> None:
-    if if_match is not None and if_match != postmortem.version:
+def _check_version(postmortem: PostMortem, if_match: IfMatch | int | None) -> None:
+    if not precondition_holds(if_match, postmortem.version):
         raise StaleVersion(
-            f"The post-mortem changed since version {if_match}; it is now at version"
-            f" {postmortem.version}. Reload it and apply your change again.",
-            fields={"If-Match": f"stale version {if_match}"},
+            f"The post-mortem is at version {postmortem.version}, not {if_match}."
+            " Reload it and apply your change again.",
+            fields={"If-Match": f"not the current version: {if_match}"},
             currentVersion=postmortem.version,
         )
 
 
-def _apply(postmortem: PostMortem, data: dict, *, by, if_match: int | None) -> PostMortem:
+def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | None) -> PostMortem:
     _check_version(postmortem, if_match)
     incident = (
         _incident_or_invalid(data["incident_id"]) if "incident_id" in data else postmortem.incident
@@ -611,7 +612,7 @@ def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
 # Delete --------------------------------------------------------------------------------
 
 
-def delete_postmortem(postmortem_id: str, *, by, if_match: int | None = None) -> None:
+def delete_postmortem(postmortem_id: str, *, by, if_match: IfMatch | int | None = None) -> None:
     """Only a DRAFT can be deleted, by its creator or an admin; anything further along is
     part of the record and is archived instead."""
     with write_transaction():
@@ -625,10 +626,11 @@ def delete_postmortem(postmortem_id: str, *, by, if_match: int | None = None) ->
                 fields={"status": postmortem.status},
                 allowed=workflow.allowed_moves(postmortem, by),
             )
-        if if_match is not None and if_match != postmortem.version:
+        if not precondition_holds(if_match, postmortem.version):
             raise StaleVersion(
-                f"The post-mortem changed since version {if_match}; reload it before deleting.",
-                fields={"If-Match": f"stale version {if_match}"},
+                f"The post-mortem is at version {postmortem.version}, not {if_match};"
+                " reload it before deleting.",
+                fields={"If-Match": f"not the current version: {if_match}"},
                 currentVersion=postmortem.version,
             )
         search.unindex(postmortem)
