@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 
+from hindsight.accounts.services import create_token
 from hindsight.postmortems import services
 from hindsight.postmortems.export_formats import FORMATS
 from hindsight.postmortems.models import PostMortem, Status
@@ -458,14 +460,14 @@ def send(api: Api, probe: Probe, baseline: dict) -> Answer:
 
 @pytest.fixture
 def people(make_user):
-    users = {
+    """The personas, by the part they play in the subject report."""
+    return {
         "author": make_user("alice"),
         "contributor": make_user("bob"),
         "viewer": make_user("carol", role="viewer"),
         "member": make_user("dave"),
         "admin": make_user("root", role="admin"),
     }
-    return users
 
 
 def make_subject(client_for, status: str) -> dict:
@@ -536,11 +538,7 @@ def expected_codes(rule: str, role: str, status: str, op: Operation) -> set[int]
 
 
 @pytest.mark.parametrize("status", list(Status))
-def test_every_operation_answers_every_role_by_the_rules(client, people, api_for, status):
-    from django.test import Client
-
-    from hindsight.accounts.services import create_token
-
+def test_every_operation_answers_every_role_by_the_rules(people, status):
     tokens = {role: create_token(user)[1] for role, user in people.items()}
 
     def client_for(role: str) -> Api:
