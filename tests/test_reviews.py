@@ -183,11 +183,11 @@ def test_requesting_changes_is_recorded_and_announced(dana, api_for, in_review, 
 
 def test_viewers_cannot_review_and_nobody_reviews_a_draft(carol, dana, api_for, postmortem):
     alice_draft = postmortem
-    assert (
-        api_for(carol).post(url(alice_draft, "/reviews"), {"decision": "APPROVED"}).status_code
-        == 403
-    )
+    # A draft the viewer cannot read does not exist for them; a published one refuses them.
+    review = {"decision": "APPROVED"}
+    assert api_for(carol).post(url(alice_draft, "/reviews"), review).status_code == 404
     PostMortem.objects.filter(pk=postmortem["id"]).update(status="PUBLISHED")
+    assert api_for(carol).post(url(alice_draft, "/reviews"), review).status_code == 403
     response = api_for(dana).post(url(alice_draft, "/reviews"), {"decision": "APPROVED"})
     assert response.status_code == 409
     assert not Review.objects.exists()

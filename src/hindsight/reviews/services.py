@@ -57,8 +57,8 @@ def comments_of(postmortem: PostMortem) -> list[Comment]:
 
 
 def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Comment:
-    """Anyone who may read the post-mortem, except viewers, comments while it is IN_REVIEW."""
-    _not_viewer(by, "comment on them")
+    """Anyone who may read the post-mortem, except viewers, comments while it is IN_REVIEW.
+    A draft the caller may not read is a 404 for viewers too, as if it did not exist."""
     if section is not None and section not in SECTIONS:
         raise Invalid(
             f"section: {section} is not a part of a post-mortem.",
@@ -68,6 +68,7 @@ def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Co
         raise Invalid("body: a comment cannot be empty.", fields={"body": "empty"})
     with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        _not_viewer(by, "comment on them")
         _in_review(postmortem, "commented on")
         return Comment.objects.create(
             postmortem=postmortem,
@@ -136,9 +137,9 @@ def approval_refusal(postmortem: PostMortem, user) -> str | None:
 def submit_review(postmortem_id: str, *, decision: str, comment: str, by) -> Review:
     """Approve or request changes on the version the reviewer sees now. The post-mortem's
     creator and contributors cannot approve it."""
-    _not_viewer(by, "review them")
     with write_transaction():
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        _not_viewer(by, "review them")
         _in_review(postmortem, "reviewed")
         if decision == Decision.APPROVED and postmortem.names(by):
             raise PermissionDenied(
