@@ -153,6 +153,10 @@ def postmortem_list(request):
 
 @web_view
 def postmortem_create(request):
+    if not services.may_create_postmortem(request.user):
+        raise PermissionDenied(
+            "Viewers cannot create post-mortems; ask an admin for the member role."
+        )
     incidents = Incident.objects.order_by("-created_at")[:200]
     template_list = templates.list_templates()
     initial = {"incident": request.GET.get("incident", "")}
@@ -243,6 +247,11 @@ def report(request, pm_id: str):
         "follow_through": [
             (item, services.may_follow_through(postmortem, item.owner, request.user))
             for item in postmortem.action_item_list
+        ],
+        "may_change_owner": services.may_change_owner(postmortem, request.user),
+        # A review action's outcome is shown in the review block it jumped to.
+        "review_messages": [
+            m for m in messages.get_messages(request) if "review" in m.tags.split()
         ],
         "comment_form": CommentForm(sections=review_services.SECTIONS),
         "reviewers_form": ReviewersForm(),
@@ -355,16 +364,16 @@ def delete(request, pm_id: str):
 
 
 def _timeline_response(request, postmortem, *, error=None, form=None):
-    if request.htmx:
+    if request.htmx or error:
+        # Refused: the same section, its message and what was typed, with or without htmx.
         context = _edit_context(postmortem, request.user)
         context.update(timeline_error=error, event_form=form or EventForm())
-        return render(request, "web/_timeline.html", context, status=422 if error else 200)
-    if error:
-        messages.error(request, error)
+        page = "web/_timeline.html" if request.htmx else "web/edit.html"
+        return render(request, page, context, status=422 if error else 200)
     return redirect(reverse("web:edit", args=[postmortem.id]) + "#timeline")
 
 
-def _timeline_step(request, pm_id: str, build):
+def _timeline_step(request, pm_id: str, build, form=None):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
     try:
         events = build(changes.timeline(postmortem))
@@ -374,7 +383,7 @@ def _timeline_step(request, pm_id: str, build):
     except DomainError as exc:
         if isinstance(exc, PermissionDenied | NotFound):
             raise
-        return _timeline_response(request, postmortem, error=exc.message)
+        return _timeline_response(request, postmortem, error=exc.message, form=form)
     return _timeline_response(request, postmortem)
 
 
@@ -387,7 +396,7 @@ def event_add(request, pm_id: str):
         return _timeline_response(
             request, postmortem, error="Check the new event's fields.", form=form
         )
-    return _timeline_step(request, pm_id, lambda events: [*events, form.values()])
+    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], form=form)
 
 
 @require_POST
@@ -402,7 +411,7 @@ def event_edit(request, pm_id: str, event_id: str):
     def build(events):
         if not any(e["id"] == event_id for e in events):
             return None
-        return [dict(e, **form.values()) if e["id"] == event_id else e for e in events]
+        return [dict(e, **form.changes()) if e["id"] == event_id else e for e in events]
 
     return _timeline_step(request, pm_id, build)
 
@@ -430,10 +439,11 @@ def event_move(request, pm_id: str, event_id: str):
 
 
 def _items_response(request, postmortem, *, error=None, form=None, back="edit"):
-    if request.htmx:
+    if request.htmx or (error and back == "edit"):
         context = _edit_context(postmortem, request.user)
         context.update(items_error=error, item_form=form or ActionItemForm())
-        return render(request, "web/_action_items.html", context, status=422 if error else 200)
+        page = "web/_action_items.html" if request.htmx else "web/edit.html"
+        return render(request, page, context, status=422 if error else 200)
     if error:
         messages.error(request, error)
     return redirect(reverse(f"web:{back}", args=[postmortem.id]) + "#action-items")
@@ -472,7 +482,9 @@ def item_edit(request, item_id: str):
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return _items_response(request, postmortem, error=f"Item not saved — {errors}")
     try:
-        postmortem, _ = services.update_action_item(item_id, form.values(), by=request.user)
+        changed = form.changes()
+        if changed:
+            postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
     except DomainError as exc:
         if isinstance(exc, PermissionDenied | NotFound):
             raise
