@@ -24,6 +24,7 @@ from hindsight.web.forms import (
     ReviewersForm,
     ReviewForm,
 )
+from hindsight.web.refusals import refusal
 from hindsight.web.views import PAGE_SIZE, web_view
 
 
@@ -68,7 +69,7 @@ def action_items_bulk(request):
         try:
             changed = bulk.set_status(ids, form.cleaned_data["status"], by=request.user)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal(exc))
         else:
             status = form.cleaned_data["status"].replace("_", " ").lower()
             count = len(changed)
@@ -98,7 +99,7 @@ def item_follow_through(request, item_id: str):
         except (DomainError, ActionItem.DoesNotExist) as exc:
             if isinstance(exc, NotFound | ActionItem.DoesNotExist):
                 raise NotFound(f"There is no action item {item_id}.") from None
-            messages.error(request, exc.message)
+            messages.error(request, refusal(exc))
         else:
             messages.success(request, "Action item saved." if changed else "Nothing changed.")
             return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
@@ -129,9 +130,7 @@ def comment_add(request, pm_id: str):
             by=request.user,
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, extra_tags="review", message=exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
         messages.success(request, extra_tags="review", message="Comment posted.")
     return _back_to_review(pm_id)
@@ -149,9 +148,7 @@ def reviewers_request(request, pm_id: str):
     try:
         reviews.request_reviewers(pm_id, form.names(), by=request.user)
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, extra_tags="review", message=exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
         messages.success(
             request,
@@ -174,9 +171,7 @@ def review_submit(request, pm_id: str):
             pm_id, decision=decision, comment=form.cleaned_data["comment"], by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, extra_tags="review", message=exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
         messages.success(
             request,

@@ -40,6 +40,7 @@ from hindsight.web.forms import (
     SignInForm,
     TokenForm,
 )
+from hindsight.web.refusals import refusal
 from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
 
 PAGE_SIZE = 20
@@ -185,9 +186,7 @@ def postmortem_create(request):
         except _FormInvalid:
             pass
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Post-mortem created. Fill in the report below.")
             return redirect("web:edit", postmortem.id)
@@ -216,7 +215,7 @@ def _workflow_context(postmortem: PostMortem, user) -> dict:
             )
             reason = "Not available right now."
         except DomainError as exc:
-            reason = exc.message
+            reason = refusal(exc)
         refused.append({"label": MOVE_LABELS[target], "reason": reason})
     return {
         "moves": [{"to": m, "label": MOVE_LABELS[m]} for m in allowed],
@@ -294,10 +293,8 @@ def edit(request, pm_id: str):
             pm_id, data, base_version=form.cleaned_data["version"], by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
         context = _edit_context(postmortem, request.user, form=form, nodes=nodes)
-        context["error"] = exc.message
+        context["error"] = refusal(exc)
         return render(request, "web/edit.html", context, status=exc.status)
     if conflict:
         # Keep everything the person typed, take what only the others changed, and from
@@ -338,9 +335,7 @@ def move(request, pm_id: str):
         services.update_postmortem(pm_id, {"status": target}, by=request.user)
         messages.success(request, f"Status is now {target.replace('_', ' ').lower()}.")
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, refusal(exc))
     if target == Status.DRAFT and request.POST.get("next") == "edit":
         return redirect("web:edit", postmortem.id)
     return redirect("web:report", postmortem.id)
@@ -352,9 +347,7 @@ def delete(request, pm_id: str):
     try:
         services.delete_postmortem(pm_id, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, refusal(exc))
         return redirect("web:report", pm_id)
     messages.success(request, "Draft deleted.")
     return redirect("web:home")
@@ -381,9 +374,7 @@ def _timeline_step(request, pm_id: str, build, form=None):
             return _timeline_response(request, postmortem, error="That event does not exist.")
         postmortem = changes.save_timeline(postmortem, events, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _timeline_response(request, postmortem, error=exc.message, form=form)
+        return _timeline_response(request, postmortem, error=refusal(exc), form=form)
     return _timeline_response(request, postmortem)
 
 
@@ -460,9 +451,7 @@ def item_add(request, pm_id: str):
         items = [*changes.action_items(postmortem), form.values()]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message, form=form)
+        return _items_response(request, postmortem, error=refusal(exc), form=form)
     return _items_response(request, postmortem)
 
 
@@ -486,9 +475,7 @@ def item_edit(request, item_id: str):
         if changed:
             postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message)
+        return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)
 
 
@@ -500,9 +487,7 @@ def item_delete(request, item_id: str):
         items = [i for i in changes.action_items(postmortem) if i["id"] != item_id]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message)
+        return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)
 
 
@@ -519,9 +504,7 @@ def item_status(request, item_id: str):
             item_id, {"status": form.cleaned_data["status"]}, by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error = exc.message
+        error = refusal(exc)
         postmortem = services.get_postmortem_for(request.user, _parent_of(item_id))
         item = next(i for i in postmortem.action_item_list if i.id == item_id)
     if request.htmx:
@@ -554,14 +537,14 @@ def incident_list(request):
 
 @web_view
 def incident_create(request):
+    if not incident_services.may_write_incidents(request.user):
+        raise PermissionDenied("Viewers cannot create incidents.")
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.create_incident(form.data_for_service(), by=request.user)
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Incident created.")
             return redirect("web:incident", incident.id)
@@ -579,6 +562,8 @@ def incident_detail(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
+    if request.method == "POST" and not incident_services.may_write_incidents(request.user):
+        raise PermissionDenied("Viewers cannot change incidents.")
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.update_incident(
@@ -602,9 +587,7 @@ def incident_detail(request, incident_id: str):
             )
             conflict = True
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Incident saved.")
             return redirect("web:incident", incident.id)
