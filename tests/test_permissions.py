@@ -215,8 +215,8 @@ def test_a_viewer_cannot_change_an_action_item(alice, carol, api_for, postmortem
     ("field", "value", "column"),
     [
         ("status", "DONE", "status"),
-        ("owner", "engineering-oncall@example.com", "owner"),
         ("dueDate", "2099-05-01", "due_date"),
+        ("trackerUrl", "https://github.com/acme/app/issues/3", "tracker_url"),
     ],
 )
 def test_the_owner_of_an_item_may_change_its_follow_through(
@@ -230,6 +230,18 @@ def test_the_owner_of_an_item_may_change_its_follow_through(
     assert response.status_code == 200, response.content
     assert str(getattr(ActionItem.objects.get(pk=item_id), column)) == value
     assert PostMortem.objects.get(pk=pm["id"]).version == pm["version"] + 1
+
+
+def test_the_owner_of_an_item_may_not_hand_it_to_someone_else(alice, engineer, api_for, postmortem):
+    pm = set_status(api_for(alice), postmortem["id"], "IN_REVIEW", "PUBLISHED")
+    item_id = pm["actionItems"][0]["id"]
+    owner = ActionItem.objects.get(pk=item_id).owner
+
+    response = api_for(engineer).patch(f"/api/action-items/{item_id}", {"owner": "dave"})
+
+    assert response.status_code == 403
+    assert response.json()["fields"] == {"owner": "not yours to change"}
+    assert ActionItem.objects.get(pk=item_id).owner == owner
 
 
 def test_the_owner_of_an_item_may_not_change_its_description(alice, engineer, api_for, postmortem):

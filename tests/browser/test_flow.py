@@ -63,6 +63,7 @@ def test_write_review_publish_follow_through_and_export(site):
 
     # Timeline: clear the template's placeholder events, then add five out of order.
     events = page.locator("#timeline .timeline-edit > li")
+    page.on("dialog", lambda dialog: dialog.accept())  # deleting asks first
     while events.count():
         before = events.count()
         page.locator("#timeline").get_by_role(

@@ -23,6 +23,10 @@ API_NAMES = {
 }
 
 
+def may_write_incidents(user) -> bool:
+    return user.can_write
+
+
 def get_incident(incident_id: str) -> Incident:
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
@@ -53,7 +57,7 @@ def _in_utc(data: dict) -> dict:
 
 
 def create_incident(data: dict, *, by) -> Incident:
-    if not by.can_write:
+    if not may_write_incidents(by):
         raise PermissionDenied("Viewers cannot create incidents.")
     data = _in_utc(data)
     incident_id = data.get("id")
@@ -79,7 +83,7 @@ def create_incident(data: dict, *, by) -> Incident:
 def update_incident(
     incident_id: str, data: dict, *, by, if_match: IfMatch | int | None = None
 ) -> Incident:
-    if not by.can_write:
+    if not may_write_incidents(by):
         raise PermissionDenied("Viewers cannot change incidents.")
     data = _in_utc(data)
     with write_transaction():

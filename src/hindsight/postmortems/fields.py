@@ -165,3 +165,6 @@ def instant(value: datetime | None) -> str | None:
 
 # The follow-through of an item, for messages: "status, owner, due date and tracker link".
 FOLLOW_THROUGH = tuple(f.name for f in ITEM_FIELDS if f.follow_through)
+# What an item's owner may change without edit rights on the report: handing the item to
+# someone else stays with the report's editors.
+OWNER_FOLLOW_THROUGH = tuple(name for name in FOLLOW_THROUGH if name != "owner")

@@ -222,7 +222,7 @@ EMPTY_STATE = {
 
 def create_postmortem(data: dict, *, by) -> PostMortem:
     """Create a post-mortem (DRAFT unless IN_REVIEW is asked for) with its nested lists."""
-    if not by.can_write:
+    if not may_create_postmortem(by):
         raise PermissionDenied("Viewers cannot create post-mortems.")
     if data.get("template"):
         data = templates.prefill(data["template"], data)
@@ -283,12 +283,24 @@ def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: IfMatch |
         return _apply(postmortem, data, by=by, if_match=if_match)
 
 
+def may_create_postmortem(user) -> bool:
+    return user.can_write
+
+
 def may_follow_through(postmortem: PostMortem, owner: str | None, user) -> bool:
-    """Whether USER may change the follow-through (status, owner, due date, tracker link)
-    of an item owned by OWNER: the report's editors, and the item's owner if a member."""
+    """Whether USER may change the follow-through (status, due date, tracker link) of an
+    item owned by OWNER, in any status but ARCHIVED: the report's editors (admins, creator,
+    contributors), and the item's owner when OWNER names USER, whatever USER's role."""
+    if postmortem.status == Status.ARCHIVED:
+        return False
     if postmortem.can_be_edited_by(user):
         return True
-    return user.can_write and (owner or "").lower() in user.identities
+    return bool(owner) and owner.strip().lower() in user.identities
+
+
+def may_change_owner(postmortem: PostMortem, user) -> bool:
+    """Handing an item to someone else stays with the report's editors."""
+    return postmortem.status != Status.ARCHIVED and postmortem.can_be_edited_by(user)
 
 
 def update_action_item(item_id: str, data: dict, *, by, if_match: IfMatch | int | None = None):
@@ -312,11 +324,16 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: IfMatch | int 
                 raise PermissionDenied(
                     "Only the report's authors, its admins and the item's owner can change it."
                 )
-            beyond = sorted(set(data) - set(fields.FOLLOW_THROUGH))
+            # Sending a field's current value unchanged is not changing it.
+            beyond = sorted(
+                name
+                for name in data
+                if name not in fields.OWNER_FOLLOW_THROUGH and data[name] != item.get(name)
+            )
             if beyond:
                 raise PermissionDenied(
-                    "As the item's owner you may change its status, owner, due date and"
-                    " tracker link only.",
+                    "As the item's owner you may change its status, due date and tracker"
+                    " link only.",
                     fields={api_name(f): "not yours to change" for f in beyond},
                 )
         submitted = [dict(i, **data) if i["id"] == item_id else i for i in current]

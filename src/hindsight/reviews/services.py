@@ -1,14 +1,14 @@
 """The one write path for review: comments, requested reviewers and decisions."""
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from hindsight.accounts.models import User
 from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
 from hindsight.lib.events import notify
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems.models import PostMortem, Status
+from hindsight.postmortems.models import PostMortem, Status, named
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.postmortems.services import get_postmortem_for
 from hindsight.reviews.models import (
@@ -201,3 +201,41 @@ def review_state_of(postmortem: PostMortem) -> dict:
         ],
         "reviews": reviews,
     }
+
+
+# What waits for whom ---------------------------------------------------------------------
+
+
+def awaiting_review_by(user, postmortems):
+    """Of POSTMORTEMS (a queryset already limited to what USER may read): those IN_REVIEW
+    where USER is a requested reviewer and has not decided in the current round."""
+    asked = ReviewRequest.objects.filter(postmortem=OuterRef("pk"), reviewer_id=user.pk)
+    decided = Review.objects.filter(
+        postmortem=OuterRef("pk"), reviewer_id=user.pk, version__gte=OuterRef("review_round")
+    )
+    return postmortems.filter(Exists(asked), ~Exists(decided), status=Status.IN_REVIEW)
+
+
+def ready_to_publish(user, postmortems) -> list[PostMortem]:
+    """Of POSTMORTEMS: USER's own (created or contributed) IN_REVIEW reports whose current
+    round has the approvals publishing needs and no open request for changes."""
+    mine = list(postmortems.filter(named(user), status=Status.IN_REVIEW))
+    decisions = Review.objects.filter(postmortem__in=[p.pk for p in mine]).order_by(
+        "created_at", "id"
+    )
+    latest: dict[str, dict[int, str]] = {}
+    rounds = {p.pk: p.review_round for p in mine}
+    for review in decisions.values("postmortem_id", "reviewer_id", "decision", "version"):
+        if review["version"] >= rounds[review["postmortem_id"]]:
+            latest.setdefault(review["postmortem_id"], {})[review["reviewer_id"]] = review[
+                "decision"
+            ]
+    ready = []
+    for postmortem in mine:
+        round_decisions = latest.get(postmortem.pk, {}).values()
+        approvals = sum(1 for d in round_decisions if d == Decision.APPROVED)
+        if approvals >= settings.REQUIRED_APPROVALS and Decision.CHANGES_REQUESTED not in (
+            round_decisions
+        ):
+            ready.append(postmortem)
+    return ready

@@ -13,6 +13,7 @@ from hindsight.actionitems import services as bulk
 from hindsight.actionitems.schemas import ActionItemFilters
 from hindsight.lib.errors import DomainError, NotFound
 from hindsight.postmortems import document, history, services
+from hindsight.postmortems.models import ActionItem
 from hindsight.reviews import services as reviews
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
@@ -24,6 +25,7 @@ from hindsight.web.forms import (
     ReviewForm,
 )
 from hindsight.web.redirects import safe_next
+from hindsight.web.refusals import refusal
 from hindsight.web.views import PAGE_SIZE, web_view
 
 # Action items across post-mortems ------------------------------------------------------
@@ -62,7 +64,7 @@ def action_items_bulk(request):
         try:
             changed = bulk.set_status(ids, form.cleaned_data["status"], by=request.user)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal(exc))
         else:
             status = form.cleaned_data["status"].replace("_", " ").lower()
             count = len(changed)
@@ -82,13 +84,19 @@ def item_follow_through(request, item_id: str):
         messages.error(request, f"Action item not saved — {errors}")
     else:
         try:
-            postmortem, _ = services.update_action_item(item_id, form.values(), by=request.user)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            messages.error(request, exc.message)
+            changed = form.changes()
+            if changed:
+                postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
+            else:
+                postmortem = services.get_postmortem_for(
+                    request.user, ActionItem.objects.get(pk=item_id).postmortem_id
+                )
+        except (DomainError, ActionItem.DoesNotExist) as exc:
+            if isinstance(exc, NotFound | ActionItem.DoesNotExist):
+                raise NotFound(f"There is no action item {item_id}.") from None
+            messages.error(request, refusal(exc))
         else:
-            messages.success(request, "Action item saved.")
+            messages.success(request, "Action item saved." if changed else "Nothing changed.")
             return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
     return redirect(safe_next(request, reverse("web:action_items")))
 
@@ -105,7 +113,9 @@ def _back_to_review(pm_id: str):
 def comment_add(request, pm_id: str):
     form = CommentForm(request.POST, sections=reviews.SECTIONS)
     if not form.is_valid():
-        messages.error(request, "Write a comment first; nothing was posted.")
+        messages.error(
+            request, extra_tags="review", message="Write a comment first; nothing was posted."
+        )
         return _back_to_review(pm_id)
     try:
         reviews.add_comment(
@@ -115,11 +125,9 @@ def comment_add(request, pm_id: str):
             by=request.user,
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
-        messages.success(request, "Comment posted.")
+        messages.success(request, extra_tags="review", message="Comment posted.")
     return _back_to_review(pm_id)
 
 
@@ -128,16 +136,20 @@ def comment_add(request, pm_id: str):
 def reviewers_request(request, pm_id: str):
     form = ReviewersForm(request.POST)
     if not form.is_valid() or not form.names():
-        messages.error(request, "Name at least one reviewer (user name or email).")
+        messages.error(
+            request, extra_tags="review", message="Name at least one reviewer (user name or email)."
+        )
         return _back_to_review(pm_id)
     try:
         reviews.request_reviewers(pm_id, form.names(), by=request.user)
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
-        messages.success(request, f"Review requested from {', '.join(form.names())}.")
+        messages.success(
+            request,
+            extra_tags="review",
+            message=f"Review requested from {', '.join(form.names())}.",
+        )
     return _back_to_review(pm_id)
 
 
@@ -146,7 +158,7 @@ def reviewers_request(request, pm_id: str):
 def review_submit(request, pm_id: str):
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose Approve or Request changes.")
+        messages.error(request, extra_tags="review", message="Choose Approve or Request changes.")
         return _back_to_review(pm_id)
     decision = form.cleaned_data["decision"]
     try:
@@ -154,9 +166,7 @@ def review_submit(request, pm_id: str):
             pm_id, decision=decision, comment=form.cleaned_data["comment"], by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, extra_tags="review", message=refusal(exc))
     else:
         messages.success(
             request,

@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.html import format_html
 
 from hindsight.incidents.models import Severity
 from hindsight.postmortems import fields, limits
@@ -264,9 +265,25 @@ def entry_form_field(field: EntryField) -> forms.Field:
     )
 
 
+# Each edit form carries, as hidden `was-<field>` inputs, the values it was rendered with;
+# only a field whose submitted value differs from its rendered one is a change, so saving one
+# field never writes back a stale copy of the others (e.g. a status set meanwhile).
+WAS = "was-"
+
+
+def was_input(html_name: str, value) -> str:
+    """The hidden input holding what field HTML_NAME showed when the form was rendered."""
+    if value is None:
+        value = ""
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return format_html('<input type="hidden" name="{}{}" value="{}">', WAS, html_name, value)
+
+
 class EntryForm(forms.Form):
     """A form of declared entry fields; `values()` gives them as the services take them
-    (an empty optional text is "not written": None)."""
+    (an empty optional text is "not written": None), `changes()` only those the person
+    changed from what the form showed."""
 
     declared: tuple[EntryField, ...] = ()
 
@@ -276,6 +293,34 @@ class EntryForm(forms.Form):
             f.name: data[f.name] if (f.required or data[f.name] not in ("", None)) else None
             for f in self.declared
         }
+
+    def changes(self) -> dict:
+        """The values whose submitted text differs from the rendered one. A field the
+        request does not carry at all is left alone; one sent without its rendered value
+        (a client that does not send `was-` fields) counts as a change."""
+        values = self.values()
+        changed = {}
+        for f in self.declared:
+            name = self.add_prefix(f.name)
+            if name not in self.data:
+                continue
+            if WAS + name in self.data:
+                try:
+                    before = self.fields[f.name].clean(self.data[WAS + name])
+                except forms.ValidationError:
+                    before = object()  # what was shown is no longer valid: a change
+                if before in ("", None) and not f.required:
+                    before = None
+                if _same(before, values[f.name]):
+                    continue
+            changed[f.name] = values[f.name]
+        return changed
+
+
+def _same(before, after) -> bool:
+    if isinstance(before, str) and isinstance(after, str):
+        return before.replace("\r\n", "\n") == after.replace("\r\n", "\n")
+    return before == after
 
 
 def _entry_form(name: str, declared, prefix: str | None, doc: str):

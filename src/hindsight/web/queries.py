@@ -25,9 +25,6 @@ def with_counts(queryset):
 
 def home(user) -> dict:
     visible = PostMortem.objects.visible_to(user)
-    awaiting = visible.filter(status=Status.IN_REVIEW)
-    if not user.is_admin:
-        awaiting = awaiting.filter(named(user)) if user.can_write else awaiting.none()
     owner = Q()
     for identity in user.identities:
         owner |= Q(owner__iexact=identity)
@@ -35,7 +32,10 @@ def home(user) -> dict:
         "drafts": with_counts(visible.filter(named(user), status=Status.DRAFT)).order_by(
             "-updated_at"
         )[:20],
-        "awaiting": with_counts(awaiting).order_by("-updated_at")[:20],
+        "awaiting": with_counts(reviews.awaiting_review_by(user, visible)).order_by("-updated_at")[
+            :20
+        ],
+        "ready": reviews.ready_to_publish(user, with_counts(visible).order_by("-updated_at")),
         "my_items": ActionItem.objects.filter(owner, postmortem__in=visible)
         .exclude(status=ItemStatus.DONE)
         .select_related("postmortem")

@@ -41,6 +41,7 @@ from hindsight.web.forms import (
     TokenForm,
 )
 from hindsight.web.redirects import safe_next
+from hindsight.web.refusals import refusal
 from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
 
 PAGE_SIZE = 20
@@ -147,6 +148,10 @@ def postmortem_list(request):
 
 @web_view
 def postmortem_create(request):
+    if not services.may_create_postmortem(request.user):
+        raise PermissionDenied(
+            "Viewers cannot create post-mortems; ask an admin for the member role."
+        )
     incidents = Incident.objects.order_by("-created_at")[:200]
     template_list = templates.list_templates()
     initial = {"incident": request.GET.get("incident", "")}
@@ -175,9 +180,7 @@ def postmortem_create(request):
         except _FormInvalid:
             pass
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Post-mortem created. Fill in the report below.")
             return redirect("web:edit", postmortem.id)
@@ -206,7 +209,7 @@ def _workflow_context(postmortem: PostMortem, user) -> dict:
             )
             reason = "Not available right now."
         except DomainError as exc:
-            reason = exc.message
+            reason = refusal(exc)
         refused.append({"label": MOVE_LABELS[target], "reason": reason})
     return {
         "moves": [{"to": m, "label": MOVE_LABELS[m]} for m in allowed],
@@ -238,6 +241,11 @@ def report(request, pm_id: str):
         "follow_through": [
             (item, services.may_follow_through(postmortem, item.owner, request.user))
             for item in postmortem.action_item_list
+        ],
+        "may_change_owner": services.may_change_owner(postmortem, request.user),
+        # A review action's outcome is shown in the review block it jumped to.
+        "review_messages": [
+            m for m in messages.get_messages(request) if "review" in m.tags.split()
         ],
         "comment_form": CommentForm(sections=review_services.SECTIONS),
         "reviewers_form": ReviewersForm(),
@@ -280,10 +288,8 @@ def edit(request, pm_id: str):
             pm_id, data, base_version=form.cleaned_data["version"], by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
         context = _edit_context(postmortem, request.user, form=form, nodes=nodes)
-        context["error"] = exc.message
+        context["error"] = refusal(exc)
         return render(request, "web/edit.html", context, status=exc.status)
     if conflict:
         # Keep everything the person typed, take what only the others changed, and from
@@ -324,9 +330,7 @@ def move(request, pm_id: str):
         services.update_postmortem(pm_id, {"status": target}, by=request.user)
         messages.success(request, f"Status is now {target.replace('_', ' ').lower()}.")
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, refusal(exc))
     if target == Status.DRAFT and request.POST.get("next") == "edit":
         return redirect("web:edit", postmortem.id)
     return redirect("web:report", postmortem.id)
@@ -338,9 +342,7 @@ def delete(request, pm_id: str):
     try:
         services.delete_postmortem(pm_id, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, exc.message)
+        messages.error(request, refusal(exc))
         return redirect("web:report", pm_id)
     messages.success(request, "Draft deleted.")
     return redirect("web:home")
@@ -350,16 +352,16 @@ def delete(request, pm_id: str):
 
 
 def _timeline_response(request, postmortem, *, error=None, form=None):
-    if request.htmx:
+    if request.htmx or error:
+        # Refused: the same section, its message and what was typed, with or without htmx.
         context = _edit_context(postmortem, request.user)
         context.update(timeline_error=error, event_form=form or EventForm())
-        return render(request, "web/_timeline.html", context, status=422 if error else 200)
-    if error:
-        messages.error(request, error)
+        page = "web/_timeline.html" if request.htmx else "web/edit.html"
+        return render(request, page, context, status=422 if error else 200)
     return redirect(reverse("web:edit", args=[postmortem.id]) + "#timeline")
 
 
-def _timeline_step(request, pm_id: str, build):
+def _timeline_step(request, pm_id: str, build, form=None):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
     try:
         events = build(changes.timeline(postmortem))
@@ -367,9 +369,7 @@ def _timeline_step(request, pm_id: str, build):
             return _timeline_response(request, postmortem, error="That event does not exist.")
         postmortem = changes.save_timeline(postmortem, events, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _timeline_response(request, postmortem, error=exc.message)
+        return _timeline_response(request, postmortem, error=refusal(exc), form=form)
     return _timeline_response(request, postmortem)
 
 
@@ -382,7 +382,7 @@ def event_add(request, pm_id: str):
         return _timeline_response(
             request, postmortem, error="Check the new event's fields.", form=form
         )
-    return _timeline_step(request, pm_id, lambda events: [*events, form.values()])
+    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], form=form)
 
 
 @require_POST
@@ -397,7 +397,7 @@ def event_edit(request, pm_id: str, event_id: str):
     def build(events):
         if not any(e["id"] == event_id for e in events):
             return None
-        return [dict(e, **form.values()) if e["id"] == event_id else e for e in events]
+        return [dict(e, **form.changes()) if e["id"] == event_id else e for e in events]
 
     return _timeline_step(request, pm_id, build)
 
@@ -425,10 +425,11 @@ def event_move(request, pm_id: str, event_id: str):
 
 
 def _items_response(request, postmortem, *, error=None, form=None, back="edit"):
-    if request.htmx:
+    if request.htmx or (error and back == "edit"):
         context = _edit_context(postmortem, request.user)
         context.update(items_error=error, item_form=form or ActionItemForm())
-        return render(request, "web/_action_items.html", context, status=422 if error else 200)
+        page = "web/_action_items.html" if request.htmx else "web/edit.html"
+        return render(request, page, context, status=422 if error else 200)
     if error:
         messages.error(request, error)
     return redirect(reverse(f"web:{back}", args=[postmortem.id]) + "#action-items")
@@ -445,9 +446,7 @@ def item_add(request, pm_id: str):
         items = [*changes.action_items(postmortem), form.values()]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message, form=form)
+        return _items_response(request, postmortem, error=refusal(exc), form=form)
     return _items_response(request, postmortem)
 
 
@@ -467,11 +466,11 @@ def item_edit(request, item_id: str):
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return _items_response(request, postmortem, error=f"Item not saved — {errors}")
     try:
-        postmortem, _ = services.update_action_item(item_id, form.values(), by=request.user)
+        changed = form.changes()
+        if changed:
+            postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message)
+        return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)
 
 
@@ -483,9 +482,7 @@ def item_delete(request, item_id: str):
         items = [i for i in changes.action_items(postmortem) if i["id"] != item_id]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
     except DomainError as exc:
-        if isinstance(exc, PermissionDenied | NotFound):
-            raise
-        return _items_response(request, postmortem, error=exc.message)
+        return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)
 
 
@@ -502,9 +499,7 @@ def item_status(request, item_id: str):
             item_id, {"status": form.cleaned_data["status"]}, by=request.user
         )
     except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error = exc.message
+        error = refusal(exc)
         postmortem = services.get_postmortem_for(request.user, _parent_of(item_id))
         item = next(i for i in postmortem.action_item_list if i.id == item_id)
     if request.htmx:
@@ -534,14 +529,14 @@ def incident_list(request):
 
 @web_view
 def incident_create(request):
+    if not incident_services.may_write_incidents(request.user):
+        raise PermissionDenied("Viewers cannot create incidents.")
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.create_incident(form.data_for_service(), by=request.user)
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Incident created.")
             return redirect("web:incident", incident.id)
@@ -559,6 +554,8 @@ def incident_detail(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
+    if request.method == "POST" and not incident_services.may_write_incidents(request.user):
+        raise PermissionDenied("Viewers cannot change incidents.")
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.update_incident(
@@ -582,9 +579,7 @@ def incident_detail(request, incident_id: str):
             )
             conflict = True
         except DomainError as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            form.add_error(None, exc.message)
+            form.add_error(None, refusal(exc))
         else:
             messages.success(request, "Incident saved.")
             return redirect("web:incident", incident.id)

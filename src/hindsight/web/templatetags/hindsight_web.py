@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from hindsight.lib.markdown import Renderings
+from hindsight.web import forms
 
 register = template.Library()
 
@@ -114,3 +115,10 @@ def web_url(value: str | None) -> str:
 def editable_by(postmortem, user) -> bool:
     """The model's own rule (PostMortem.can_be_edited_by), for templates."""
     return postmortem.can_be_edited_by(user)
+
+
+@register.simple_tag
+def was(html_name: str, value):
+    """`{% was "item-status" item.status %}`: what the field showed, for web/forms.py's
+    EntryForm.changes."""
+    return forms.was_input(html_name, value)

@@ -39,12 +39,27 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // A message about what just happened takes the focus, so it is seen and read out.
+  // (On load: the browser's own jump to the page's #fragment comes first.)
+  window.addEventListener("load", function () {
+    var notice = document.querySelector("[data-autofocus]");
+    if (notice) { notice.focus(); notice.scrollIntoView({ block: "center" }); }
+  });
+
   // After htmx replaces a list, put keyboard focus back somewhere sensible: the first
   // field of the add form when adding, otherwise the section's heading.
   document.addEventListener("htmx:afterSwap", function (event) {
     var source = event.detail.requestConfig && event.detail.requestConfig.elt;
     var section = event.detail.target && document.getElementById(event.detail.target.id);
     if (!section || !section.matches("section")) return;
+    // A refusal: focus the first field in error, or the message itself.
+    var failed = section.querySelector("[aria-invalid=true], .has-error input, .has-error textarea, .has-error select")
+      || section.querySelector(".form-error, .field-error");
+    if (failed) {
+      if (!failed.matches("input, textarea, select")) failed.setAttribute("tabindex", "-1");
+      failed.focus();
+      return;
+    }
     var target = source && source.hasAttribute && source.hasAttribute("data-add-form")
       ? section.querySelector("[data-add-form] input, [data-add-form] textarea")
       : section.querySelector("h2");
