@@ -179,8 +179,8 @@ if BASE_URL.startswith("https://"):
 # Every page keeps one policy: scripts, styles and fonts only from this site (no inline
 # script), never framed; images from this site (so a report cannot load trackers) plus
 # the origins an admin names in HINDSIGHT_CSP_IMG_SRC.
-CSP_IMG_SRC = env_list("HINDSIGHT_CSP_IMG_SRC", [])
-for _origin in CSP_IMG_SRC:
+_image_origins = env_list("HINDSIGHT_CSP_IMG_SRC", [])
+for _origin in _image_origins:
     if not _origin.startswith("https://") or " " in _origin or ";" in _origin:
         raise ImproperlyConfigured(f"HINDSIGHT_CSP_IMG_SRC takes https:// origins, not {_origin!r}")
 CONTENT_SECURITY_POLICY = {
@@ -188,7 +188,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", *CSP_IMG_SRC],
+        "img-src": ["'self'", *_image_origins],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
