@@ -159,7 +159,10 @@ DEFAULT_PART = {
 }
 
 _EMPHASIS = re.compile(r"[*_`~]+")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# A link's label and target, neither scanning past the next bracket or parenthesis (one
+# level of parentheses in the target), so no input makes the match quadratic.
+LINK = r"\[([^\[\]]*+)\]\((?:[^()]++|\([^()]*+\))*+\)"
+_LINK = re.compile(LINK)
 _NUMBERING = re.compile(r"^(\d+(\.\d+)*[.)]?|[a-z][.)]|[ivx]+[.)])\s+")
 _PUNCT = re.compile(r"[^\w\s]+")
 
@@ -174,6 +177,11 @@ def normalise(heading: str) -> str:
     return " ".join(text.split())
 
 
+# A section's name is a few words; a longer heading is a sentence (or a crafted line), and
+# not matched against every pattern.
+MAX_NAME = 200
+
+
 def _match(table, text: str) -> str | None:
     for pattern, target in table:
         if re.search(pattern, text):
@@ -183,6 +191,8 @@ def _match(table, text: str) -> str | None:
 
 def meaning(heading: str, context: str | None = None) -> str | None:
     """The target of HEADING inside the section CONTEXT (a target, or None at the top)."""
+    if len(heading) > MAX_NAME:
+        return None
     text = normalise(heading)
     if not text:
         return None

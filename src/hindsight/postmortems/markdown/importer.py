@@ -32,8 +32,13 @@ from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
 from hindsight.postmortems.services import create_postmortem
 
+# The importer reads the document's blocks and the source text of their inline parts,
+# never the parsed inline tokens: without the inline pass, parsing is linear (markdown-it's
+# link-label scan is quadratic on a run of "[").
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _MD.use(front_matter_plugin)
+_MD.disable("inline")
+_INLINE = MarkdownIt("commonmark")  # for one short line at a time (see _only_link)
 
 NONE_TEXT = "_None._"  # how the exporter writes an empty (not missing) text
 PROSE_TARGETS = {
@@ -352,9 +357,12 @@ def _title_node(nodes: list[Node], front: dict) -> Node | None:
     return None
 
 
+_MARKUP = re.compile(r"[*_`#>]++|" + headings.LINK)
+
+
 def _first_line_title(preamble: list[str]) -> tuple[str | None, list[str]]:
     for index, line in enumerate(preamble):
-        plain = re.sub(r"[*_`#>]+|\[([^\]]*)\]\([^)]*\)", r"\1", line).strip()
+        plain = _MARKUP.sub(r"\1", line).strip()
         if plain:
             sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
             return sentence[:300], preamble if index >= 0 else preamble
@@ -621,8 +629,15 @@ def _references(text: str) -> tuple[list[dict], str]:
     return refs, _trim(kept)
 
 
+_PLAIN_LINK = re.compile(r"\[[^\[\]]++\]\([^()\s]++\)")
+
+
 def _only_link(text: str) -> dict | None:
-    tokens = _MD.parseInline(text)
+    # markdown-it's label scan is quadratic in the number of "[": parse only a plain link
+    # or a line with few brackets.
+    if not _PLAIN_LINK.fullmatch(text) and text.count("[") > 8:
+        return None
+    tokens = _INLINE.parseInline(text)
     children = tokens[0].children if tokens else []
     if (
         len(children) >= 3
@@ -980,11 +995,41 @@ def _timeline_table(draft: Draft, block: Block, events: list[dict], leftovers: l
 
 # Action items -------------------------------------------------------------------------
 
-_OURS_ITEM = re.compile(
-    r"^(?P<description>.*) \((?P<priority>HIGH|MEDIUM|LOW)\) — owner: (?P<owner>.*?)"
-    r" · due: (?P<due>.*?)(?: · (?P<state>TODO|IN_PROGRESS|DONE))?$",
-    re.S,
-)
+_DUE = " · due: "
+_STATES = ("TODO", "IN_PROGRESS", "DONE")
+
+
+def _ours_item(line: str) -> dict | None:
+    """Our own checklist line, `DESCRIPTION (PRIORITY) — owner: OWNER · due: DUE[ · STATE]`,
+    split by searching from both ends (a regex backtracks quadratically on a crafted line):
+    the description runs to the last priority mark that a due mark follows, the owner to
+    the next due mark."""
+    due_at = line.rfind(_DUE)
+    if due_at < 0:
+        return None
+    best = None
+    for priority in ("HIGH", "MEDIUM", "LOW"):
+        mark = f" ({priority}) — owner: "
+        found = line.rfind(mark, 0, due_at)
+        if found >= 0 and (best is None or found > best[0]):
+            best = (found, priority, found + len(mark))
+    if best is None:
+        return None
+    start, priority, owner_at = best
+    owner_end = line.find(_DUE, owner_at)
+    due = line[owner_end + len(_DUE) :]
+    state = next((s for s in _STATES if due.endswith(f" · {s}")), None)
+    if state:
+        due = due[: -len(f" · {state}")]
+    return {
+        "description": line[:start],
+        "priority": priority,
+        "owner": line[owner_at:owner_end],
+        "due": due,
+        "state": state,
+    }
+
+
 _BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
 _DONE = re.compile(
     r"\bdone\b|\bcompleted?\b|\bfixed\b|\bresolved\b|✅|✔|\bmerged\b|^~~.*~~$", re.IGNORECASE
@@ -1062,15 +1107,15 @@ def _item(draft: Draft, item: Item) -> dict | None:
     if box:
         head = head[box.end() :]
     if draft.ours:
-        match = _OURS_ITEM.match(head)
+        match = _ours_item(head)
         if not match:
             return None
-        status = match.group("state") or ("DONE" if box and box.group("mark") != " " else "TODO")
-        owner = match.group("owner")
-        due = match.group("due")
+        status = match["state"] or ("DONE" if box and box.group("mark") != " " else "TODO")
+        owner = match["owner"]
+        due = match["due"]
         entry = {
-            "description": match.group("description"),
-            "priority": match.group("priority"),
+            "description": match["description"],
+            "priority": match["priority"],
             "status": status,
             "owner": None if owner == "unassigned" else owner,
             "dueDate": None if due == "no due date" else due,
@@ -1183,7 +1228,13 @@ def _apply_front_matter(draft: Draft, front: dict) -> None:
                     rows[index].update(values)
     order = front.get("actionItemOrder")
     items = data.get("actionItems") or []
-    if isinstance(order, list) and sorted(order) == list(range(len(items))):
+    if order is not None and not (isinstance(order, list) and all(type(n) is int for n in order)):
+        raise Invalid(
+            "The front matter's actionItemOrder is not a list of item positions.",
+            fields={"actionItemOrder": "a list of whole numbers"},
+        )
+    # An order that no longer fits the list (an item added by hand) is left unused.
+    if order is not None and sorted(order) == list(range(len(items))):
         placed: list = [None] * len(items)
         for body_index, original in enumerate(order):
             placed[original] = items[body_index]
@@ -1204,15 +1255,32 @@ def _merge(base, extra):
 
 
 def _set_path(data: dict, path: str, value) -> None:
+    """Set DATA's value at the dotted PATH (list positions as numbers); a path that leads
+    nowhere (a position past the list's end, a key inside a text) is refused by name."""
     keys = path.split(".")
     target = data
-    for key in keys[:-1]:
-        target = target[int(key)] if isinstance(target, list) else target.setdefault(key, {})
-    last = keys[-1]
-    if isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(target, list):
+            if not key.isdecimal() or len(key) > 9 or int(key) >= len(target):
+                break
+            if last:
+                target[int(key)] = value
+                return
+            target = target[int(key)]
+        elif isinstance(target, dict):
+            if last:
+                target[key] = value
+                return
+            if keys[depth + 1].isdecimal() and not isinstance(target.get(key), list):
+                break  # a position in a list the document does not have
+            target = target.setdefault(key, {})
+        else:
+            break
+    raise Invalid(
+        f"The front matter's exact value {path} names no field of the document.",
+        fields={f"exact.{path}": "names no field of the document"},
+    )
 
 
 # The API form, complete ---------------------------------------------------------------
