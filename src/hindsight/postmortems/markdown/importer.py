@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from django.utils import timezone
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -272,7 +273,6 @@ class Draft:
     data: dict = field(default_factory=dict)
     recognised: list[str] = field(default_factory=list)
     custom: list[str] = field(default_factory=list)
-    incident_title: str | None = None
     incident_date: date | None = None
     severity: str | None = None
     clock: Clock = field(default_factory=Clock)
@@ -324,7 +324,6 @@ def parse(text: str) -> Draft:
     if title is None:
         title, preamble = _first_line_title(preamble)
     draft.data["title"] = " ".join((title or "Untitled").split())[:300] or "Untitled"
-    draft.incident_title = draft.data["title"]
     if not ours:
         _read_front_matter(draft, doc.front)
         draft.incident_date = draft.incident_date or first_date(draft.data["title"])
@@ -1340,10 +1339,15 @@ class Imported:
     custom: list[str]
 
 
-def import_markdown(text: str, *, by, incident_id: str | None = None) -> Imported:
+def import_markdown(
+    text: str, *, by, incident_id: str | None = None, incident_title: str | None = None
+) -> Imported:
     """Create a post-mortem from TEXT; its incident is INCIDENT_ID (which must exist), the
     one named in our own front matter when it exists, or a new one from the document's
-    title, date and severity."""
+    date and severity, named INCIDENT_TITLE or `Imported incident YYYY-MM-DD`.
+
+    Every viewer sees incidents while the report is still a private draft, so a new
+    incident never takes the document's title unless the caller names it so."""
 
     if not by.can_write:
         raise PermissionDenied("Viewers cannot import post-mortems.")
@@ -1362,7 +1366,8 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
             if named and Incident.objects.filter(pk=named).exists():
                 incident_id = named
             else:
-                values = {"title": draft.incident_title or body["title"]}
+                title = " ".join((incident_title or "").split())
+                values = {"title": title or default_incident_title()}
                 if named and ID_PATTERN.match(named):
                     values["id"] = named
                 started = _started_at(draft)
@@ -1378,6 +1383,10 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom)
+
+
+def default_incident_title() -> str:
+    return f"Imported incident {timezone.localdate().isoformat()}"
 
 
 def creation_body(draft: Draft) -> dict:
