@@ -175,7 +175,8 @@ def test_headings_are_read_by_meaning_at_any_level():
     )
     assert draft.data["wentWell"]["response"] == "Paging."
     assert draft.data["whereWeGotLucky"] == "Low traffic."
-    assert draft.custom == ["Background"]
+    assert draft.custom == []
+    assert draft.data["whatHappened"]["whatBroke"] == "History."
 
 
 def test_nothing_unmapped_is_dropped():

@@ -191,6 +191,7 @@ def html_context(postmortem: PostMortem) -> dict:
         "overview": _overview(postmortem),
         "last_changed": _utc(postmortem.updated_at),
         "executive_summary": _md(s["executive_summary"]),
+        "trigger": _md(s["trigger"]),
         "summary": _md(postmortem.summary),
         "impact": _md(postmortem.impact),
         "impact_rows": _impact_rows(s["impact_analysis"]),

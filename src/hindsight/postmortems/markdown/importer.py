@@ -26,7 +26,7 @@ from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
 from hindsight.lib.times import is_valid_event_time, parse_timestamp
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import fields
+from hindsight.postmortems import fields, limits
 from hindsight.postmortems.markdown import frontmatter, headings
 from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
 from hindsight.postmortems.schemas import PostMortemCreate
@@ -47,6 +47,7 @@ PROSE_TARGETS = {
     "impact",
     "rootCause",
     "executiveSummary",
+    "trigger",
     "whereWeGotLucky",
     "recommendations",
     "acknowledgments",
@@ -339,7 +340,25 @@ def parse(text: str) -> Draft:
         _guess_severity(draft, text)
         draft.incident_date = draft.incident_date or first_date(text)
     _normalise(draft)
+    # A section counts as recognised only if something was read into its field.
+    draft.recognised = [name for name in draft.recognised if _was_read(draft, name)]
     return draft
+
+
+def _was_read(draft: Draft, name: str) -> bool:
+    if name == "date":
+        return draft.incident_date is not None
+    if name == "severity":
+        return draft.severity is not None
+    return _has_content(draft.data.get(name))
+
+
+def _has_content(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return bool(value)
+    return value is not None and value != ""
 
 
 def _title_node(nodes: list[Node], front: dict) -> Node | None:
@@ -519,6 +538,7 @@ def _read_node(draft: Draft, node: Node, context: str | None) -> None:
         return _read_group(draft, node, target)
     handler = {
         "overview": _read_overview,
+        "detection": _read_detection,
         "contributingFactors": _read_factors,
         "fiveWhys": _read_five_whys,
         "communication": _read_communication,
@@ -673,7 +693,24 @@ def _read_overview(draft: Draft, node: Node, target: str) -> None:
     for child in node.children:
         _guarded(draft, child, None)
     if any(p.strip() for p in leftovers):
-        draft.add_custom(node.heading, "\n\n".join(leftovers))
+        if draft.ours:
+            draft.add_custom(node.heading, "\n\n".join(leftovers))
+        else:  # an "Overview" written as prose is the report's opening
+            draft.set_text("summary", "\n\n".join(leftovers))
+
+
+def _read_detection(draft: Draft, node: Node, target: str) -> None:
+    """How the incident was detected: the detection method when it fits on one line of
+    its field, else (nothing cut) what monitoring detected."""
+    text, others = _absorb(node, "whatHappened")
+    value = " ".join(text.split())
+    if value and len(value) <= limits.SHORT and "\n\n" not in text:
+        draft.data["detectionMethod"] = value
+        draft.recognise("detectionMethod")
+    elif value:
+        draft.set_text("whatHappened.monitoring", text)
+    for child in others:
+        _guarded(draft, child, None)
 
 
 def _read_names(draft: Draft, node: Node, target: str) -> None:
