@@ -96,3 +96,40 @@ def test_the_trigger_is_a_section_of_the_report(alice, api_for, incident):
     assert any(
         n.name == "trigger" and n.value == "A config push." for n in section_nodes(stored.sections)
     )
+
+
+STATUS_TABLE = """| Action | Status |
+|---|---|
+| Add a cache alert | ONGOING |
+| Raise the pool | In progress |
+| Pin the version | FIXED |
+| Write a runbook | Complete |
+| Drop the old cluster | WONTFIX |
+| Retry the migration | Failed |
+| Move to v2 | [#42](https://tracker.example/issues/42) |
+"""
+
+
+def test_status_words_beyond_the_three_are_read_and_kept():
+    items = parse(_doc(("Action Items", STATUS_TABLE))).data["actionItems"]
+    assert [(i["status"], i["description"]) for i in items] == [
+        ("IN_PROGRESS", "Add a cache alert"),
+        ("IN_PROGRESS", "Raise the pool"),
+        ("DONE", "Pin the version"),
+        ("DONE", "Write a runbook"),
+        ("TODO", "[WONTFIX] Drop the old cluster"),
+        ("TODO", "[FAILED] Retry the migration"),
+        ("TODO", "Move to v2"),
+    ]
+    assert items[-1]["trackerUrl"] == "https://tracker.example/issues/42"
+
+
+def test_a_leading_status_word_in_a_list_gives_the_status():
+    text = "- **TODO**: add an alert\n- DONE: resize\n- DOING - rewrite\n- [BLOCKED] migrate"
+    items = parse(_doc(("Action Items", text))).data["actionItems"]
+    assert [(i["status"], i["description"]) for i in items] == [
+        ("TODO", "add an alert"),
+        ("DONE", "resize"),
+        ("IN_PROGRESS", "rewrite"),
+        ("TODO", "[BLOCKED] migrate"),
+    ]

@@ -1070,7 +1070,41 @@ _BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
 _DONE = re.compile(
     r"\bdone\b|\bcompleted?\b|\bfixed\b|\bresolved\b|✅|✔|\bmerged\b|^~~.*~~$", re.IGNORECASE
 )
-_IN_PROGRESS = re.compile(r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b", re.IGNORECASE)
+_IN_PROGRESS = re.compile(
+    r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b|\bdoing\b|\bstarted\b", re.IGNORECASE
+)
+# A status word teams write, and what it means here. Words that say more than TODO
+# (BLOCKED, FAILED…) are kept at the start of the description, so nothing is lost.
+STATUS_WORDS = {
+    **dict.fromkeys(
+        ("ONGOING", "IN PROGRESS", "IN-PROGRESS", "DOING", "STARTED", "WIP"), "IN_PROGRESS"
+    ),
+    **dict.fromkeys(("DONE", "FIXED", "COMPLETE", "COMPLETED", "RESOLVED", "MERGED"), "DONE"),
+    **dict.fromkeys(("TODO", "TO DO", "OPEN"), "TODO"),
+    **dict.fromkeys(("PLANNED", "BLOCKED", "FAILED", "WONTFIX", "WON'T FIX"), "TODO"),
+}
+KEPT_WORDS = {"PLANNED", "BLOCKED", "FAILED", "WONTFIX", "WON'T FIX"}
+_LEAD_WORD = re.compile(
+    r"^(?:\*\*|__)?\[?(?P<word>" + "|".join(re.escape(w) for w in STATUS_WORDS) + r")\]?"
+    r"(?:\*\*|__)?\s*(?::\s*(?:\*\*|__)?|\s[-–—]\s|(?=\s))\s*",
+)
+_URL = re.compile(r"https?://[^\s()<>\]]+")
+
+
+def status_word(text: str) -> tuple[str | None, str | None]:
+    """The status a cell or a leading word means, and the word when it is to be kept."""
+    word = " ".join(re.sub(r"\[[^\[\]]*+\]\([^()]*+\)|[*_`\[\]]", " ", text).split()).upper()
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word], (word if word in KEPT_WORDS else None)
+    if text.strip() in ("[x]", "[X]", "✅", "✔"):
+        return "DONE", None
+    if _DONE.search(text):
+        return "DONE", None
+    if _IN_PROGRESS.search(text):
+        return "IN_PROGRESS", None
+    return None, None
+
+
 _OWNER = re.compile(
     r"(?:\bowner|\bassignee|\bassigned to|\bresponsible)\s*[:=-]\s*(?P<owner>[^·,;()\]\n]+)"
     r"|\((?P<handle>@[\w.-]+)\)\s*$|^(?P<lead>@[\w.-]+)\s*:",
@@ -1157,10 +1191,19 @@ def _item(draft: Draft, item: Item) -> dict | None:
             "dueDate": None if due == "no due date" else due,
         }
         return entry
+    lead = _LEAD_WORD.match(head) if not box else None
+    kept = None
+    if lead:  # "**TODO**: text", "DONE: text", "[FAILED] text"
+        head = head[lead.end() :]
+        word = lead.group("word")
+        kept = word if word in KEPT_WORDS else None
+        head = f"[{kept}] {head}" if kept else head
     description = head if head else item.rest
     rest = item.rest if head else ""
     entry: dict = {"description": ""}
-    if box:
+    if lead:
+        entry["status"] = STATUS_WORDS[lead.group("word")]
+    elif box:
         entry["status"] = "DONE" if box.group("mark") != " " else "TODO"
     elif _DONE.search(head):
         entry["status"] = "DONE"
@@ -1218,13 +1261,13 @@ def _item_table(block: Block) -> list[dict]:
             )
         if status is not None and cells[status].strip():
             value = cells[status].strip()
-            entry["status"] = (
-                "DONE"
-                if _DONE.search(value)
-                else "IN_PROGRESS"
-                if _IN_PROGRESS.search(value)
-                else "TODO"
-            )
+            state, kept = status_word(value)
+            entry["status"] = state or "TODO"
+            if kept:
+                entry["description"] = f"[{kept}] {text}"[:MAX_DESCRIPTION]
+            link = _URL.search(value)
+            if link:  # a status cell holding the tracker's issue
+                entry["trackerUrl"] = link.group(0)[:2000]
         if due is not None:
             found = re.search(r"\d{4}-\d{2}-\d{2}", cells[due])
             if found:
