@@ -133,3 +133,15 @@ def test_a_leading_status_word_in_a_list_gives_the_status():
         ("IN_PROGRESS", "rewrite"),
         ("TODO", "[BLOCKED] migrate"),
     ]
+
+
+def test_a_label_h1_is_not_the_title():
+    draft = parse("# Title:\n\nCache outage in eu-west\n\n## Summary\n\nThe cache fell over.\n")
+    assert draft.data["title"] == "Cache outage in eu-west"
+    assert draft.data["summary"] == "The cache fell over."
+
+
+def test_a_collection_h1_above_the_real_title_is_not_the_title():
+    draft = parse("# Postmortems\n\n## Cache outage\n\n### Summary\n\nThe cache fell over.\n")
+    assert draft.data["title"] == "Cache outage"
+    assert draft.data["summary"] == "The cache fell over."

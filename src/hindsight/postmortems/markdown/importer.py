@@ -311,7 +311,12 @@ def parse(text: str) -> Draft:
     ours = doc.front.get(frontmatter.MARKER) == frontmatter.VERSION
     draft = Draft(ours=ours)
     nodes = doc.headings
-    title_node = _title_node(nodes, doc.front)
+    preamble = list(doc.preamble)
+    label = None if ours else _label_heading(nodes)
+    if label is not None:  # "# Title:" or "# Postmortems" above the real title
+        nodes = [n for n in nodes if n is not label]
+        preamble += label.body
+    title_node = _title_node(nodes, doc.front) if not (label and _has_text(label)) else None
     title = None
     if isinstance(doc.front.get("title"), str | int | float) and not ours:
         title = str(doc.front["title"])
@@ -319,7 +324,6 @@ def parse(text: str) -> Draft:
         nodes = [n for n in nodes if n is not title_node]
         if title is None:
             title = title_node.heading
-    preamble = list(doc.preamble)
     if title_node is not None:
         preamble += title_node.body
     if title is None:
@@ -359,6 +363,36 @@ def _has_content(value) -> bool:
     if isinstance(value, list):
         return bool(value)
     return value is not None and value != ""
+
+
+_LABEL_TITLE = re.compile(r"^(incident |report |post ?mortem |document )?(title|name)$")
+_COLLECTION = re.compile(
+    r"^(post ?mortems|post mortems|incidents|incident (reports|log)|postmortem reports"
+    r"|outages|retrospectives)$"
+)
+
+
+def _label_heading(nodes: list[Node]) -> Node | None:
+    """A first H1 that is not the report's title: a label ("Title:") whose text follows,
+    or a collection's name ("Postmortems") above a lower heading that is the title."""
+    if not nodes or nodes[0].level != 1:
+        return None
+    first = nodes[0]
+    name = headings.normalise(first.heading)
+    if (
+        _LABEL_TITLE.match(name)
+        and first.heading.rstrip().endswith(":")
+        or (_LABEL_TITLE.match(name) and _has_text(first))
+    ):
+        return first
+    if _COLLECTION.match(name) and len(nodes) > 1 and nodes[1].level > 1:
+        if not any(n.level == 1 for n in nodes[1:]):
+            return first
+    return None
+
+
+def _has_text(node: Node) -> bool:
+    return any(line.strip() for line in node.body)
 
 
 def _title_node(nodes: list[Node], front: dict) -> Node | None:
