@@ -145,3 +145,14 @@ def test_a_collection_h1_above_the_real_title_is_not_the_title():
     draft = parse("# Postmortems\n\n## Cache outage\n\n### Summary\n\nThe cache fell over.\n")
     assert draft.data["title"] == "Cache outage"
     assert draft.data["summary"] == "The cache fell over."
+
+
+def test_bold_labels_on_consecutive_lines_are_sections_of_their_own():
+    draft = parse(
+        "# Cache outage\n\n**Impact**: Checkout was down.\n**Root Causes**: A full disk,\n"
+        "which nobody watched.\n**Trigger**: A log burst.\n"
+    )
+    assert draft.data["impact"] == "Checkout was down."
+    assert draft.data["rootCause"] == "A full disk,\nwhich nobody watched."
+    assert draft.data["trigger"] == "A log burst."
+    assert draft.data["summary"] == ""

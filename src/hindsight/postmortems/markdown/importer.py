@@ -489,6 +489,7 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
     lines = text.split("\n")
     kept: list[str] = []
     offset = 0
+    read_any = False
     for block in blocks(text):
         span = _block_span(block, lines, offset)
         offset = span[1] if span else offset
@@ -506,6 +507,8 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
                     else:
                         draft.add_custom(node.heading, node.own())
                 used = True
+        elif block.kind == "paragraph":
+            used = _label_lines(draft, block.lines, context)
         elif block.kind == "table":
             header, rows = table_rows(block)
             if (
@@ -524,10 +527,31 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
         if not used:
             kept += block.lines
             kept.append("")
-    if not any(b.kind in ("list", "table") for b in blocks(text)):
+        read_any = read_any or used
+    if not read_any:
         return text
     rebuilt = _trim(kept)
     return text if rebuilt == _trim(lines) else rebuilt
+
+
+def _label_lines(draft: Draft, lines: list[str], context: str | None) -> bool:
+    """`**Impact**: …` / `**Root Causes**: …` on consecutive lines, each starting a section
+    (a line without a label continues the one above); read when the first line has a label
+    and every label means something. Returns whether the lines were read."""
+    parts: list[tuple[str, list[str]]] = []
+    for line in lines:
+        match = _LABEL.match(line) if line.lstrip().startswith(("**", "__")) else None
+        if match:
+            parts.append((match.group("label").strip(), [match.group("rest").strip()]))
+        elif parts:
+            parts[-1][1].append(line)
+        else:
+            return False
+    if len(parts) < 2 or not all(headings.meaning(label, context) for label, _ in parts):
+        return False
+    for label, body in parts:
+        _guarded(draft, Node(label, 6, [], body), context)
+    return True
 
 
 def _block_span(block: Block, lines, offset):
