@@ -156,3 +156,13 @@ def test_bold_labels_on_consecutive_lines_are_sections_of_their_own():
     assert draft.data["rootCause"] == "A full disk,\nwhich nobody watched."
     assert draft.data["trigger"] == "A log burst."
     assert draft.data["summary"] == ""
+
+
+def test_an_italic_line_naming_a_section_is_its_heading():
+    draft = parse(
+        "# Cache outage\n\n## Summary\n\nThe cache fell over.\n\n_Lessons learned_\n\n"
+        "Watch the disk.\n"
+    )
+    assert draft.data["summary"] == "The cache fell over."
+    assert draft.data["lessonsLearned"]["technical"] == "Watch the disk."
+    assert "lessonsLearned" in draft.recognised

@@ -126,12 +126,16 @@ class Outline:
     headings: list[Node]  # flat, in document order
 
 
+_ITALIC_HEADING = re.compile(r"_([^_*\n]{1,60})_|\*([^_*\n]{1,60})\*")
+
+
 def outline(text: str) -> Outline:
     lines = text.split("\n")
     tokens = _MD.parse(text)
     front: dict = {}
     start = 0
     found: list[tuple[int, int, int, str]] = []  # (first line, end line, level, text)
+    real = 1  # the level of the last heading written as one
     for index, token in enumerate(tokens):
         if token.type == "front_matter" and token.map:
             front = frontmatter.load(token.content)
@@ -139,6 +143,13 @@ def outline(text: str) -> Outline:
         elif token.type == "heading_open" and token.level == 0 and token.map:
             inline = tokens[index + 1]
             found.append((token.map[0], token.map[1], int(token.tag[1]), inline.content))
+            real = int(token.tag[1])
+        elif token.type == "paragraph_open" and token.level == 0 and token.map:
+            # "_Lessons learned_" alone on its line: a heading written in italics.
+            name = _ITALIC_HEADING.fullmatch(tokens[index + 1].content.strip())
+            label = name and (name.group(1) or name.group(2))
+            if label and headings.meaning(label) is not None:
+                found.append((token.map[0], token.map[1], min(real + 1, 6), label))
     nodes = []
     for position, (first, end, level, heading) in enumerate(found):
         stop = found[position + 1][0] if position + 1 < len(found) else len(lines)
