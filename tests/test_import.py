@@ -1,6 +1,7 @@
 """POST /api/postmortems/import and the importer's reading of common Markdown layouts."""
 
 import pytest
+from django.utils import timezone
 
 from hindsight.incidents.models import Incident
 from hindsight.lib.times import parse_timestamp
@@ -77,9 +78,22 @@ def test_it_imports_a_document_and_says_what_it_recognised(alice, api_for):
 def test_it_creates_the_incident_from_the_document(alice, api_for):
     body = _import(api_for(alice), DOC).json()
     incident = Incident.objects.get(pk=body["postmortem"]["incidentId"])
-    assert incident.title == "Checkout outage"
+    # Incidents are seen by every viewer while the draft is private: not its title.
+    assert incident.title == f"Imported incident {timezone.localdate().isoformat()}"
     assert incident.severity == "SEV2"
     assert incident.started_at.isoformat() == "2026-03-01T00:00:00+00:00"
+
+
+def test_the_caller_may_name_the_new_incident(alice, api_for):
+    response = _import(api_for(alice), DOC, "?incidentTitle=Checkout%20pool%20exhausted")
+    assert response.status_code == 201, response.content
+    incident = Incident.objects.get(pk=response.json()["postmortem"]["incidentId"])
+    assert incident.title == "Checkout pool exhausted"
+
+
+def test_an_empty_incident_title_is_refused(alice, api_for):
+    assert _import(api_for(alice), DOC, "?incidentTitle=").status_code == 422
+    assert not Incident.objects.exists()
 
 
 def test_it_attaches_to_a_given_incident(alice, api_for, incident):
@@ -163,7 +177,8 @@ def test_headings_are_read_by_meaning_at_any_level():
     )
     assert draft.data["wentWell"]["response"] == "Paging."
     assert draft.data["whereWeGotLucky"] == "Low traffic."
-    assert draft.custom == ["Background"]
+    assert draft.custom == []
+    assert draft.data["whatHappened"]["whatBroke"] == "History."
 
 
 def test_nothing_unmapped_is_dropped():
@@ -200,3 +215,17 @@ def test_the_cli_exits_zero_when_every_file_imports(admin, tmp_path, capsys):
     assert main(["import", str(first)]) == 0
     assert "Imported 1 of 1 files as root." in capsys.readouterr().out
     assert PostMortem.objects.get().created_by == admin
+
+
+def test_the_cli_names_the_incident_it_creates(alice, tmp_path, capsys):
+    from hindsight.cli import main
+
+    good = tmp_path / "good.md"
+    good.write_text(DOC, encoding="utf-8")
+    assert main(["import", str(good), "--as", "alice", "--incident-title", "Pool"]) == 0
+    assert PostMortem.objects.get().incident.title == "Pool"
+    other = tmp_path / "other.md"
+    other.write_text(DOC, encoding="utf-8")
+    assert main(["import", str(other), "--as", "alice"]) == 0
+    titles = set(Incident.objects.values_list("title", flat=True))
+    assert titles == {"Pool", f"Imported incident {timezone.localdate().isoformat()}"}

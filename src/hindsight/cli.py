@@ -278,7 +278,9 @@ def cmd_import(args) -> int:
             data = path.read_bytes()
             if len(data) > IMPORT_LIMIT:
                 raise ValueError(f"larger than {IMPORT_LIMIT // 1024} KiB")
-            result = import_markdown(data.decode("utf-8"), by=user)
+            result = import_markdown(
+                data.decode("utf-8"), by=user, incident_title=args.incident_title
+            )
         except UnicodeDecodeError as exc:
             failed.append((name, f"not UTF-8 (byte {exc.start})"))
         except DomainError as exc:
@@ -434,6 +436,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing = commands.add_parser("import", help="import Markdown post-mortems")
     importing.add_argument("files", nargs="+", metavar="FILE", help="Markdown files (UTF-8)")
     importing.add_argument("--as", dest="as_user", help="the author (default: the first admin)")
+    importing.add_argument(
+        "--incident-title",
+        metavar="TITLE",
+        help="name of the incident each file creates (default: Imported incident YYYY-MM-DD)",
+    )
     importing.set_defaults(func=cmd_import)
 
     backup = commands.add_parser(

@@ -20,7 +20,7 @@ from hindsight.lib.http import (
 )
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.lib.schema import CommaList
-from hindsight.postmortems import document, export_formats, history, search, services
+from hindsight.postmortems import document, export_formats, history, limits, search, services
 from hindsight.postmortems.markdown.importer import import_markdown
 from hindsight.postmortems.models import PostMortem, Status, Tag
 from hindsight.postmortems.schemas import (
@@ -163,9 +163,13 @@ MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
 def import_postmortem(
     request,
     incident_id: str | None = Query(None, alias="incidentId", max_length=64),  # noqa: B008
+    incident_title: str | None = Query(  # noqa: B008
+        None, alias="incidentTitle", min_length=1, max_length=limits.TITLE
+    ),
 ):
     """The body is the document (UTF-8). Without incidentId, an incident is created from
-    the document's title, date and severity."""
+    the document's date and severity, named incidentTitle or `Imported incident
+    YYYY-MM-DD` (never after the document: incidents are seen by every viewer)."""
     content_type = request.content_type or ""
     if content_type not in MARKDOWN_TYPES:
         return JsonResponse(
@@ -184,7 +188,9 @@ def import_postmortem(
         ) from None
     if not text.strip():
         raise Invalid("The document is empty.", fields={"body": "empty"})
-    result = import_markdown(text, by=request.auth, incident_id=incident_id)
+    result = import_markdown(
+        text, by=request.auth, incident_id=incident_id, incident_title=incident_title
+    )
     body = {
         "postmortem": document.written(result.postmortem),
         "recognised": result.recognised,

@@ -36,6 +36,7 @@ REVIEW_PARTS = [
 # A section with no parts is one prose text; paths not listed travel in front matter.
 GROUPS = [
     ("executiveSummary", "Executive Summary", None),
+    ("trigger", "Trigger", None),
     (
         "whatHappened",
         "What Happened",

@@ -197,6 +197,7 @@ def html_context(postmortem: PostMortem) -> dict:
         "overview": _overview(postmortem),
         "last_changed": _utc(postmortem.updated_at),
         "executive_summary": md(s["executive_summary"]),
+        "trigger": md(s["trigger"]),
         "summary": md(postmortem.summary),
         "impact": md(postmortem.impact),
         "impact_rows": _impact_rows(md, s["impact_analysis"]),

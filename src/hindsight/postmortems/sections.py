@@ -168,6 +168,7 @@ class Sections(In):
     participants: capped(Short) = []
     hotfix_reference: Short | None = None
     executive_summary: Prose | None = None
+    trigger: Prose | None = None  # the change or event that set the incident off
     what_happened: WhatHappened | None = None
     impact_analysis: ImpactAnalysis | None = None
     root_cause_analysis: RootCauseAnalysis | None = None

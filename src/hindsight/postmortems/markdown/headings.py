@@ -15,6 +15,10 @@ import re
 # Order matters: the specific before the general ("summary of impact" before "summary").
 ROOT: list[tuple[str, str]] = [
     (r"^(incident )?overview$|^incident (details|information|info)$", "overview"),
+    (r"^triggers?( s)?$|^what triggered (it|this|the incident)", "trigger"),
+    (r"^(detection|alerts?|alerting|how (was it|it was|we) (detected|alerted))$", "detection"),
+    (r"^background$|^context$", "whatHappened"),
+    (r"^fallout$", "impact"),
     (r"^(executive|exec|management|business) summary|^tl ?dr", "executiveSummary"),
     (r"^(summary of impact|impact summary)", "impact"),
     (r"^impact analysis$|^detailed impact", "impactAnalysis"),
@@ -37,7 +41,7 @@ ROOT: list[tuple[str, str]] = [
     (r"^root cause analysis$|^rca$|^technical analysis$", "rootCauseAnalysis"),
     (
         r"^(root )?causes?\b|^root cause|^why did (it|this) happen|^what caused|^cause of"
-        r"|^conclusions?$",
+        r"|^conclusions?$|^how did (it|this|that) happen|^(the )?vulnerability$",
         "rootCause",
     ),
     (
@@ -49,12 +53,15 @@ ROOT: list[tuple[str, str]] = [
         r"^(action items?|actions?|actions? taken|actions? items|follow ?ups?|follow up actions"
         r"|next steps|corrective|prevent(at)?ive|remediations?|remediation (items|actions)"
         r"|review actions|to ?dos?|planned actions|immediate actions|improvements"
-        r"|what we are doing|prevention|preventing)\b|^how (are|will|do) we (prevent|avoid)",
+        r"|what (we are|were) doing|prevention|preventing)\b"
+        r"|^how (are|will|do) we (prevent|avoid)",
         "actionItems",
     ),
     (
         r"^(resolution|recovery|mitigation|fix|the fix|how (it was|we) fixed|how we fixed"
-        r"|how (it was|we) resolved|resolution and recovery|recovery and resolution)",
+        r"|how (it was|we) resolved|resolution and recovery|recovery and resolution"
+        r"|response$|incident response$|details of (the )?(mitigation|fix|resolution)"
+        r"|short term (fix|mitigation|solution)|long term (fix|solution))",
         "resolution",
     ),
     (
@@ -159,7 +166,10 @@ DEFAULT_PART = {
 }
 
 _EMPHASIS = re.compile(r"[*_`~]+")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# A link's label and target, neither scanning past the next bracket or parenthesis (one
+# level of parentheses in the target), so no input makes the match quadratic.
+LINK = r"\[([^\[\]]*+)\]\((?:[^()]++|\([^()]*+\))*+\)"
+_LINK = re.compile(LINK)
 _NUMBERING = re.compile(r"^(\d+(\.\d+)*[.)]?|[a-z][.)]|[ivx]+[.)])\s+")
 _PUNCT = re.compile(r"[^\w\s]+")
 
@@ -174,6 +184,11 @@ def normalise(heading: str) -> str:
     return " ".join(text.split())
 
 
+# A section's name is a few words; a longer heading is a sentence (or a crafted line), and
+# not matched against every pattern.
+MAX_NAME = 200
+
+
 def _match(table, text: str) -> str | None:
     for pattern, target in table:
         if re.search(pattern, text):
@@ -183,6 +198,8 @@ def _match(table, text: str) -> str | None:
 
 def meaning(heading: str, context: str | None = None) -> str | None:
     """The target of HEADING inside the section CONTEXT (a target, or None at the top)."""
+    if len(heading) > MAX_NAME:
+        return None
     text = normalise(heading)
     if not text:
         return None

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from django.utils import timezone
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -25,15 +26,20 @@ from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
 from hindsight.lib.times import is_valid_event_time, parse_timestamp
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import fields
+from hindsight.postmortems import fields, limits
 from hindsight.postmortems.markdown import frontmatter, headings
 from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
 from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
 from hindsight.postmortems.services import create_postmortem
 
+# The importer reads the document's blocks and the source text of their inline parts,
+# never the parsed inline tokens: without the inline pass, parsing is linear (markdown-it's
+# link-label scan is quadratic on a run of "[").
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _MD.use(front_matter_plugin)
+_MD.disable("inline")
+_INLINE = MarkdownIt("commonmark")  # for one short line at a time (see _only_link)
 
 NONE_TEXT = "_None._"  # how the exporter writes an empty (not missing) text
 PROSE_TARGETS = {
@@ -41,6 +47,7 @@ PROSE_TARGETS = {
     "impact",
     "rootCause",
     "executiveSummary",
+    "trigger",
     "whereWeGotLucky",
     "recommendations",
     "acknowledgments",
@@ -119,12 +126,16 @@ class Outline:
     headings: list[Node]  # flat, in document order
 
 
+_ITALIC_HEADING = re.compile(r"_([^_*\n]{1,60})_|\*([^_*\n]{1,60})\*")
+
+
 def outline(text: str) -> Outline:
     lines = text.split("\n")
     tokens = _MD.parse(text)
     front: dict = {}
     start = 0
     found: list[tuple[int, int, int, str]] = []  # (first line, end line, level, text)
+    real = 1  # the level of the last heading written as one
     for index, token in enumerate(tokens):
         if token.type == "front_matter" and token.map:
             front = frontmatter.load(token.content)
@@ -132,6 +143,13 @@ def outline(text: str) -> Outline:
         elif token.type == "heading_open" and token.level == 0 and token.map:
             inline = tokens[index + 1]
             found.append((token.map[0], token.map[1], int(token.tag[1]), inline.content))
+            real = int(token.tag[1])
+        elif token.type == "paragraph_open" and token.level == 0 and token.map:
+            # "_Lessons learned_" alone on its line: a heading written in italics.
+            name = _ITALIC_HEADING.fullmatch(tokens[index + 1].content.strip())
+            label = name and (name.group(1) or name.group(2))
+            if label and headings.meaning(label) is not None:
+                found.append((token.map[0], token.map[1], min(real + 1, 6), label))
     nodes = []
     for position, (first, end, level, heading) in enumerate(found):
         stop = found[position + 1][0] if position + 1 < len(found) else len(lines)
@@ -267,7 +285,6 @@ class Draft:
     data: dict = field(default_factory=dict)
     recognised: list[str] = field(default_factory=list)
     custom: list[str] = field(default_factory=list)
-    incident_title: str | None = None
     incident_date: date | None = None
     severity: str | None = None
     clock: Clock = field(default_factory=Clock)
@@ -306,7 +323,12 @@ def parse(text: str) -> Draft:
     draft = Draft(ours=ours)
     draft.clock.text = text  # timelines' dates are read against the whole document's
     nodes = doc.headings
-    title_node = _title_node(nodes, doc.front)
+    preamble = list(doc.preamble)
+    label = None if ours else _label_heading(nodes)
+    if label is not None:  # "# Title:" or "# Postmortems" above the real title
+        nodes = [n for n in nodes if n is not label]
+        preamble += label.body
+    title_node = _title_node(nodes, doc.front) if not (label and _has_text(label)) else None
     title = None
     if isinstance(doc.front.get("title"), str | int | float) and not ours:
         title = str(doc.front["title"])
@@ -314,13 +336,11 @@ def parse(text: str) -> Draft:
         nodes = [n for n in nodes if n is not title_node]
         if title is None:
             title = title_node.heading
-    preamble = list(doc.preamble)
     if title_node is not None:
         preamble += title_node.body
     if title is None:
         title, preamble = _first_line_title(preamble)
     draft.data["title"] = " ".join((title or "Untitled").split())[:300] or "Untitled"
-    draft.incident_title = draft.data["title"]
     if not ours:
         _read_front_matter(draft, doc.front)
         draft.incident_date = draft.incident_date or first_date(draft.data["title"])
@@ -336,7 +356,55 @@ def parse(text: str) -> Draft:
         _guess_severity(draft, text)
         draft.incident_date = draft.incident_date or first_date(text)
     _normalise(draft)
+    # A section counts as recognised only if something was read into its field.
+    draft.recognised = [name for name in draft.recognised if _was_read(draft, name)]
     return draft
+
+
+def _was_read(draft: Draft, name: str) -> bool:
+    if name == "date":
+        return draft.incident_date is not None
+    if name == "severity":
+        return draft.severity is not None
+    return _has_content(draft.data.get(name))
+
+
+def _has_content(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return bool(value)
+    return value is not None and value != ""
+
+
+_LABEL_TITLE = re.compile(r"^(incident |report |post ?mortem |document )?(title|name)$")
+_COLLECTION = re.compile(
+    r"^(post ?mortems|post mortems|incidents|incident (reports|log)|postmortem reports"
+    r"|outages|retrospectives)$"
+)
+
+
+def _label_heading(nodes: list[Node]) -> Node | None:
+    """A first H1 that is not the report's title: a label ("Title:") whose text follows,
+    or a collection's name ("Postmortems") above a lower heading that is the title."""
+    if not nodes or nodes[0].level != 1:
+        return None
+    first = nodes[0]
+    name = headings.normalise(first.heading)
+    if (
+        _LABEL_TITLE.match(name)
+        and first.heading.rstrip().endswith(":")
+        or (_LABEL_TITLE.match(name) and _has_text(first))
+    ):
+        return first
+    if _COLLECTION.match(name) and len(nodes) > 1 and nodes[1].level > 1:
+        if not any(n.level == 1 for n in nodes[1:]):
+            return first
+    return None
+
+
+def _has_text(node: Node) -> bool:
+    return any(line.strip() for line in node.body)
 
 
 def _title_node(nodes: list[Node], front: dict) -> Node | None:
@@ -353,9 +421,12 @@ def _title_node(nodes: list[Node], front: dict) -> Node | None:
     return None
 
 
+_MARKUP = re.compile(r"[*_`#>]++|" + headings.LINK)
+
+
 def _first_line_title(preamble: list[str]) -> tuple[str | None, list[str]]:
     for index, line in enumerate(preamble):
-        plain = re.sub(r"[*_`#>]+|\[([^\]]*)\]\([^)]*\)", r"\1", line).strip()
+        plain = _MARKUP.sub(r"\1", line).strip()
         if plain:
             sentence = re.split(r"(?<=[.!?])\s", plain, maxsplit=1)[0]
             return sentence[:300], preamble if index >= 0 else preamble
@@ -430,6 +501,7 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
     lines = text.split("\n")
     kept: list[str] = []
     offset = 0
+    read_any = False
     for block in blocks(text):
         span = _block_span(block, lines, offset)
         offset = span[1] if span else offset
@@ -447,6 +519,8 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
                     else:
                         draft.add_custom(node.heading, node.own())
                 used = True
+        elif block.kind == "paragraph":
+            used = _label_lines(draft, block.lines, context)
         elif block.kind == "table":
             header, rows = table_rows(block)
             if (
@@ -465,10 +539,31 @@ def _pseudo_sections(draft: Draft, text: str, context: str | None) -> str:
         if not used:
             kept += block.lines
             kept.append("")
-    if not any(b.kind in ("list", "table") for b in blocks(text)):
+        read_any = read_any or used
+    if not read_any:
         return text
     rebuilt = _trim(kept)
     return text if rebuilt == _trim(lines) else rebuilt
+
+
+def _label_lines(draft: Draft, lines: list[str], context: str | None) -> bool:
+    """`**Impact**: …` / `**Root Causes**: …` on consecutive lines, each starting a section
+    (a line without a label continues the one above); read when the first line has a label
+    and every label means something. Returns whether the lines were read."""
+    parts: list[tuple[str, list[str]]] = []
+    for line in lines:
+        match = _LABEL.match(line) if line.lstrip().startswith(("**", "__")) else None
+        if match:
+            parts.append((match.group("label").strip(), [match.group("rest").strip()]))
+        elif parts:
+            parts[-1][1].append(line)
+        else:
+            return False
+    if len(parts) < 2 or not all(headings.meaning(label, context) for label, _ in parts):
+        return False
+    for label, body in parts:
+        _guarded(draft, Node(label, 6, [], body), context)
+    return True
 
 
 def _block_span(block: Block, lines, offset):
@@ -513,6 +608,7 @@ def _read_node(draft: Draft, node: Node, context: str | None) -> None:
         return _read_group(draft, node, target)
     handler = {
         "overview": _read_overview,
+        "detection": _read_detection,
         "contributingFactors": _read_factors,
         "fiveWhys": _read_five_whys,
         "communication": _read_communication,
@@ -622,8 +718,15 @@ def _references(text: str) -> tuple[list[dict], str]:
     return refs, _trim(kept)
 
 
+_PLAIN_LINK = re.compile(r"\[[^\[\]]++\]\([^()\s]++\)")
+
+
 def _only_link(text: str) -> dict | None:
-    tokens = _MD.parseInline(text)
+    # markdown-it's label scan is quadratic in the number of "[": parse only a plain link
+    # or a line with few brackets.
+    if not _PLAIN_LINK.fullmatch(text) and text.count("[") > 8:
+        return None
+    tokens = _INLINE.parseInline(text)
     children = tokens[0].children if tokens else []
     if (
         len(children) >= 3
@@ -660,7 +763,24 @@ def _read_overview(draft: Draft, node: Node, target: str) -> None:
     for child in node.children:
         _guarded(draft, child, None)
     if any(p.strip() for p in leftovers):
-        draft.add_custom(node.heading, "\n\n".join(leftovers))
+        if draft.ours:
+            draft.add_custom(node.heading, "\n\n".join(leftovers))
+        else:  # an "Overview" written as prose is the report's opening
+            draft.set_text("summary", "\n\n".join(leftovers))
+
+
+def _read_detection(draft: Draft, node: Node, target: str) -> None:
+    """How the incident was detected: the detection method when it fits on one line of
+    its field, else (nothing cut) what monitoring detected."""
+    text, others = _absorb(node, "whatHappened")
+    value = " ".join(text.split())
+    if value and len(value) <= limits.SHORT and "\n\n" not in text:
+        draft.data["detectionMethod"] = value
+        draft.recognise("detectionMethod")
+    elif value:
+        draft.set_text("whatHappened.monitoring", text)
+    for child in others:
+        _guarded(draft, child, None)
 
 
 def _read_names(draft: Draft, node: Node, target: str) -> None:
@@ -1034,16 +1154,80 @@ def _timeline_table(draft: Draft, block: Block, events: list[dict], leftovers: l
 
 # Action items -------------------------------------------------------------------------
 
-_OURS_ITEM = re.compile(
-    r"^(?P<description>.*) \((?P<priority>HIGH|MEDIUM|LOW)\) — owner: (?P<owner>.*?)"
-    r" · due: (?P<due>.*?)(?: · (?P<state>TODO|IN_PROGRESS|DONE))?$",
-    re.S,
-)
+_DUE = " · due: "
+_STATES = ("TODO", "IN_PROGRESS", "DONE")
+
+
+def _ours_item(line: str) -> dict | None:
+    """Our own checklist line, `DESCRIPTION (PRIORITY) — owner: OWNER · due: DUE[ · STATE]`,
+    split by searching from both ends (a regex backtracks quadratically on a crafted line):
+    the description runs to the last priority mark that a due mark follows, the owner to
+    the next due mark."""
+    due_at = line.rfind(_DUE)
+    if due_at < 0:
+        return None
+    best = None
+    for priority in ("HIGH", "MEDIUM", "LOW"):
+        mark = f" ({priority}) — owner: "
+        found = line.rfind(mark, 0, due_at)
+        if found >= 0 and (best is None or found > best[0]):
+            best = (found, priority, found + len(mark))
+    if best is None:
+        return None
+    start, priority, owner_at = best
+    owner_end = line.find(_DUE, owner_at)
+    due = line[owner_end + len(_DUE) :]
+    state = next((s for s in _STATES if due.endswith(f" · {s}")), None)
+    if state:
+        due = due[: -len(f" · {state}")]
+    return {
+        "description": line[:start],
+        "priority": priority,
+        "owner": line[owner_at:owner_end],
+        "due": due,
+        "state": state,
+    }
+
+
 _BOX = re.compile(r"^\[(?P<mark>[ xX])\]\s+")
 _DONE = re.compile(
     r"\bdone\b|\bcompleted?\b|\bfixed\b|\bresolved\b|✅|✔|\bmerged\b|^~~.*~~$", re.IGNORECASE
 )
-_IN_PROGRESS = re.compile(r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b", re.IGNORECASE)
+_IN_PROGRESS = re.compile(
+    r"\bin progress\b|\bin-progress\b|\bwip\b|\bongoing\b|\bdoing\b|\bstarted\b", re.IGNORECASE
+)
+# A status word teams write, and what it means here. Words that say more than TODO
+# (BLOCKED, FAILED…) are kept at the start of the description, so nothing is lost.
+STATUS_WORDS = {
+    **dict.fromkeys(
+        ("ONGOING", "IN PROGRESS", "IN-PROGRESS", "DOING", "STARTED", "WIP"), "IN_PROGRESS"
+    ),
+    **dict.fromkeys(("DONE", "FIXED", "COMPLETE", "COMPLETED", "RESOLVED", "MERGED"), "DONE"),
+    **dict.fromkeys(("TODO", "TO DO", "OPEN"), "TODO"),
+    **dict.fromkeys(("PLANNED", "BLOCKED", "FAILED", "WONTFIX", "WON'T FIX"), "TODO"),
+}
+KEPT_WORDS = {"PLANNED", "BLOCKED", "FAILED", "WONTFIX", "WON'T FIX"}
+_LEAD_WORD = re.compile(
+    r"^(?:\*\*|__)?\[?(?P<word>" + "|".join(re.escape(w) for w in STATUS_WORDS) + r")\]?"
+    r"(?:\*\*|__)?\s*(?::\s*(?:\*\*|__)?|\s[-–—]\s|(?=\s))\s*",
+)
+_URL = re.compile(r"https?://[^\s()<>\]]+")
+
+
+def status_word(text: str) -> tuple[str | None, str | None]:
+    """The status a cell or a leading word means, and the word when it is to be kept."""
+    word = " ".join(re.sub(r"\[[^\[\]]*+\]\([^()]*+\)|[*_`\[\]]", " ", text).split()).upper()
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word], (word if word in KEPT_WORDS else None)
+    if text.strip() in ("[x]", "[X]", "✅", "✔"):
+        return "DONE", None
+    if _DONE.search(text):
+        return "DONE", None
+    if _IN_PROGRESS.search(text):
+        return "IN_PROGRESS", None
+    return None, None
+
+
 _OWNER = re.compile(
     r"(?:\bowner|\bassignee|\bassigned to|\bresponsible)\s*[:=-]\s*(?P<owner>[^·,;()\]\n]+)"
     r"|\((?P<handle>@[\w.-]+)\)\s*$|^(?P<lead>@[\w.-]+)\s*:",
@@ -1116,24 +1300,33 @@ def _item(draft: Draft, item: Item) -> dict | None:
     if box:
         head = head[box.end() :]
     if draft.ours:
-        match = _OURS_ITEM.match(head)
+        match = _ours_item(head)
         if not match:
             return None
-        status = match.group("state") or ("DONE" if box and box.group("mark") != " " else "TODO")
-        owner = match.group("owner")
-        due = match.group("due")
+        status = match["state"] or ("DONE" if box and box.group("mark") != " " else "TODO")
+        owner = match["owner"]
+        due = match["due"]
         entry = {
-            "description": match.group("description"),
-            "priority": match.group("priority"),
+            "description": match["description"],
+            "priority": match["priority"],
             "status": status,
             "owner": None if owner == "unassigned" else owner,
             "dueDate": None if due == "no due date" else due,
         }
         return entry
+    lead = _LEAD_WORD.match(head) if not box else None
+    kept = None
+    if lead:  # "**TODO**: text", "DONE: text", "[FAILED] text"
+        head = head[lead.end() :]
+        word = lead.group("word")
+        kept = word if word in KEPT_WORDS else None
+        head = f"[{kept}] {head}" if kept else head
     description = head if head else item.rest
     rest = item.rest if head else ""
     entry: dict = {"description": ""}
-    if box:
+    if lead:
+        entry["status"] = STATUS_WORDS[lead.group("word")]
+    elif box:
         entry["status"] = "DONE" if box.group("mark") != " " else "TODO"
     elif _DONE.search(head):
         entry["status"] = "DONE"
@@ -1191,13 +1384,13 @@ def _item_table(block: Block) -> list[dict]:
             )
         if status is not None and cells[status].strip():
             value = cells[status].strip()
-            entry["status"] = (
-                "DONE"
-                if _DONE.search(value)
-                else "IN_PROGRESS"
-                if _IN_PROGRESS.search(value)
-                else "TODO"
-            )
+            state, kept = status_word(value)
+            entry["status"] = state or "TODO"
+            if kept:
+                entry["description"] = f"[{kept}] {text}"[:MAX_DESCRIPTION]
+            link = _URL.search(value)
+            if link:  # a status cell holding the tracker's issue
+                entry["trackerUrl"] = link.group(0)[:2000]
         if due is not None:
             found = re.search(r"\d{4}-\d{2}-\d{2}", cells[due])
             if found:
@@ -1237,7 +1430,13 @@ def _apply_front_matter(draft: Draft, front: dict) -> None:
                     rows[index].update(values)
     order = front.get("actionItemOrder")
     items = data.get("actionItems") or []
-    if isinstance(order, list) and sorted(order) == list(range(len(items))):
+    if order is not None and not (isinstance(order, list) and all(type(n) is int for n in order)):
+        raise Invalid(
+            "The front matter's actionItemOrder is not a list of item positions.",
+            fields={"actionItemOrder": "a list of whole numbers"},
+        )
+    # An order that no longer fits the list (an item added by hand) is left unused.
+    if order is not None and sorted(order) == list(range(len(items))):
         placed: list = [None] * len(items)
         for body_index, original in enumerate(order):
             placed[original] = items[body_index]
@@ -1258,15 +1457,32 @@ def _merge(base, extra):
 
 
 def _set_path(data: dict, path: str, value) -> None:
+    """Set DATA's value at the dotted PATH (list positions as numbers); a path that leads
+    nowhere (a position past the list's end, a key inside a text) is refused by name."""
     keys = path.split(".")
     target = data
-    for key in keys[:-1]:
-        target = target[int(key)] if isinstance(target, list) else target.setdefault(key, {})
-    last = keys[-1]
-    if isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(target, list):
+            if not key.isdecimal() or len(key) > 9 or int(key) >= len(target):
+                break
+            if last:
+                target[int(key)] = value
+                return
+            target = target[int(key)]
+        elif isinstance(target, dict):
+            if last:
+                target[key] = value
+                return
+            if keys[depth + 1].isdecimal() and not isinstance(target.get(key), list):
+                break  # a position in a list the document does not have
+            target = target.setdefault(key, {})
+        else:
+            break
+    raise Invalid(
+        f"The front matter's exact value {path} names no field of the document.",
+        fields={f"exact.{path}": "names no field of the document"},
+    )
 
 
 # The API form, complete ---------------------------------------------------------------
@@ -1327,10 +1543,15 @@ class Imported:
     warnings: list[str] = field(default_factory=list)  # what was read with a doubt
 
 
-def import_markdown(text: str, *, by, incident_id: str | None = None) -> Imported:
+def import_markdown(
+    text: str, *, by, incident_id: str | None = None, incident_title: str | None = None
+) -> Imported:
     """Create a post-mortem from TEXT; its incident is INCIDENT_ID (which must exist), the
     one named in our own front matter when it exists, or a new one from the document's
-    title, date and severity."""
+    date and severity, named INCIDENT_TITLE or `Imported incident YYYY-MM-DD`.
+
+    Every viewer sees incidents while the report is still a private draft, so a new
+    incident never takes the document's title unless the caller names it so."""
 
     if not by.can_write:
         raise PermissionDenied("Viewers cannot import post-mortems.")
@@ -1349,7 +1570,8 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
             if named and Incident.objects.filter(pk=named).exists():
                 incident_id = named
             else:
-                values = {"title": draft.incident_title or body["title"]}
+                title = " ".join((incident_title or "").split())
+                values = {"title": title or default_incident_title()}
                 if named and ID_PATTERN.match(named):
                     values["id"] = named
                 started = _started_at(draft)
@@ -1365,6 +1587,10 @@ def import_markdown(text: str, *, by, incident_id: str | None = None) -> Importe
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
+
+
+def default_incident_title() -> str:
+    return f"Imported incident {timezone.localdate().isoformat()}"
 
 
 def creation_body(draft: Draft) -> dict:
