@@ -50,9 +50,16 @@ class Site:
         pairs = [line.split() for line in output.splitlines()]
         return {p[0]: p[1] for p in pairs if len(p) == 2 and p[1].startswith("hs_")}
 
-    def page(self, user: str | None = None, *, width: int = 1280, height: int = 900):
+    def page(
+        self,
+        user: str | None = None,
+        *,
+        width: int = 1280,
+        height: int = 900,
+        bypass_csp: bool = False,
+    ):
         context = self.browser.new_context(
-            base_url=self.url, viewport={"width": width, "height": height}
+            base_url=self.url, viewport={"width": width, "height": height}, bypass_csp=bypass_csp
         )
         context.set_default_timeout(10_000)
         page = context.new_page()
