@@ -149,8 +149,15 @@ class Renderings:
         self.stored = stored or {}
 
     @classmethod
-    def of(cls, texts) -> "Renderings":
-        return cls({digest(t): _render(t) for t in texts if t})
+    def of(cls, texts, *, reuse: dict[str, str] | None = None) -> "Renderings":
+        """The renderings of TEXTS, taking those already in REUSE (digest → HTML) as they are."""
+        reuse = reuse or {}
+        rendered = {}
+        for text in filter(None, texts):
+            key = digest(text)
+            if key not in rendered:
+                rendered[key] = reuse[key] if key in reuse else _render(text)
+        return cls(rendered)
 
     @classmethod
     def loads(cls, text: str) -> "Renderings":

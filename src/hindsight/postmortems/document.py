@@ -115,7 +115,7 @@ def columns(postmortem: PostMortem) -> dict:
     prefetched); keeps the rendering on it as `rendered` for the write's own answer."""
     body = render(postmortem)
     postmortem.rendered = body
-    html = Renderings.of(markdown_texts(body)).dumps()
+    html = Renderings.of(markdown_texts(body), reuse=_current_renderings(postmortem)).dumps()
     postmortem.html = html
     return {
         "document": _dumps(body),
@@ -123,6 +123,14 @@ def columns(postmortem: PostMortem) -> dict:
         "html": html,
         "render_version": RENDER_VERSION,
     }
+
+
+def _current_renderings(postmortem: PostMortem) -> dict[str, str]:
+    """The HTML this version of the code stored for POSTMORTEM's texts, where it was loaded:
+    a write renders only the texts it changed."""
+    if "html" in postmortem.get_deferred_fields() or postmortem.render_version != RENDER_VERSION:
+        return {}
+    return Renderings.loads(postmortem.html).stored
 
 
 # Keys of the body whose strings are never shown as Markdown.

@@ -279,7 +279,8 @@ def _insert(state: dict, incident: Incident, *, by, now) -> PostMortem:
 def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: IfMatch | int | None = None):
     """Apply a partial update (JSON merge semantics, nested lists as desired lists)."""
     with write_transaction():
-        postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
+        # With its stored HTML, so the texts this change leaves alone are not rendered again.
+        postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True, html=True)
         return _apply(postmortem, data, by=by, if_match=if_match)
 
 
@@ -314,7 +315,7 @@ def update_action_item(item_id: str, data: dict, *, by, if_match: IfMatch | int 
         if postmortem_id is None:
             raise NotFound(f"There is no action item {item_id}.", fields={"id": item_id})
         try:
-            postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+            postmortem = get_postmortem_for(by, postmortem_id, lock=True, html=True)
         except NotFound:
             raise NotFound(f"There is no action item {item_id}.", fields={"id": item_id}) from None
         current = snapshot(postmortem)["action_items"]
