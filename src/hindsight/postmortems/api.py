@@ -276,9 +276,8 @@ def export_postmortem(
     ),
 ):
     fmt = export_formats.get_format(format)
-    if fmt.name == "json":  # the stored document: one query
-        body = document.read(request.auth, postmortem_id)
-        content, version = export_formats.json_text(body).encode(), body["version"]
+    if fmt.name in ("json", "markdown"):  # from the stored document: one query
+        content, version = export_formats.from_document(request.auth, postmortem_id, fmt.name)
     else:
         postmortem = services.get_postmortem_for(request.auth, postmortem_id)
         content, version = export_formats.render(postmortem, fmt.name), postmortem.version

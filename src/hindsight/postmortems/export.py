@@ -11,10 +11,14 @@ holding a line that reads as a heading, a description starting with "- ", a pipe
 name…), adds the exact value under `exact:` in the front matter.
 """
 
+import hashlib
+import json
 import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from hindsight.lib.writers import write_if_free
 from hindsight.postmortems import document, fields
 from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
@@ -136,8 +140,21 @@ def action_item_line(item) -> str:
     )
 
 
+# A line that may start a heading (ATX or setext underline), a fence or an HTML block: the
+# only blocks that can add a top-level heading or run past the blank line into the next one.
+# Lists, quotes, tables and paragraphs all end there. Deeper indents are code or nested.
+_MAY_LEAVE_SECTION = re.compile(r"^ {0,3}(?:#|=+\s*$|-+\s*$|```|~~~|<)", re.MULTILINE)
+
+
 def _is_safe_block(text: str) -> bool:
     """Whether TEXT, placed under a heading, stays inside its section when read back."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _MAY_LEAVE_SECTION.search(lines):
+        return True  # most texts: no parse needed
+    return _parsed_safe(text)
+
+
+def _parsed_safe(text: str) -> bool:
     probe = f"{text}\n\n# END\n"
     tokens = _MD.parse(probe)
     top_headings = [t for t in tokens if t.type == "heading_open" and t.level == 0]
@@ -171,7 +188,11 @@ def _fence(text: str) -> str:
 def record(postmortem: PostMortem) -> dict:
     """The post-mortem as a create body would state it (camelCase), every field present:
     what an export must carry and an import must give back."""
-    out = document.render(postmortem)
+    return record_of(document.render(postmortem))
+
+
+def record_of(out: dict) -> dict:
+    """`record` from the API's body of a post-mortem (its stored document will do)."""
     keys = [
         field.alias or name
         for name, field in PostMortemCreate.model_fields.items()
@@ -183,6 +204,39 @@ def record(postmortem: PostMortem) -> dict:
     data["timeline"] = [{k: e.get(k) for k in event_keys} for e in out["timeline"]]
     data["actionItems"] = [{k: i.get(k) for k in item_keys} for i in out["actionItems"]]
     return data
+
+
+# The export code itself: a stored export made by other code (an upgrade) is not reused.
+_CODE = hashlib.sha256(
+    b"".join(
+        path.read_bytes()
+        for path in sorted([Path(__file__), *Path(importer.__file__).parent.glob("*.py")], key=str)
+    )
+).hexdigest()[:16]
+
+
+def _digest(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{_CODE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}\n"
+
+
+def stored_markdown(postmortem_id: str, body: dict, stored: str) -> str:
+    """The Markdown export of a finished BODY (document.read_with_markdown), reusing STORED
+    when it was made from the same record by the same code. Rendering checks the text by
+    reading it back (render), which costs several times a read; so the first export of each
+    version stores its text, when that waits for no writer (a read never queues for it)."""
+    data = record_of(body)
+    key = _digest(data)
+    if stored.startswith(key):
+        return stored[len(key) :]
+    text = render(data)
+    with write_if_free() as free:
+        if free:
+            row = PostMortem.objects.select_for_update(skip_locked=True).filter(pk=postmortem_id)
+            PostMortem.objects.filter(pk__in=list(row.values_list("pk", flat=True))).update(
+                markdown=key + text
+            )
+    return text
 
 
 def to_markdown(postmortem: PostMortem) -> str:

@@ -62,6 +62,16 @@ def render(postmortem: PostMortem, name: str) -> bytes:
     return text.encode("utf-8")
 
 
+def from_document(user, postmortem_id: str, name: str) -> tuple[bytes, int]:
+    """The JSON or Markdown file of a post-mortem USER may read, and its version, from the
+    stored document (one query) without loading its rows."""
+    if name == "json":
+        body = document.read(user, postmortem_id)
+        return json_text(body).encode("utf-8"), body["version"]
+    body, stored = document.read_with_markdown(user, postmortem_id)
+    return export.stored_markdown(postmortem_id, body, stored).encode("utf-8"), body["version"]
+
+
 def filename(postmortem: PostMortem, name: str) -> str:
     return filename_for(postmortem.id, name)
 

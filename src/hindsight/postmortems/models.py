@@ -83,7 +83,7 @@ class PostMortemQuerySet(models.QuerySet):
         (the stored document is left out: whoever loads the rows renders from them)."""
         return (
             self.select_related("incident", "created_by")
-            .defer("document", "list_row", "html")
+            .defer("document", "list_row", "html", "markdown")
             .prefetch_related("timeline_events", "action_items", "contributor_rows", "tag_rows")
         )
 
@@ -128,6 +128,9 @@ class PostMortem(models.Model):
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
     render_version = models.PositiveIntegerField(default=0, db_index=True, editable=False)
+    # The Markdown export, stored by the first export of what it says (export.py
+    # stored_markdown): the digest of the record and the code it was made from, then the text.
+    markdown = models.TextField(default="", editable=False)
 
     objects = PostMortemQuerySet.as_manager()
 

@@ -61,7 +61,7 @@ def get_postmortem_for(
     a page that shows its text)."""
     queryset = PostMortem.objects.with_report()
     if html:
-        queryset = queryset.defer(None).defer("document", "list_row")
+        queryset = queryset.defer(None).defer("document", "list_row", "markdown")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     postmortem = queryset.filter(pk=postmortem_id).first()
