@@ -301,6 +301,28 @@ def get_history(request, postmortem_id: str):
     return {"items": rows, "total": len(rows)}
 
 
+class LintFinding(Schema):
+    rule: str = Field(description="The rule's id (docs/lint.md)")
+    severity: str = Field(description="error, warning or info")
+    message: str
+    field: str = Field(description="The field it concerns, as a path: actionItems[0].owner")
+    hint: str = Field(description="How to fix it")
+
+
+class LintAnswer(Schema):
+    findings: list[LintFinding]
+
+
+@router.get(
+    "/{postmortem_id}/lint",
+    response=LintAnswer,
+    summary="The quality lint: findings that keep a report specific and blameless",
+)
+def lint_postmortem(request, postmortem_id: str):
+    findings = services.lint_postmortem(request.auth, postmortem_id)
+    return {"findings": [f.as_dict() for f in findings]}
+
+
 class DiffRange(Schema):
     from_version: int = Field(alias="from", ge=1)
     to_version: int | None = Field(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from hindsight.accounts.services import users_named
+from hindsight.accounts.services import people_names, users_named
 from hindsight.incidents.models import Incident
 from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
@@ -21,7 +21,7 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, fields, search, templates, workflow
+from hindsight.postmortems import document, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
     ActionItem,
     Contributor,
@@ -238,6 +238,7 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         now = timezone.now()
         state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
         postmortem = _insert(state, incident, by=by, now=now)
+        _check_lint(postmortem)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
         search.reindex(postmortem, new=True)
         _announce(postmortem, EMPTY_STATE, state, by=by)
@@ -374,6 +375,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         workflow.check_move(postmortem, target, by, action_items=after["action_items"])
     plans = _write_rows(postmortem, before, after, changed, now=now)
     _write_columns(postmortem, after, changed, incident, now=now)
+    if target != before["status"]:
+        _check_lint(postmortem)
     for plan in plans:
         plan.save()
     _record(postmortem, before, after, changed, by=by)
@@ -381,6 +384,28 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         search.reindex(postmortem)
     _announce(postmortem, before, after, by=by)
     return postmortem
+
+
+def _check_lint(postmortem: PostMortem) -> None:
+    """With HINDSIGHT_LINT_BLOCK=error, a report with lint errors goes neither into review
+    nor out as published (checked on what is about to be stored; the write is rolled back)."""
+    if postmortem.status not in (Status.IN_REVIEW, Status.PUBLISHED) or not lint.blocks_on_errors():
+        return
+    findings = lint.check(postmortem.rendered, names=people_names())
+    if lint.has_errors(findings):
+        errors = [f for f in findings if f.severity == lint.ERROR]
+        raise Conflict(
+            f"This post-mortem has {len(errors)} lint error{'s' if len(errors) != 1 else ''}"
+            f" to fix before it goes {'into review' if postmortem.status == Status.IN_REVIEW else 'out'}: "
+            + "; ".join(f.message for f in errors[:5]),
+            fields={f.field: f.rule for f in errors},
+            findings=[f.as_dict() for f in findings],
+        )
+
+
+def lint_postmortem(user, postmortem_id: str) -> list[lint.Finding]:
+    """The lint findings on a post-mortem USER may read (NotFound otherwise)."""
+    return lint.check(document.read(user, postmortem_id), names=people_names())
 
 
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
