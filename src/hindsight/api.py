@@ -22,6 +22,7 @@ from hindsight.accounts.auth import api_auth
 from hindsight.actionitems.api import csv_router as action_items_csv_router
 from hindsight.actionitems.api import router as action_items_router
 from hindsight.incidents.api import router as incidents_router
+from hindsight.insights.api import router as insights_router
 from hindsight.lib.errors import DomainError
 from hindsight.lib.http import ETAG_HEADER
 from hindsight.notifications import api as notifications
@@ -310,3 +311,4 @@ api.add_router("/action-items.csv", action_items_csv_router)
 api.add_router("/channels", notifications.channels)
 api.add_router("/deliveries", notifications.deliveries)
 api.add_router("/templates", templates_router)
+api.add_router("/insights", insights_router)
