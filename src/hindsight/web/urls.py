@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hindsight.web import followthrough, throttle, views
+from hindsight.web import followthrough, insights, throttle, views
 
 app_name = "web"
 
@@ -48,6 +48,8 @@ urlpatterns = [
     ),
     path("action-items/<str:item_id>/status", views.item_status, name="item_status"),
     path("action-items/<str:item_id>/delete", views.item_delete, name="item_delete"),
+    path("insights", insights.insights, name="insights"),
+    path("insights/<str:name>.svg", insights.insight_chart, name="insight_chart"),
     path("incidents", views.incident_list, name="incidents"),
     path("incidents/new", views.incident_create, name="incident_create"),
     path("incidents/<str:incident_id>", views.incident_detail, name="incident"),
