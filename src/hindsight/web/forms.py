@@ -137,7 +137,10 @@ class PostMortemCreateForm(forms.Form):
     template = forms.ChoiceField(
         label="Template",
         required=False,
-        help_text="Pre-fills sections, timeline events and action items.",
+        help_text=(
+            "Guides each section with prompts, and suggests timeline events and action items"
+            " for you to confirm."
+        ),
     )
     title = forms.CharField(max_length=limits.TITLE, label="Post-mortem title")
 
