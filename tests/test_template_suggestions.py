@@ -218,3 +218,34 @@ def test_the_history_records_each_confirmation(alice, api_for, suggested):
     change = history[-1]["changes"]["actionItems"]
     assert change["old"][0]["unconfirmed"] is True
     assert change["new"][0]["unconfirmed"] is False
+
+
+def test_the_migration_marks_the_placeholder_events_of_unpublished_reports(
+    alice, api_for, suggested
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hindsight.postmortems.migrations.0011_tmpl_unconfirmed")
+    TimelineEvent.objects.update(unconfirmed=False)  # as stored before the column existed
+    mine = TimelineEvent.objects.create(
+        id="evt_mine", postmortem_id=suggested["id"], time="00:00", description="Midnight"
+    )
+    migration.placeholder_events_unconfirmed(apps, None)
+    assert TimelineEvent.objects.filter(unconfirmed=True).count() == 4
+    mine.refresh_from_db()
+    assert mine.unconfirmed is False  # a real midnight event, without the template's note
+
+
+def test_the_openapi_documents_the_flag_the_confirmation_and_the_409(alice, api_for):
+    schema = api_for(alice).get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for name in ("TimelineEventOut", "ActionItemOut", "TimelineEventIn", "ActionItemPatch"):
+        assert "unconfirmed" in components[name]["properties"], name
+    assert "confirmTemplateContent" in components["PostMortemPatch"]["properties"]
+    assert "unconfirmed" in components["Error"]["properties"]
+    assert "hints" in components["TemplateSummary"]["properties"]
+    assert "hints" in components["TemplateCreate"]["properties"]
+    patch = schema["paths"]["/api/postmortems/{postmortem_id}"]["patch"]
+    assert "unconfirmed template suggestions" in patch["responses"]["409"]["description"]

@@ -18,6 +18,17 @@ def body_prompts_to_hints(apps, schema_editor):
             row.save(update_fields=["body", "hints"])
 
 
+def placeholder_events_unconfirmed(apps, schema_editor):
+    """Events a template placed at 00:00 in reports not yet published are suggestions
+    nobody confirmed (the catalog's note said to replace the time)."""
+    TimelineEvent = apps.get_model("postmortems", "TimelineEvent")
+    TimelineEvent.objects.filter(
+        postmortem__status__in=("DRAFT", "IN_REVIEW"),
+        time="00:00",
+        notes__startswith="Placeholder time; replace 00:00",
+    ).update(unconfirmed=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -46,4 +57,5 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False),
         ),
         migrations.RunPython(body_prompts_to_hints, migrations.RunPython.noop),
+        migrations.RunPython(placeholder_events_unconfirmed, migrations.RunPython.noop),
     ]
