@@ -1,9 +1,10 @@
 """The status workflow: DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED, and IN_REVIEW → DRAFT.
 
 Publishing needs settings.REQUIRED_APPROVALS approvals, and waits while the report holds
-timeline events or action items a template suggested that nobody has confirmed. Who has approved is the review app's
-to say: it registers its answer with `register_approvers` in its AppConfig.ready, so the
-workflow does not import it (reviews imports postmortems, never the reverse).
+timeline events or action items a template suggested that nobody has confirmed. Who has
+approved is the review app's to say: it registers its answer with `register_approvers` in
+its AppConfig.ready, so the workflow does not import it (reviews imports postmortems, never
+the reverse).
 """
 
 from collections.abc import Callable

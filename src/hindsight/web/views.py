@@ -182,7 +182,13 @@ def postmortem_create(request):
         except DomainError as exc:
             form.add_error(None, refusal(exc))
         else:
-            messages.success(request, "Post-mortem created. Fill in the report below.")
+            note = "Post-mortem created. Fill in the report below."
+            if data.get("template"):
+                note += (
+                    " The template's prompts are shown with each field; confirm the events"
+                    " and action items it suggests, or delete them."
+                )
+            messages.success(request, note)
             return redirect("web:edit", postmortem.id)
     context = {"form": form, "incident_form": incident_form, "templates": template_list}
     return render(request, "web/postmortem_create.html", context)
