@@ -44,6 +44,14 @@ class ErrorOut(Schema):
     fields: dict[str, str] = Field(description="Each offending field or header, and why")
     allowed: list[str] | None = Field(None, description="A refused move: where it may go")
     currentVersion: int | None = Field(None, description="A failed If-Match: the version now")
+    unconfirmed: dict[str, list[dict[str, str]]] | None = Field(
+        None,
+        description=(
+            "A refused publish (409): the template suggestions nobody has confirmed yet,"
+            " {timeline: [{id, time, description}], actionItems: [{id, description}]};"
+            " confirm or edit them, or send confirmTemplateContent: true"
+        ),
+    )
 
 
 # What each status means here; every operation documents those its shape can bring.
@@ -52,7 +60,10 @@ ERROR_STATUSES = {
     401: "No valid token (or session)",
     403: "Not allowed for this user",
     404: "No such resource, or one this user may not see",
-    409: "The record's state does not allow this (locked, illegal move, duplicate)",
+    409: (
+        "The record's state does not allow this (locked, illegal move, duplicate, publishing"
+        " with unconfirmed template suggestions: `unconfirmed` lists them)"
+    ),
     412: "If-Match names no current version",
     413: "The body is over 1 MiB",
     415: "The body is not of a type this operation reads",

@@ -5,6 +5,10 @@ Root Cause, Timeline, Action Items); every other section follows under a readabl
 heading. Values prose cannot carry (numbers, event kinds, item categories, tags, ids of
 related records, the incident) travel in a YAML front-matter block.
 
+A timeline event or action item a template suggested and nobody confirmed is never shown as
+fact: its line starts with UNCONFIRMED_MARK, and `unconfirmed: true` travels in the front
+matter (an import of the export gives it back unconfirmed).
+
 Nothing is lost on the way back in: after writing the body, the exporter reads it back
 with the importer and, for any field the body did not reproduce exactly (a summary
 holding a line that reads as a heading, a description starting with "- ", a pipe in a
@@ -103,6 +107,7 @@ OVERVIEW = [
 EVENT_BODY = {"time", "description", "who", "notes"}
 ITEM_BODY = {"description", "owner", "status", "priority", "dueDate", "horizon"}
 FRONT_ONLY = {"tags", "participants"}
+UNCONFIRMED_MARK = "(Unconfirmed template suggestion)"
 
 # Only the blocks matter to _is_safe_block: without the inline pass its parse is linear
 # (markdown-it's link scan over a long run of `[` is not).
@@ -135,7 +140,7 @@ def action_item_line(item) -> str:
     status = item["status"]
     state = "" if status in (ItemStatus.DONE, ItemStatus.TODO) else f" · {status}"
     return (
-        f"- [{box}] {_inline(item['description'])} ({item['priority']})"
+        f"- [{box}] {_marked(item, _inline(item['description']))} ({item['priority']})"
         f" — owner: {_one_line(owner)} · due: {due}{state}"
     )
 
@@ -288,9 +293,7 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
     events = data["timeline"]
     if events:
         parts += ["## Timeline", _timeline(events)]
-        extra = [
-            {k: v for k, v in e.items() if k not in EVENT_BODY and v is not None} for e in events
-        ]
+        extra = [_front_extra(e, EVENT_BODY) for e in events]
         if any(extra):
             front["timeline"] = extra
     items = data["actionItems"]
@@ -299,9 +302,7 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
         text, order = _action_items(items)
         parts += ["## Action Items", text]
         listed = [items[i] for i in order] if order else items
-        extra = [
-            {k: v for k, v in i.items() if k not in ITEM_BODY and v is not None} for i in listed
-        ]
+        extra = [_front_extra(i, ITEM_BODY) for i in listed]
         if any(extra):
             front["actionItems"] = extra
         if order == list(range(len(items))):
@@ -326,14 +327,33 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
     return "\n\n".join(parts) + "\n", front, order
 
 
+def _front_extra(entry: dict, in_body: set[str]) -> dict:
+    """What of an entry the body does not carry; unconfirmed only when it is (the rest of
+    the time it is false, as an import assumes)."""
+    return {
+        k: v
+        for k, v in entry.items()
+        if k not in in_body and v is not None and not (k == "unconfirmed" and v is False)
+    }
+
+
+def _marked(entry: dict, text: str) -> str:
+    return f"{UNCONFIRMED_MARK} {text}" if entry.get("unconfirmed") else text
+
+
 def _timeline(events: list[dict]) -> str:
     if any(e.get("who") or e.get("notes") for e in events):
         rows = ["| Time | Event | Who | Notes |", "| --- | --- | --- | --- |"]
         for event in events:
-            cells = [event["time"], event["description"], event["who"] or "", event["notes"] or ""]
+            cells = [
+                event["time"],
+                _marked(event, event["description"]),
+                event["who"] or "",
+                event["notes"] or "",
+            ]
             rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         return "\n".join(rows)
-    return "\n".join(f"- {e['time']} - {_one_line(e['description'])}" for e in events)
+    return "\n".join(f"- {e['time']} - {_marked(e, _one_line(e['description']))}" for e in events)
 
 
 def _action_items(items: list[dict]) -> tuple[str, list[int] | None]:

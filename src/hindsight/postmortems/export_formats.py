@@ -256,6 +256,7 @@ def html_context(postmortem: PostMortem) -> dict:
                 "description": event.description,
                 "who": event.who or "",
                 "notes": event.notes or "",
+                "unconfirmed": event.unconfirmed,
             }
             for event in postmortem.timeline
         ],
@@ -270,6 +271,7 @@ def html_context(postmortem: PostMortem) -> dict:
                 "horizon": _label(item.horizon),
                 "category": _label(item.category),
                 "due": item.due_date.isoformat() if item.due_date else "",
+                "unconfirmed": item.unconfirmed,
             }
             for item in postmortem.action_item_list
         ],
