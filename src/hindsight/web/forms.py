@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html
 
 from hindsight.incidents.models import Severity
+from hindsight.lib import times
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
 from hindsight.postmortems.models import ItemStatus, Priority, Status
@@ -344,6 +345,69 @@ ActionItemForm = _entry_form(
     "item",
     "An action item as the edit page adds and changes it.",
 )
+
+
+class EventLinesForm(forms.Form):
+    """Events written one per line, each starting with its time ("14:35 Traffic spike
+    detected"): the time is read by lib/times.split_event_line, which accepts what the API
+    accepts, and each event is checked by EventForm, from the same declarations. `events`
+    holds them as the services take them; `previewed` is the text a preview was shown for."""
+
+    prefix = "event"
+    lines = forms.CharField(
+        label="New events",
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        max_length=limits.TIMELINE_EVENTS * (limits.EVENT_TIME + 200),
+        strip=False,
+        help_text=(
+            "One event per line, its time first, in UTC and 24-hour: “14:35 Traffic spike"
+            " detected” (on the incident's start date) or “2026-03-01T14:35Z Deploy”."
+            " Several lines are shown to check before they are added."
+        ),
+    )
+    kind = EventForm.base_fields["kind"]
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+
+    def clean_lines(self) -> str:
+        text = self.cleaned_data["lines"].replace("\r\n", "\n")
+        lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
+        if not lines:
+            raise forms.ValidationError("Write an event: its time, then what happened.")
+        if len(lines) > limits.TIMELINE_EVENTS:
+            raise forms.ValidationError(f"At most {limits.TIMELINE_EVENTS:,} events at once.")
+        self.events, problems = [], []
+        for number, line in lines:
+            split = times.split_event_line(line)
+            if split is None:
+                problems.append(f"Line {number}: {MESSAGES['time']}")
+                continue
+            time, description = split
+            if not description:
+                problems.append(f"Line {number}: write what happened after the time.")
+                continue
+            event = EventForm(
+                {"event-time": time, "event-description": description, "event-kind": ""}
+            )
+            if not event.is_valid():
+                reasons = " ".join(e for errors in event.errors.values() for e in errors)
+                problems.append(f"Line {number}: {reasons}")
+                continue
+            self.events.append(event.values())
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
+
+    def clean(self):
+        data = super().clean()
+        for event in getattr(self, "events", []):
+            event["kind"] = data.get("kind") or None
+        return data
+
+    @property
+    def needs_preview(self) -> bool:
+        """Several events are shown before they are added, unless that text was shown."""
+        data = self.cleaned_data
+        return len(self.events) > 1 and data["previewed"].replace("\r\n", "\n") != data["lines"]
 
 
 class ItemStatusForm(forms.Form):

@@ -6,15 +6,20 @@ page and on the report without touching the web app. Field names are paths such 
 factors, whys, references, …) are shown with one blank row to add another.
 """
 
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
+from hindsight.postmortems import limits
 from hindsight.postmortems.sections import SECTION_NAMES, Sections
 
 PREFIX = "s"
+# One past the longest list a section may hold, so a form with too many rows is refused by
+# the section's own limit rather than cut short.
+MAX_ROWS = max(limits.SECTION_ENTRIES, limits.CUSTOM_SECTIONS) + 1
 SHORT_TEXT = 500  # up to this many characters a value is a one-line input, not Markdown
 
 LABELS = {
@@ -35,6 +40,33 @@ LABELS = {
 }
 
 
+# An amount shown with the unit another field of its group holds (12,000 USD).
+UNIT_FROM = {"revenue_loss": "currency", "sla_credits": "currency"}
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def number_text(value) -> str:
+    """A number for people: 45.0 → "45", 12000 → "12,000", 1234.5 → "1,234.5"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+    return f"{int(value):,}"
+
+
+def read_number(raw: str, kind: str) -> int | float:
+    """What a person typed in a number field: "12,000" (commas between thousands) or
+    "12000.5"; raises ValueError otherwise, and for decimals where a count is asked."""
+    text = raw.strip()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    if kind == "int":
+        return int(text)
+    return float(text)
+
+
 def label(name: str) -> str:
     return LABELS.get(name) or name.replace("_", " ").capitalize()
 
@@ -51,6 +83,11 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     rows: list[list["Node"]] = field(default_factory=list)
     error: str = ""
+    unit: str = ""  # what an amount counts in (a currency), from UNIT_FROM
+
+    @property
+    def number_text(self) -> str:
+        return number_text(self.value)
 
     @property
     def has_content(self) -> bool:
@@ -129,6 +166,10 @@ def _nodes(model: type[BaseModel], values: dict | None, path: str, blank_rows: i
         else:
             node.value = value
         nodes.append(node)
+    by_name = {node.name: node for node in nodes}
+    for name, unit in UNIT_FROM.items():
+        if name in by_name and unit in by_name:
+            by_name[name].unit = by_name[unit].value or ""
     return nodes
 
 
@@ -151,7 +192,7 @@ def _parse(model: type[BaseModel], post, path: str, errors: dict) -> dict:
             data[name] = None if _blank(value) else value
         elif kind == "rows":
             try:
-                count = min(int(post.get(f"{key}-rows", "0")), 200)
+                count = min(int(post.get(f"{key}-rows", "0")), MAX_ROWS)
             except ValueError:
                 count = 0
             rows = [_parse(sub, post, f"{key}-{i}", errors) for i in range(count)]
@@ -165,7 +206,7 @@ def _parse(model: type[BaseModel], post, path: str, errors: dict) -> dict:
                 data[name] = None
             elif kind in ("int", "float"):
                 try:
-                    data[name] = int(raw) if kind == "int" else float(raw)
+                    data[name] = read_number(raw, kind)
                 except ValueError:
                     errors[key] = "Enter a number" + (
                         " without decimals." if kind == "int" else "."

@@ -60,8 +60,11 @@
       failed.focus();
       return;
     }
+    // Events about to be added: show them, to be checked before adding.
+    var shown = section.querySelector("[data-autofocus]");
+    if (shown) { shown.focus(); shown.scrollIntoView({ block: "nearest" }); return; }
     var target = source && source.hasAttribute && source.hasAttribute("data-add-form")
-      ? section.querySelector("[data-add-form] input, [data-add-form] textarea")
+      ? section.querySelector("[data-add-form] input:not([type=hidden]), [data-add-form] textarea")
       : section.querySelector("h2");
     if (target) target.focus();
   });
