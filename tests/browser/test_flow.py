@@ -55,7 +55,9 @@ def test_write_review_publish_follow_through_and_export(site):
 
     # Sections: write the core ones and watch the server-rendered preview.
     page.fill("#id_summary", "15 minutes of **downtime** after pool exhaustion.")
+    page.click("#id_summary-preview-tab")
     expect(page.locator("#id_summary-preview strong")).to_have_text("downtime")
+    page.click("#id_summary-write-tab")
     page.fill("#id_impact", "All API endpoints returned 500 errors.")
     page.fill("#id_root_cause", "Connection pool too small for peak traffic.")
     page.get_by_role("button", name="Save draft").click()

@@ -1,7 +1,7 @@
 """Forms for the web app. They check the shape of what a person typed; the rules about
 post-mortems (locks, workflow, permissions) stay in the services."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -22,17 +22,56 @@ def _choices(enum, blank: str | None = "—", *, raw: bool = False) -> list[tupl
     return ([("", blank)] if blank is not None else []) + options
 
 
-class UtcDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+# Times are written in UTC, 24-hour, as text: the browser's datetime-local widget shows a
+# 12-hour clock in many locales. The server reads them as the API reads timestamps.
+UTC_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?( ?UTC|Z|[+\-]\d{2}:?\d{2})?"
+UTC_HINT = "UTC, 24-hour: 2026-03-01 14:35"
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the time fields show it: 2026-03-01 14:35 (UTC; seconds when set)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
-def _utc_field(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=f"{label} (UTC)", required=False, widget=UtcDateTimeInput()
-    )  # TIME_ZONE is UTC, so a time without a zone is read as UTC
+class UtcDateTimeField(forms.Field):
+    """A UTC moment typed as text ("2026-03-01 14:35", "2026-03-01T14:35Z", or with an
+    offset, turned into UTC), read by lib/times.parse_timestamp like the API's."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", UTC_HINT)
+        super().__init__(
+            widget=forms.TextInput(
+                attrs={
+                    "pattern": UTC_PATTERN,
+                    "placeholder": "2026-03-01 14:35",
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    "class": "utc-time",
+                }
+            ),
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return utc_text(value) if isinstance(value, datetime) else value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        stamp = times.parse_timestamp(text.removesuffix("UTC").strip())
+        if stamp is None:
+            raise forms.ValidationError(
+                "Write the time in UTC, 24-hour, as 2026-03-01 14:35.", code="invalid"
+            )
+        return stamp
+
+
+def _utc_field(label: str) -> forms.Field:
+    return UtcDateTimeField(label=f"{label} (UTC)", required=False)
 
 
 def _comma_list(text: str) -> list[str]:
@@ -345,6 +384,13 @@ ActionItemForm = _entry_form(
     "item",
     "An action item as the edit page adds and changes it.",
 )
+
+_owner = ActionItemForm.base_fields["owner"]
+_owner.widget.attrs.update(
+    {"list": "owner-users", "autocomplete": "off"}
+)  # _action_items.html's datalist
+_owner.help_text = "A user's name or email (suggested as you type), or any address"
+ActionItemForm.base_fields["due_date"].widget.attrs["data-flag-past"] = ""
 
 
 class EventLinesForm(forms.Form):

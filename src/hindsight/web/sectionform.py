@@ -67,6 +67,16 @@ def read_number(raw: str, kind: str) -> int | float:
     return float(text)
 
 
+# What one entry of a list is called, for its "Add a …" button.
+ENTRY_LABELS = {
+    "contributing_factors": "contributing factor",
+    "whys": "why",
+    "communication": "message",
+    "references": "reference",
+    "custom_sections": "custom section",
+}
+
+
 def label(name: str) -> str:
     return LABELS.get(name) or name.replace("_", " ").capitalize()
 
@@ -84,6 +94,12 @@ class Node:
     rows: list[list["Node"]] = field(default_factory=list)
     error: str = ""
     unit: str = ""  # what an amount counts in (a currency), from UNIT_FROM
+    model: type[BaseModel] | None = None  # a list's entry model
+    autofocus: bool = False  # the first field of an entry just added
+
+    @property
+    def entry_label(self) -> str:
+        return ENTRY_LABELS.get(self.name, "entry")
 
     @property
     def number_text(self) -> str:
@@ -105,6 +121,14 @@ class Node:
             return True
         return any(c.has_error for c in self.children) or any(
             c.has_error for row in self.rows for c in row
+        )
+
+    @property
+    def holds_autofocus(self) -> bool:
+        return (
+            self.autofocus
+            or any(c.holds_autofocus for c in self.children)
+            or any(c.holds_autofocus for row in self.rows for c in row)
         )
 
     @property
@@ -158,7 +182,8 @@ def _nodes(model: type[BaseModel], values: dict | None, path: str, blank_rows: i
         if kind == "group":
             node.children = _nodes(sub, value, node.path, blank_rows)
         elif kind == "rows":
-            rows = list(value or []) + [None] * blank_rows
+            node.model = sub
+            rows = list(value or []) or [None] * blank_rows  # an empty list shows one to fill
             node.rows = [
                 _nodes(sub, row, f"{node.path}-{index}", blank_rows)
                 for index, row in enumerate(rows)
@@ -237,6 +262,51 @@ def attach_errors(nodes: list[Node], errors: dict[str, str]) -> None:
         attach_errors(node.children, errors)
         for row in node.rows:
             attach_errors(row, errors)
+
+
+def _find(nodes: list[Node], path: str) -> Node | None:
+    for node in nodes:
+        if node.path == path:
+            return node
+        found = _find(node.children, path)
+        if found is None:
+            found = next((f for row in node.rows if (f := _find(row, path))), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_leaf(nodes: list[Node]) -> Node | None:
+    for node in nodes:
+        if node.kind not in ("group", "rows"):
+            return node
+        found = _first_leaf(node.children)
+        if found is not None:
+            return found
+    return None
+
+
+def with_added_row(post, path: str) -> tuple[list[Node], Node | None]:
+    """The form as the person filled it in, with one more empty entry in the list at PATH
+    (its entries kept as posted, empty ones too, so each click adds one); and that list's
+    node, or None when PATH names no list."""
+    nodes = nodes_from_post(post, {})
+    node = _find(nodes, path)
+    if node is None or node.kind != "rows":
+        return nodes, None
+    try:
+        count = min(int(post.get(f"{path}-rows", "0")), MAX_ROWS - 1)
+    except ValueError:
+        count = 0
+    node.rows = [
+        _nodes(node.model, _parse(node.model, post, f"{path}-{i}", {}), f"{path}-{i}", 0)
+        for i in range(count)
+    ]
+    node.rows.append(_nodes(node.model, None, f"{path}-{count}", 0))
+    first = _first_leaf(node.rows[-1])
+    if first is not None:
+        first.autofocus = True
+    return nodes, node
 
 
 def nodes_from_post(post, errors: dict[str, str]) -> list[Node]:

@@ -44,7 +44,12 @@ from hindsight.web.forms import (
 )
 from hindsight.web.redirects import safe_next
 from hindsight.web.refusals import refusal
-from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
+from hindsight.web.sectionform import (
+    nodes_from_post,
+    parse_sections,
+    section_nodes,
+    with_added_row,
+)
 
 PAGE_SIZE = 20
 
@@ -285,6 +290,8 @@ def edit(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True, html=True)
     if request.method != "POST":
         return render(request, "web/edit.html", _edit_context(postmortem, request.user))
+    if "add-row" in request.POST:
+        return _add_row(request, postmortem)
     form = CoreForm(request.POST)
     sections, section_errors = parse_sections(request.POST)
     nodes = nodes_from_post(request.POST, section_errors)
@@ -320,6 +327,22 @@ def edit(request, pm_id: str):
         return render(request, "web/edit.html", context, status=409)
     messages.success(request, f"Saved (version {saved.version}).")
     return redirect("web:edit", saved.id)
+
+
+def _add_row(request, postmortem):
+    """One more entry in a section's list (five whys, factors, …), saving nothing: for htmx
+    only the new entry (appended, so nothing typed meanwhile is redrawn), else the whole
+    form as it was typed, the new entry focused."""
+    nodes, node = with_added_row(request.POST, request.POST["add-row"])
+    if node is None:
+        return HttpResponse("There is no such list in the report.", status=422)
+    if request.htmx:
+        context = {"node": node, "pm": postmortem, "locked": postmortem.is_locked}
+        return render(request, "web/_section_row_added.html", context)
+    form = CoreForm(request.POST)
+    return render(
+        request, "web/edit.html", _edit_context(postmortem, request.user, form=form, nodes=nodes)
+    )
 
 
 @require_POST
