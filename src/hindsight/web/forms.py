@@ -402,13 +402,14 @@ class EventLinesForm(forms.Form):
     prefix = "event"
     lines = forms.CharField(
         label="New events",
-        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "data-enter-submits": ""}),
         max_length=limits.TIMELINE_EVENTS * (limits.EVENT_TIME + 200),
         strip=False,
         help_text=(
             "One event per line, its time first, in UTC and 24-hour: “14:35 Traffic spike"
             " detected” (on the incident's start date) or “2026-03-01T14:35Z Deploy”."
-            " Several lines are shown to check before they are added."
+            " Several lines are shown to check before they are added. Enter adds;"
+            " Shift+Enter starts a new line."
         ),
     )
     kind = EventForm.base_fields["kind"]

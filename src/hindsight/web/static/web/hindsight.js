@@ -64,6 +64,14 @@
     next.click();
   });
 
+  // In the timeline's one-line entry, Enter adds (Shift+Enter is a new line).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (!event.target.matches || !event.target.matches("textarea[data-enter-submits]")) return;
+    event.preventDefault();
+    event.target.form.requestSubmit();
+  });
+
   // A due date in the past is flagged as it is entered.
   document.addEventListener("input", function (event) {
     if (!event.target.matches("input[data-flag-past]")) return;
