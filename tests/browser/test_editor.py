@@ -76,6 +76,16 @@ def test_the_outline_stays_in_view_and_jumps_to_each_section(site):
     expect(outline).to_be_in_viewport()
     page.context.close()
 
+    # On a phone it starts folded, so the form comes first, and opens with a tap.
+    phone = site.page("alice", width=390, height=844)
+    phone.goto(f"/postmortems/{pm_id}/edit")
+    folded = phone.get_by_role("navigation", name="Outline of the report")
+    expect(folded.get_by_role("link", name="Five whys")).to_be_hidden()
+    folded.get_by_text("Outline").click()
+    folded.get_by_role("link", name="Five whys").click()
+    expect(phone.locator("#s-five_whys-problem")).to_be_in_viewport()
+    phone.context.close()
+
 
 def test_lists_grow_with_add_without_saving(site):
     pm_id = _draft(site, "Add rows", summary="Kept")

@@ -34,6 +34,11 @@
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
+  // On a phone the outline starts folded, so the form comes first.
+  if (window.matchMedia("(max-width: 820px)").matches) {
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+  }
+
   // Write / Preview tabs of a Markdown field (the preview is fetched by htmx, rendered
   // and sanitised by the server).
   function showTab(tab) {
