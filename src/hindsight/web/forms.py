@@ -385,10 +385,10 @@ ActionItemForm = _entry_form(
     "An action item as the edit page adds and changes it.",
 )
 
+# The edit page suggests owners from the users (the datalist in _action_items.html) and
+# flags a past due date as it is typed (hindsight.js).
 _owner = ActionItemForm.base_fields["owner"]
-_owner.widget.attrs.update(
-    {"list": "owner-users", "autocomplete": "off"}
-)  # _action_items.html's datalist
+_owner.widget.attrs.update({"list": "owner-users", "autocomplete": "off"})
 _owner.help_text = "A user's name or email (suggested as you type), or any address"
 ActionItemForm.base_fields["due_date"].widget.attrs["data-flag-past"] = ""
 
@@ -454,7 +454,7 @@ class EventLinesForm(forms.Form):
     def needs_preview(self) -> bool:
         """Several events are shown before they are added, unless that text was shown."""
         data = self.cleaned_data
-        return len(self.events) > 1 and data["previewed"].replace("\r\n", "\n") != data["lines"]
+        return len(self.events) > 1 and _line_list(data["previewed"]) != _line_list(data["lines"])
 
 
 class ItemStatusForm(forms.Form):
