@@ -52,6 +52,7 @@ ROOT: list[tuple[str, str]] = [
     (
         r"^(action items?|actions?|actions? taken|actions? items|follow ?ups?|follow up actions"
         r"|next steps|corrective|prevent(at)?ive|remediations?|remediation (items|actions)"
+        r"|(counter ?)?measures?"
         r"|review actions|to ?dos?|planned actions|immediate actions|improvements"
         r"|what (we are|were) doing|prevention|preventing)\b"
         r"|^how (are|will|do) we (prevent|avoid)",

@@ -179,6 +179,8 @@ class Block:
     lines: list[str]  # source lines
     tokens: list  # the block's tokens, for lists and tables
     ordered: bool = False
+    start: int = 0  # its first line in the text, and the line after its last
+    end: int = 0
 
 
 def blocks(text: str) -> list[Block]:
@@ -206,7 +208,8 @@ def blocks(text: str) -> list[Block]:
             "ordered_list_open": "list",
             "table_open": "table",
         }.get(token.type, "other")
-        out.append(Block(kind, lines[span[0] : span[1]], group, token.type == "ordered_list_open"))
+        ordered = token.type == "ordered_list_open"
+        out.append(Block(kind, lines[span[0] : span[1]], group, ordered, span[0], span[1]))
         index = end + 1
     return out
 
@@ -295,6 +298,10 @@ class Draft:
 
     def add_custom(self, heading: str, body: str) -> None:
         heading = " ".join(heading.split())[:300] or "Untitled"
+        if not self.ours and body.strip():
+            body = _take_follow_ups(self, body, heading)
+            if not body.strip():
+                return  # it held only follow-ups, now action items that name it
         self.data.setdefault("customSections", []).append(
             {"heading": heading, "body": body[:MAX_PROSE]}
         )
@@ -302,6 +309,8 @@ class Draft:
 
     def set_text(self, path: str, text: str, *, append: bool = True) -> None:
         text = "" if text.strip() == NONE_TEXT else text
+        if not self.ours:
+            text = _take_follow_ups(self, text, None)
         keys = path.split(".")
         target = self.data
         for key in keys[:-1]:
@@ -1245,6 +1254,161 @@ def _priority(text: str) -> str | None:
     return match.group("word").upper()
 
 
+# Follow-ups written outside a list under an "Action Items" heading: a label line naming
+# them ("**Actions taken:**", "Next steps:", "Countermeasures") above a list or a table, and
+# paragraphs that start with a status word ("**TODO**: …").
+
+_PLAIN_LABEL = re.compile(r"^(?P<label>[^\W\d_][^:*_.,;!?\n]{0,60}?)\s*(?P<colon>:?)\s*$")
+_TAKEN = re.compile(r"\b(taken|done|completed?|implemented|finished|carried out)\b")
+_PLANNED = re.compile(r"\b(planned|proposed|pending|future|to ?do|open|remaining|upcoming)\b")
+_UNDER_WAY = re.compile(r"\b(in progress|ongoing|under way|underway)\b")
+
+
+def label_status(label: str) -> str | None:
+    """The status a follow-ups label gives its items: "Actions taken" DONE, "Actions
+    planned" TODO, "In progress" IN_PROGRESS; None when it says nothing of it."""
+    name = headings.normalise(label)
+    said = {
+        status
+        for status, pattern in (("IN_PROGRESS", _UNDER_WAY), ("DONE", _TAKEN), ("TODO", _PLANNED))
+        if pattern.search(name)
+    }
+    return said.pop() if len(said) == 1 else None  # "planned or in progress" says neither
+
+
+def _follow_up_label(block: Block) -> str | None:
+    """The label on the paragraph BLOCK's last line ("**Actions taken:**", "Next steps:",
+    or "Action Items" alone) when its meaning is action items. A plain label closing a
+    longer paragraph needs its colon: without one it is the end of a sentence."""
+    line = block.lines[-1].strip()
+    bold = _LABEL.match(line)
+    if bold and not bold.group("rest").strip():
+        label = bold.group("label").strip()
+    else:
+        plain = _PLAIN_LABEL.match(line)
+        if plain is None or len(plain.group("label").split()) > 5:
+            return None
+        if len(block.lines) > 1 and not plain.group("colon"):
+            return None
+        label = plain.group("label").strip()
+    return label if headings.meaning(label) == "actionItems" else None
+
+
+def _strong_lead(line: str):
+    """A status word opening LINE as a label would ("**TODO**:", "DONE:", "[BLOCKED]",
+    "DOING -"), not a word that merely starts a sentence."""
+    match = _LEAD_WORD.match(line.lstrip())
+    return match if match and re.search(r"[:*_\[\]\-–—]", match.group(0)) else None
+
+
+def _status_entries(lines: list[str]) -> list[str] | None:
+    """The entries of a paragraph whose lines start with status words (a line without one
+    continues the entry above), or None when its first line does not start with one."""
+    entries: list[str] = []
+    for line in lines:
+        if _strong_lead(line):
+            entries.append(line.strip())
+        elif entries:
+            entries[-1] += "\n" + line.strip()
+        else:
+            return None
+    return entries
+
+
+def _listed_under(label: str | None, where: str | None) -> str | None:
+    names = [n for n in (label, where) if n]
+    generic = {"action items", "action item", "actions"}
+    names = [n for n in names if headings.normalise(n) not in generic]
+    if not names:
+        return None
+    return "Listed under " + " in ".join(f"“{n}”" for n in names) + "."
+
+
+def _take_follow_ups(draft: Draft, text: str, where: str | None) -> str:
+    """Read the follow-ups written in TEXT (a section's text, WHERE its heading if known)
+    into action items and return the rest of TEXT, as written."""
+    if draft.ours or not text.strip():
+        return text
+    lines = text.split("\n")
+    found = blocks(text)
+    taken: list[tuple[int, int]] = []  # spans of lines now read as items
+    items: list[dict] = []
+    index = 0
+    while index < len(found):
+        block = found[index]
+        after = found[index + 1] if index + 1 < len(found) else None
+        label = _follow_up_label(block) if block.kind == "paragraph" else None
+        if label is not None and after is not None and after.kind in ("list", "table"):
+            status = label_status(label)
+            why = _listed_under(label, where)
+            if after.kind == "list":
+                for item in list_items(after, 0, lines):
+                    parsed = _item(draft, item, status=status)
+                    if parsed is not None:
+                        items.append({**({"why": why} if why else {}), **parsed})
+            else:
+                for parsed in _item_table(after):
+                    items.append({**({"status": status} if status else {}), **parsed})
+            taken += [(block.end - 1, block.end), (after.start, after.end)]
+            index += 2
+            continue
+        entries = _status_entries(block.lines) if block.kind == "paragraph" else None
+        if block.kind == "list":
+            listed = list_items(block, 0, lines)
+            if listed and all(_strong_lead(i.head) for i in listed):
+                entries = None
+                for item in listed:
+                    parsed = _item(draft, item)
+                    if parsed is not None:
+                        items.append(parsed)
+                taken.append((block.start, block.end))
+        if entries:
+            why = _listed_under(None, where)
+            for entry in entries:
+                parsed = _item(draft, Item(entry, "", entry))
+                if parsed is not None:
+                    items.append({**({"why": why} if why else {}), **parsed})
+            taken.append((block.start, block.end))
+        index += 1
+    if not items:
+        return text
+    draft.data.setdefault("actionItems", []).extend(items)
+    draft.recognise("actionItems")
+    drop = set()
+    for start, end in taken:
+        drop.update(range(start, end))
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        if number in drop or (not line.strip() and kept and not kept[-1].strip()):
+            continue
+        kept.append(line)
+    return _trim(kept)
+
+
+def _label_says(line: str) -> dict | None:
+    """What a label line inside an action-items section ("**Actions taken:**", "Short
+    term:", "Monitoring:") says of the list below it: a status, a horizon or a category."""
+    line = line.strip()
+    bold = _LABEL.match(line)
+    match = bold if bold and not bold.group("rest").strip() else _PLAIN_LABEL.match(line)
+    if match is None or len(match.group("label").split()) > 5:
+        return None
+    label = match.group("label").strip()
+    said: dict = {}
+    meaning = headings.meaning(label, "actionItems")
+    if meaning and meaning.startswith("horizon:"):
+        said["horizon"] = meaning.split(":", 1)[1] or None
+    elif meaning and meaning.startswith("category:"):
+        said["category"] = meaning.split(":", 1)[1]
+    elif meaning != "actionItems":
+        return None
+    status = label_status(label)
+    if status:
+        said["status"] = status
+    why = _listed_under(label, None)
+    return said if said or not why else {"why": why}
+
+
 def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> None:
     draft.recognise("actionItems")
     items = draft.data.setdefault("actionItems", [])
@@ -1255,23 +1419,48 @@ def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> No
         attrs["category"] = group.split(":", 1)[1]
         if not draft.ours and headings.normalise(node.heading) not in ("process", "testing"):
             attrs["why"] = f"Listed under “{node.heading}”."
+    # "Actions taken" / "Actions planned": the status of items that do not state their own.
+    status = None if draft.ours else label_status(node.heading)
     leftovers: list[str] = []
     own = node.own()
     lines = own.split("\n")
     found = blocks(own)
     # Beside an action-item table, lists explain (priorities, types); they are not items.
     has_table = not draft.ours and any(b.kind == "table" for b in found)
-    for block in found:
+    pending: dict = {}  # what a label line ("**Actions taken:**") says of the list below it
+    for position, block in enumerate(found):
+        after = found[position + 1] if position + 1 < len(found) else None
+        given = {**attrs, **pending}
+        pending = {}
         if block.kind == "list" and not has_table:
+            item_status = given.pop("status", None) or status
             for item in list_items(block, 0, lines):
-                parsed = _item(draft, item)
+                parsed = _item(draft, item, status=item_status)
                 if parsed is None:
                     leftovers.append(item.raw)
                 else:
-                    items.append({**parsed, **{k: v for k, v in attrs.items() if k not in parsed}})
+                    items.append({**parsed, **{k: v for k, v in given.items() if k not in parsed}})
         elif block.kind == "table" and not draft.ours:
             for parsed in _item_table(block):
-                items.append({**attrs, **parsed})
+                items.append({**given, **parsed})
+        elif (
+            not draft.ours
+            and block.kind == "paragraph"
+            and (entries := _status_entries(block.lines))
+        ):
+            for entry in entries:
+                parsed = _item(draft, Item(entry, "", entry))
+                if parsed is not None:
+                    items.append({**parsed, **{k: v for k, v in attrs.items() if k not in parsed}})
+        elif (
+            not draft.ours
+            and block.kind == "paragraph"
+            and len(block.lines) == 1
+            and after is not None
+            and after.kind in ("list", "table")
+            and (said := _label_says(block.lines[0])) is not None
+        ):
+            pending = said
         else:
             leftovers.append("\n".join(block.lines))
     for child in node.children:
@@ -1292,7 +1481,9 @@ def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> No
         draft.add_custom(node.heading, _trim("\n\n".join(leftovers).split("\n")))
 
 
-def _item(draft: Draft, item: Item) -> dict | None:
+def _item(draft: Draft, item: Item, *, status: str | None = None) -> dict | None:
+    """One action item from a list entry; STATUS is what the label above the list says
+    (an item's own box or status word wins over it, and it over words like "fixed")."""
     head = item.head.strip()
     if not head and not item.rest:
         return None
@@ -1328,6 +1519,8 @@ def _item(draft: Draft, item: Item) -> dict | None:
         entry["status"] = STATUS_WORDS[lead.group("word")]
     elif box:
         entry["status"] = "DONE" if box.group("mark") != " " else "TODO"
+    elif status:
+        entry["status"] = status
     elif _DONE.search(head):
         entry["status"] = "DONE"
     elif _IN_PROGRESS.search(head):
