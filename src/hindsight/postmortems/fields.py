@@ -12,6 +12,7 @@ Fields that are `derived` are set by the write path (an item's completion time),
 by the API and accepted back unchanged, never taken from a client.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -56,6 +57,20 @@ def _event_time(value: str) -> str:
     return value
 
 
+def _front_matter(value: dict) -> dict:
+    size = len(json.dumps(value, ensure_ascii=False))
+    if size > limits.FRONT_MATTER:
+        raise ValueError(
+            f"holds {size:,} characters as JSON; at most {limits.FRONT_MATTER:,} are allowed"
+        )
+    for key in value:
+        if not key.strip() or len(key) > limits.FRONT_MATTER_KEY or "\n" in key:
+            raise ValueError(
+                f"{key[:40]!r} is not a key: one line of 1 to {limits.FRONT_MATTER_KEY} characters"
+            )
+    return value
+
+
 def _web_address(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("must be an http:// or https:// address")
@@ -68,7 +83,20 @@ REPORT_FIELDS: tuple[EntryField, ...] = (
     EntryField("summary", str, limits.PROSE, default=""),
     EntryField("impact", str, limits.PROSE),
     EntryField("root_cause", str, limits.PROSE, label="Root cause"),
+    EntryField(
+        "front_matter",
+        dict,
+        limits.FRONT_MATTER,
+        check=_front_matter,
+        description=(
+            "What an imported document's front matter said beyond the keys Hindsight reads"
+            " (description, team…), as it came; the Markdown export writes it back"
+        ),
+        label="Front matter",
+    ),
 )
+# Those of them that are text, for forms and search (the front matter is a JSON object).
+REPORT_TEXT_FIELDS = tuple(f for f in REPORT_FIELDS if f.type is str)
 
 EVENT_FIELDS: tuple[EntryField, ...] = (
     EntryField(

@@ -1,6 +1,8 @@
 """The YAML block at the top of an exported report: the values prose cannot carry."""
 
+import math
 import re
+from datetime import date, datetime
 
 import yaml
 
@@ -77,3 +79,21 @@ def load(text: str) -> dict:
     except yaml.YAMLError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def as_json(value):
+    """A YAML value as JSON can hold it: dates as ISO 8601 text, keys as text, sets as
+    lists, and what JSON has no form for (NaN, binary) as its text."""
+    if isinstance(value, dict):
+        return {str(key): as_json(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [as_json(inner) for inner in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -443,6 +443,10 @@ def _first_line_title(preamble: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _read_front_matter(draft: Draft, front: dict) -> None:
+    """The keys a document's front matter shares with ours (date, severity, tags, authors);
+    every other key, and one of those whose value could not be read, is kept as it came in
+    `frontMatter`."""
+    used = set()
     for key in ("date", "incident_date", "started", "startedAt"):
         value = front.get(key)
         if isinstance(value, datetime):
@@ -451,19 +455,30 @@ def _read_front_matter(draft: Draft, front: dict) -> None:
             draft.incident_date = value
         elif isinstance(value, str) and first_date(value):
             draft.incident_date = first_date(value)
+        else:
+            continue
+        used.add(key)
     severity = front.get("severity")
-    if severity is not None:
+    if severity is not None and _severity(str(severity)):
         draft.severity = _severity(str(severity))
+        used.add("severity")
     tags = front.get("tags")
     if isinstance(tags, list):
         draft.data["tags"] = [str(t)[:100] for t in tags if str(t).strip()]
         draft.recognise("tags")
+        used.add("tags")
     for key in ("authors", "author", "contributors"):
         value = front.get(key)
         if isinstance(value, list | str):
             values = value if isinstance(value, list) else re.split(r"[,;]\s*", value)
             draft.data["contributors"] = [str(v)[:254] for v in values if str(v).strip()]
             draft.recognise("contributors")
+            used.add(key)
+    if isinstance(front.get("title"), str | int | float):
+        used.add("title")
+    rest = {key: value for key, value in front.items() if key not in used}
+    if rest:
+        draft.data["frontMatter"] = frontmatter.as_json(rest)
 
 
 def _severity(text: str) -> str | None:
@@ -1607,10 +1622,35 @@ def _item_table(block: Block) -> list[dict]:
 # Our own front matter -----------------------------------------------------------------
 
 
+# The keys of our own front matter; a report's frontMatter holding one of them travels
+# under `frontMatter:` instead, so it never overrides what the export says.
+OWN_KEYS = frozenset(
+    {frontmatter.MARKER, "incidentId", "tags", "contributors", "timeline", "actionItems"}
+    | {"actionItemOrder", "exact"}
+    | {f.api_name for f in fields.REPORT_FIELDS}
+    | set(SECTION_ALIASES)
+)
+
+
+def front_matter_keys(front_matter: dict) -> dict:
+    """A report's frontMatter as our export writes it: its keys beside ours, those named
+    like ours under `frontMatter:`."""
+    out = {key: value for key, value in front_matter.items() if key not in OWN_KEYS}
+    clashing = {key: value for key, value in front_matter.items() if key in OWN_KEYS}
+    if clashing:
+        out["frontMatter"] = clashing
+    return out
+
+
 def _apply_front_matter(draft: Draft, front: dict) -> None:
     data = draft.data
     if isinstance(front.get("incidentId"), str):
         data["incidentId"] = front["incidentId"]
+    theirs = {key: value for key, value in front.items() if key not in OWN_KEYS}
+    if isinstance(front.get("frontMatter"), dict):
+        theirs.update(front["frontMatter"])
+    if theirs:
+        data["frontMatter"] = frontmatter.as_json(theirs)
     for key, value in front.items():
         if key in SECTION_ALIASES or key in ("tags",):
             data[key] = _merge(data.get(key), value)
@@ -1693,6 +1733,7 @@ def _normalise(draft: Draft) -> None:
     """Every field present, sections in their stored form, so drafts compare as records."""
     data = draft.data
     data.setdefault("summary", "")
+    data.setdefault("frontMatter", {})
     data.setdefault("impact", None)
     data.setdefault("rootCause", None)
     for key in ("timeline", "actionItems", "contributors", "tags"):
