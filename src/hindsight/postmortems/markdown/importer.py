@@ -15,7 +15,7 @@ given) through the services.
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 from markdown_it import MarkdownIt
@@ -24,11 +24,18 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
-from hindsight.lib.times import is_valid_event_time, parse_timestamp
+from hindsight.lib.times import is_valid_event_time, parse_timestamp, resolve_event_time
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.markdown import frontmatter, headings
-from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
+from hindsight.postmortems.markdown.times import (
+    Clock,
+    ReadTime,
+    clean,
+    first_date,
+    read_time,
+    zone_of,
+)
 from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
 from hindsight.postmortems.services import create_postmortem
@@ -290,6 +297,8 @@ class Draft:
     custom: list[str] = field(default_factory=list)
     incident_date: date | None = None
     severity: str | None = None
+    started_at: datetime | None = None  # "Start: 2021-03-04 10:00 UTC"
+    resolved_at: datetime | None = None  # "End: …", "Resolved: …"
     clock: Clock = field(default_factory=Clock)
 
     def recognise(self, name: str) -> None:
@@ -310,7 +319,7 @@ class Draft:
     def set_text(self, path: str, text: str, *, append: bool = True) -> None:
         text = "" if text.strip() == NONE_TEXT else text
         if not self.ours:
-            text = _take_follow_ups(self, text, None)
+            text = _take_follow_ups(self, _take_moments(self, text), None)
         keys = path.split(".")
         target = self.data
         for key in keys[:-1]:
@@ -375,6 +384,8 @@ def _was_read(draft: Draft, name: str) -> bool:
         return draft.incident_date is not None
     if name == "severity":
         return draft.severity is not None
+    if name in ("startedAt", "resolvedAt"):
+        return getattr(draft, _snake(name)) is not None
     return _has_content(draft.data.get(name))
 
 
@@ -502,7 +513,9 @@ def _read_preamble(draft: Draft, text: str, roots: list[Node]) -> None:
     sections; the rest is the summary when there is no Summary section, else kept."""
     if not text:
         return
-    leftovers = _pseudo_sections(draft, text, None)
+    # "Start: … / End: …" lines are the incident's; in a custom section further down such a
+    # line may be one incident's of many (an incident log), and is left as written.
+    leftovers = _take_moments(draft, _pseudo_sections(draft, text, None))
     if not leftovers:
         return
     has_summary = any(headings.meaning(n.heading) == "summary" for n in roots)
@@ -641,6 +654,8 @@ def _read_node(draft: Draft, node: Node, context: str | None) -> None:
         "tags": _read_names,
         "date": _read_date,
         "severity": _read_severity,
+        "started": _read_moment,
+        "ended": _read_moment,
     }.get(target)
     if handler is not None:
         return handler(draft, node, target)
@@ -844,6 +859,84 @@ def _read_date(draft: Draft, node: Node, target: str) -> None:
         draft.recognise("date")
     else:
         draft.add_custom(node.heading, text)
+
+
+def _read_moment(draft: Draft, node: Node, target: str) -> None:
+    """A "Start"/"End" section or label: the incident's start or resolution time when its
+    text is one timestamp, else kept as written."""
+    text = node.source()
+    if not (len(text) < 120 and _moment(draft, target, text)):
+        draft.add_custom(node.heading, text)
+
+
+_MOMENT_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z ()-]{1,40}?)\s*(?::\s*(?:\*\*|__)?"
+    r"|(?:\*\*|__)\s*:?)\s*(?P<value>\S.{0,150})$"
+)
+# "Start: 10:00 / End: 12:30": a second label on the line, after a separator.
+_SECOND_MOMENT = re.compile(
+    r"(?:\s*[/|;,]|\s[–—-])\s*(?:\*\*|__)?(?=(?:end|ended|resolved|finished)\b)", re.I
+)
+
+
+def _moment(draft: Draft, target: str, text: str) -> bool:
+    """Read TEXT ("2021-03-04 10:00 UTC", "12:30 PDT") as the incident's start ("started")
+    or resolution ("ended"); True when it is that and nothing more. A time without a date
+    is taken on the start's date (the day after when it would be before the start)."""
+    value = " ".join(text.replace("**", " ").replace("__", " ").split())
+    if not value:
+        return False
+    read = read_time(value, draft.clock.probe())
+    if read is None or not read.has_clock or clean(read.rest):
+        return False
+    instant = parse_timestamp(read.time)
+    if instant is None and target == "started" and draft.incident_date is not None:
+        day = datetime.combine(draft.incident_date, time(0, 0), tzinfo=UTC)
+        instant = resolve_event_time(read.time, day)
+    if target == "started":
+        if instant is None:
+            return False
+        draft.started_at = instant
+        draft.incident_date = draft.incident_date or instant.date()
+        draft.recognise("startedAt")
+        return True
+    start = draft.started_at
+    if instant is None and start is not None:
+        instant = resolve_event_time(read.time, start)
+        if instant is not None and instant < start:
+            instant += timedelta(days=1)
+    if instant is None:
+        return False
+    draft.resolved_at = instant
+    draft.recognise("resolvedAt")
+    return True
+
+
+def _take_moments(draft: Draft, text: str) -> str:
+    """Read "Start: … / End: …" lines (or bullets, bold or not) in TEXT into the incident's
+    start and resolution times; return TEXT without the lines read whole."""
+    if draft.ours or not text.strip() or ":" not in text:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    changed = False
+    for line in lines:
+        if line.startswith("    ") or re.match(r"\s+[-*+]\s", line):
+            kept.append(line)  # a nested bullet belongs to the entry above it
+            continue
+        parts = _SECOND_MOMENT.split(line, maxsplit=1) if len(line) < 300 else [line]
+        results = []
+        for part in parts:
+            match = _MOMENT_LINE.match(part)
+            target = headings.meaning(match.group("label")) if match else None
+            results.append(
+                target in ("started", "ended") and _moment(draft, target, match.group("value"))
+            )
+        if results and all(results):
+            changed = True
+        else:
+            kept.append(line)
+    return _trim(kept) if changed else text
 
 
 def _read_severity(draft: Draft, node: Node, target: str) -> None:
@@ -1793,6 +1886,7 @@ def import_markdown(
     body = creation_body(draft)
     with write_transaction():
         if incident_id is not None:
+            _warn_times_unused(draft, incident_id)
             if not Incident.objects.filter(pk=incident_id).exists():
                 raise Invalid(
                     f"There is no incident {incident_id}; create it first or leave incidentId"
@@ -1803,6 +1897,7 @@ def import_markdown(
             named = draft.data.get("incidentId") if draft.ours else None
             if named and Incident.objects.filter(pk=named).exists():
                 incident_id = named
+                _warn_times_unused(draft, incident_id)
             else:
                 title = " ".join((incident_title or "").split())
                 values = {"title": title or default_incident_title()}
@@ -1811,6 +1906,14 @@ def import_markdown(
                 started = _started_at(draft)
                 if started:
                     values["started_at"] = started
+                resolved = draft.resolved_at
+                if resolved is not None and (started is None or resolved >= started):
+                    values["resolved_at"] = resolved
+                elif resolved is not None:
+                    draft.clock.warn(
+                        f"The document's end ({resolved.isoformat()}) is before its start"
+                        f" ({started.isoformat()}); the incident was left unresolved."
+                    )
                 if draft.severity:
                     values["severity"] = draft.severity
                 incident_id = create_incident(values, by=by).pk
@@ -1821,6 +1924,19 @@ def import_markdown(
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
+
+
+def _warn_times_unused(draft: Draft, incident_id: str) -> None:
+    said = [
+        f"{name} {moment.isoformat()}"
+        for name, moment in (("start", draft.started_at), ("end", draft.resolved_at))
+        if moment is not None
+    ]
+    if said:
+        draft.clock.warn(
+            f"The document's {' and '.join(said)} were not applied: the report joins the"
+            f" existing incident {incident_id}, whose times stay as they are."
+        )
 
 
 def default_incident_title() -> str:
@@ -1849,6 +1965,8 @@ def _snake(name: str) -> str:
 
 
 def _started_at(draft: Draft) -> datetime | None:
+    if draft.started_at is not None:
+        return draft.started_at
     instants = [parse_timestamp(e["time"]) for e in draft.data.get("timeline", [])]
     instants = [i for i in instants if i is not None]
     if draft.incident_date:
