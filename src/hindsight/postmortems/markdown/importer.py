@@ -1189,27 +1189,40 @@ def _timeline_item(draft: Draft, item: Item, events: list[dict], leftovers: list
 
 
 def _timeline_lines(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
+    """Read the lines of one paragraph (or code block) as entries. Lines that are no entry
+    and follow none are kept together, as the paragraph they were, not one per line."""
     clock = draft.clock
+    run: list[str] = []  # consecutive lines kept as written
+
+    def keep_run() -> None:
+        if run:
+            leftovers.append("\n".join(run))
+            run.clear()
+
     for line in text.split("\n"):
         read = _read_line(draft, line.strip())
         if read is not None and (read.rest or draft.ours):
+            keep_run()
             clock.pending = None
             events.append(_event(draft, read.time, read.rest, read.written))
         elif read is not None and read.has_clock:
             # A timestamp alone on its line: what happened is on the next line.
+            keep_run()
             clock.pending = _event(draft, read.time, "", read.written)
             events.append(clock.pending)
         elif read is not None:
+            keep_run()
             continue  # a bare date line: it dates the entries below
         elif clock.pending is not None and line.strip():
             clock.pending["description"] = _cell(line).strip()[:MAX_DESCRIPTION]
             clock.pending = None
-        elif events and not draft.ours:
+        elif events and not draft.ours and not run:
             old = events[-1]["description"]
             if len(old) < MAX_DESCRIPTION:  # past the cap, copying it again would be quadratic
                 events[-1]["description"] = (old + "\n" + line)[:MAX_DESCRIPTION]
         else:
-            leftovers.append(line)
+            run.append(line)
+    keep_run()
 
 
 _TIME_COLUMN = re.compile(r"time|date|when|^utc$|^ts$|timestamp")
