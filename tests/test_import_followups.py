@@ -137,3 +137,33 @@ def test_follow_ups_from_sections_are_stored_as_the_reports_items(alice):
     ]
     assert stored.section("resolution")["howFixed"] == "Restarted."
     assert "actionItems" in result.recognised
+
+
+def test_recognised_stays_honest_when_a_section_held_only_what_was_read_elsewhere():
+    draft = parse(
+        "# Cache outage\n\nStart: some time on Tuesday\n\n## Summary\n\nDown.\n\n"
+        "## Resolution\n\n**Actions taken:**\n- Restarted the nodes\n\n"
+        "## Odds and ends\n\n**TODO**: Write a runbook\n\n## Root Cause\n\n_None._\n"
+    )
+    assert sorted(draft.recognised) == ["actionItems", "summary"]
+    assert draft.custom == ["Preamble"]  # the unread start line, kept; the emptied section gone
+    assert draft.data["customSections"][0]["body"] == "Start: some time on Tuesday"
+    assert [i["why"] for i in draft.data["actionItems"]] == [
+        "Listed under “Actions taken”.",
+        "Listed under “Odds and ends”.",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_import_answer_lists_what_was_read_and_nothing_else(alice, api_for):
+    response = api_for(alice).post(
+        "/api/postmortems/import",
+        raw="---\nteam: storage\n---\n# T\n\nStart: 2021-03-04 10:00 UTC\n\n## Timeline\n\n"
+        "No entries kept.\n\n## Resolution\n\nActions planned:\n- Add an alert\n",
+        content_type="text/markdown",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert sorted(body["recognised"]) == ["actionItems", "startedAt"]
+    assert body["custom"] == ["Timeline"]
+    assert body["postmortem"]["frontMatter"] == {"team": "storage"}
