@@ -104,6 +104,8 @@ def test_front_matter_is_written_through_the_api_with_its_limit(alice, api_for, 
     too_big = api.patch(path, {"frontMatter": {"x": "a" * limits.FRONT_MATTER}})
     assert too_big.status_code == 422
     assert "frontMatter" in too_big.content.decode()
+    assert api.patch(path, {"frontMatter": {"n": 10**150}}).status_code == 422
+    assert api.patch(path, {"frontMatter": {"": 1}}).status_code == 422
     assert api.patch(path, {"frontMatter": None}).status_code == 422
     assert api.patch(path, {"frontMatter": ["a"]}).status_code == 422
     assert PostMortem.objects.get(pk=postmortem["id"]).front_matter == {"team": "storage"}

@@ -57,12 +57,23 @@ def _event_time(value: str) -> str:
     return value
 
 
+def _has_long_number(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_long_number(inner) for inner in value.values())
+    if isinstance(value, list):
+        return any(_has_long_number(inner) for inner in value)
+    return type(value) is int and abs(value) >= 10**limits.NUMBER_DIGITS
+
+
 def _front_matter(value: dict) -> dict:
     size = len(json.dumps(value, ensure_ascii=False))
     if size > limits.FRONT_MATTER:
         raise ValueError(
             f"holds {size:,} characters as JSON; at most {limits.FRONT_MATTER:,} are allowed"
         )
+    if _has_long_number(value):
+        # The export writes it as YAML, whose reader refuses such a number (frontmatter.py).
+        raise ValueError(f"holds a number of more than {limits.NUMBER_DIGITS} digits")
     for key in value:
         if not key.strip() or len(key) > limits.FRONT_MATTER_KEY or "\n" in key:
             raise ValueError(

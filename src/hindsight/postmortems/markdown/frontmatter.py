@@ -7,6 +7,7 @@ from datetime import date, datetime
 import yaml
 
 from hindsight.lib.errors import Invalid
+from hindsight.postmortems import limits
 
 MARKER = "hindsight"  # key naming the layout version; its presence means "our own export"
 VERSION = 1
@@ -44,7 +45,7 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_big_int)
-MAX_DIGITS = 100
+MAX_DIGITS = limits.NUMBER_DIGITS
 
 
 def _key_at(text: str, line: int) -> str:
