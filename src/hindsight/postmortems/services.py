@@ -21,7 +21,7 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, fields, lint, search, templates, workflow
+from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
     ActionItem,
     Contributor,
@@ -262,9 +262,11 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         incident = _incident_or_invalid(data["incident_id"])
         now = timezone.now()
         state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
+        factors.check([], state["contributing_factors"])
         hints = data.get("template_hints") or {}
         postmortem = _insert(state, incident, by=by, now=now, hints=hints)
         _check_lint(postmortem)
+        factors.write_rows(postmortem, state["contributing_factors"], new=True)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
         search.reindex(postmortem, new=True)
         _announce(postmortem, EMPTY_STATE, state, by=by)
@@ -399,6 +401,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     if not changed:
         return postmortem
     _check_lock(postmortem, before, after, changed)
+    if "contributing_factors" in changed:
+        factors.check(before["contributing_factors"], after["contributing_factors"])
     if _changes_text(before, after, changed):
         # Set before the workflow check, so a publish that also rewrites the text counts
         # no approval of the text it replaces.
@@ -417,6 +421,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         _check_lint(postmortem)
     for plan in plans:
         plan.save()
+    if "contributing_factors" in changed:
+        factors.write_rows(postmortem, after["contributing_factors"])
     _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
