@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "heroicons",
     "hindsight.accounts",
     "hindsight.incidents",
     "hindsight.postmortems",

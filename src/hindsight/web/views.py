@@ -66,9 +66,28 @@ def web_view(view):
         except NotFound as exc:
             raise Http404(exc.message) from None
         except PermissionDenied as exc:
-            return render(request, "web/error.html", {"message": exc.message}, status=403)
+            return render(request, "403.html", {"message": exc.message}, status=403)
 
     return wrapper
+
+
+# Error pages (hindsight/urls.py names them; 500 is Django's own, which renders 500.html
+# with no request or database) -------------------------------------------------------------
+
+
+def _exception_message(exception) -> str:
+    """The sentence a view gave its Http404 or PermissionDenied, or "" (a URL that matched
+    no route carries a dict, not a sentence)."""
+    message = exception.args[0] if exception and exception.args else ""
+    return message if isinstance(message, str) else ""
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", {"message": _exception_message(exception)}, status=404)
+
+
+def forbidden(request, exception=None):
+    return render(request, "403.html", {"message": _exception_message(exception)}, status=403)
 
 
 def _fragment_or_page(request, page: str, fragment: str, context: dict, status: int = 200):
