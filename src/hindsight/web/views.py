@@ -4,7 +4,6 @@ change comes back as a DomainError whose message is shown to the person as it is
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from hindsight.accounts.services import create_token, revoke_token
 from hindsight.incidents import services as incident_services
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import document, services, templates, workflow
@@ -245,7 +245,6 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
-        "share_url": f"{settings.BASE_URL}{reverse('web:report', args=[postmortem.id])}",
         **_workflow_context(postmortem, user),
     }
 
@@ -255,6 +254,7 @@ def report(request, pm_id: str):
     postmortem = document.load(request.user, pm_id)
     context = {
         **_report_context(postmortem, request.user),
+        "share_url": site_url(request) + reverse("web:report", args=[postmortem.id]),
         **queries.completion(postmortem),
         **queries.review(postmortem, request.user),
         "follow_through": [
