@@ -30,6 +30,7 @@ from hindsight.web.forms import (
     CommentForm,
     CoreForm,
     EventForm,
+    IncidentFilterForm,
     IncidentForm,
     ItemStatusForm,
     ListFilterForm,
@@ -541,9 +542,18 @@ def item_status(request, item_id: str):
 
 @web_view
 def incident_list(request):
-    incidents = Incident.objects.order_by("-created_at")
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/incident_list.html", {"page": page})
+    form = IncidentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(queries.incident_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(filters.values()),
+    }
+    return render(request, "web/incident_list.html", context)
 
 
 @web_view
@@ -564,6 +574,60 @@ def incident_create(request):
 
 @web_view
 def incident_detail(request, incident_id: str):
+    """The incident to read: its times and the durations between them, services, links,
+    details and post-mortems; changing it is the edit page's."""
+    if request.method == "POST":  # a form rendered before the edit page had its own address
+        return incident_edit(request, incident_id)
+    incident = incident_services.get_incident(incident_id)
+    every = PostMortem.objects.filter(incident=incident)
+    postmortems = list(
+        every.visible_to(request.user).select_related("created_by").order_by("-created_at")
+    )
+    context = {
+        "incident": incident,
+        "milestones": _milestones(incident),
+        "postmortems": postmortems,
+        # Drafts count as existing (needs_postmortem says so); their titles stay private.
+        "unreadable": every.count() - len(postmortems),
+        "needs_pm": services.needs_postmortem(Incident.objects.filter(pk=incident.pk)).exists(),
+    }
+    return render(request, "web/incident.html", context)
+
+
+def _milestones(incident: Incident) -> list[dict]:
+    """The incident's times in order, each with the seconds since the start and since the
+    last milestone before it that has a time (None where either end is missing)."""
+
+    def seconds(later, earlier):
+        return int((later - earlier).total_seconds()) if later and earlier else None
+
+    rows, previous = [], None
+    for field, label in MILESTONES:
+        moment = getattr(incident, field)
+        since_start = seconds(moment, incident.started_at) if field != "started_at" else None
+        rows.append(
+            {
+                "label": label,
+                "at": moment,
+                "since_start": since_start,
+                "since_previous": seconds(moment, previous),
+            }
+        )
+        previous = moment or previous
+    return rows
+
+
+MILESTONES = [
+    ("started_at", "Started"),
+    ("detected_at", "Detected"),
+    ("acknowledged_at", "Acknowledged"),
+    ("mitigated_at", "Mitigated"),
+    ("resolved_at", "Resolved"),
+]
+
+
+@web_view
+def incident_edit(request, incident_id: str):
     incident = incident_services.get_incident(incident_id)
     initial = {
         f: getattr(incident, f) for f in IncidentForm.base_fields if f not in ("services", "links")
@@ -573,7 +637,7 @@ def incident_detail(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
-    if request.method == "POST" and not incident_services.may_write_incidents(request.user):
+    if not incident_services.may_write_incidents(request.user):
         raise PermissionDenied("Viewers cannot change incidents.")
     if request.method == "POST" and form.is_valid():
         try:
@@ -602,16 +666,5 @@ def incident_detail(request, incident_id: str):
         else:
             messages.success(request, "Incident saved.")
             return redirect("web:incident", incident.id)
-    postmortems = (
-        PostMortem.objects.visible_to(request.user)
-        .filter(incident=incident)
-        .select_related("created_by")
-        .order_by("-created_at")
-    )
-    context = {
-        "form": form,
-        "incident": incident,
-        "postmortems": postmortems,
-        "conflict": conflict,
-    }
+    context = {"form": form, "incident": incident, "conflict": conflict}
     return render(request, "web/incident_form.html", context)
