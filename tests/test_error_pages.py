@@ -103,3 +103,13 @@ def test_the_logo_is_our_own_svg_file():
     svg = ElementTree.parse(finders.find("web/logo.svg")).getroot()
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     assert svg.find("{http://www.w3.org/2000/svg}title").text == "Hindsight"
+
+
+def test_a_form_without_its_security_token_gets_a_styled_page_that_says_what_to_do(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/incidents/new", {"title": "x"})
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "This form could not be accepted" in body and "Nothing was saved" in body
+    assert _has_navigation(body)
