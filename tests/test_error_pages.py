@@ -2,17 +2,29 @@
 is missing, and 500 renders with neither a database nor a signed-in user."""
 
 import pytest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import OperationalError
 from django.test import Client
 from django.urls import include, path
+
+# As this module is a URLconf (below), it answers errors with the app's own handlers.
+from hindsight.urls import handler403, handler404  # noqa: F401
 
 
 def _boom(request):
     raise OperationalError("the database went away")
 
 
-# This module is the URLconf of the tests marked with it: the app plus a view that fails.
-urlpatterns = [path("boom", _boom), path("", include("hindsight.urls"))]
+def _refuse(request):
+    raise DjangoPermissionDenied("Only the on-call lead may open this.")
+
+
+# This module is the URLconf of the tests marked with it: the app plus views that fail.
+urlpatterns = [
+    path("boom", _boom),
+    path("refuse", _refuse),
+    path("", include("hindsight.urls")),
+]
 
 
 @pytest.fixture
@@ -64,6 +76,14 @@ def test_a_refused_page_is_a_styled_403_that_says_why(client, carol):
     assert "<h1>Not allowed</h1>" in body
     assert "Viewers cannot create post-mortems" in body
     assert _has_navigation(body)
+
+
+@pytest.mark.urls(__name__)
+def test_djangos_own_permission_denied_is_the_same_styled_403(signed_in):
+    response = signed_in.get("/refuse")
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Only the on-call lead may open this." in body and _has_navigation(body)
 
 
 @pytest.mark.urls(__name__)

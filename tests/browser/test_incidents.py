@@ -103,3 +103,19 @@ def test_the_incident_list_filters_and_marks_what_needs_a_postmortem(site):
     page.goto(f"/incidents?service={service}&started_from=2030-01-01")
     expect(page.get_by_text("No incident matches these filters.")).to_be_visible()
     page.context.close()
+
+
+def test_the_incident_pages_fit_a_phone(site):
+    incident = site.incident(
+        "Phone-sized incident with a long title that has to wrap somewhere",
+        services=["phone-fit"],
+        detectedAt="2026-03-01T14:40:00Z",
+        resolvedAt="2026-03-01T16:00:00Z",
+    )
+    phone = site.page("alice", width=390, height=844)
+    for path in (f"/incidents/{incident}", "/incidents?service=phone-fit"):
+        phone.goto(path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert_accessible(phone, f"{path} on a phone")
+    expect(phone.locator("table.incident-table tbody tr")).to_contain_text("Needs a post-mortem")
+    phone.context.close()
