@@ -51,7 +51,9 @@ def test_write_review_publish_follow_through_and_export(site):
     page.get_by_role("button", name="Create draft").click()
     page.wait_for_url(re.compile(r"/postmortems/pm_\w+/edit$"))
     pm_id = page.url.split("/")[-2]
-    expect(page.locator("#id_summary")).not_to_have_value("")  # pre-filled by the template
+    # The template's prompt is a hint beside the field, never its text.
+    expect(page.locator("#id_summary")).to_have_value("")
+    expect(page.locator("#id_summary-hint")).to_be_visible()
 
     # Sections: write the core ones and watch the server-rendered preview.
     page.fill("#id_summary", "15 minutes of **downtime** after pool exhaustion.")
@@ -99,6 +101,8 @@ def test_write_review_publish_follow_through_and_export(site):
     page.wait_for_url(f"**/postmortems/{pm_id}")
     expect(page.locator(".report-head .badge")).to_contain_text("In review")
     page.get_by_role("button", name="Publish").click()
+    # The template's action items were never confirmed: publishing asks first.
+    page.get_by_role("button", name=re.compile(r"^Confirm \d+ and publish$")).click()
     expect(page.locator(".report-head .badge")).to_contain_text("Published")
     expect(page.locator(".locked")).to_contain_text("locked")
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)

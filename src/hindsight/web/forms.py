@@ -167,7 +167,10 @@ class PostMortemCreateForm(forms.Form):
     template = forms.ChoiceField(
         label="Template",
         required=False,
-        help_text="Pre-fills sections, timeline events and action items.",
+        help_text=(
+            "Guides each section with prompts, and suggests timeline events and action items"
+            " for you to confirm."
+        ),
     )
     title = forms.CharField(max_length=limits.TITLE, label="Post-mortem title")
 
@@ -360,9 +363,11 @@ def _entry_form(name: str, declared, prefix: str | None, doc: str):
     )
 
 
+# A template's suggestion is confirmed by its own button or by an edit (the services clear
+# `unconfirmed` when an entry changes), never through a field of these forms.
 EventForm = _entry_form(
     "EventForm",
-    fields.writable(fields.EVENT_FIELDS),
+    tuple(f for f in fields.writable(fields.EVENT_FIELDS) if f is not fields.UNCONFIRMED),
     "event",  # the page also holds action item forms: keep ids unique
     "A timeline event.",
 )
@@ -370,7 +375,11 @@ EventForm = _entry_form(
 # it alone, so saving an edit never clears it.
 ActionItemForm = _entry_form(
     "ActionItemForm",
-    tuple(f for f in fields.writable(fields.ITEM_FIELDS) if f.name != "tracker_url"),
+    tuple(
+        f
+        for f in fields.writable(fields.ITEM_FIELDS)
+        if f.name != "tracker_url" and f is not fields.UNCONFIRMED
+    ),
     "item",
     "An action item as the edit page adds and changes it.",
 )

@@ -3,7 +3,8 @@
 The form is derived from the pydantic models, so a section added there appears in the edit
 page and on the report without touching the web app. Field names are paths such as
 `s-what_happened-what_broke` or `s-contributing_factors-0-factor`; repeated rows (contributing
-factors, whys, references, …) are shown with one blank row to add another.
+factors, whys, references, …) are shown with one blank row to add another. A template's
+prompts (`hints`, by API name) are attached to the nodes they guide (`attach_hints`).
 """
 
 import types
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
+from hindsight.lib.schema import api_name
 from hindsight.postmortems.sections import SECTION_NAMES, Sections
 
 PREFIX = "s"
@@ -51,6 +53,7 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     rows: list[list["Node"]] = field(default_factory=list)
     error: str = ""
+    hint: str = ""  # the template's prompt for this field, shown beside it
 
     @property
     def has_content(self) -> bool:
@@ -196,6 +199,28 @@ def attach_errors(nodes: list[Node], errors: dict[str, str]) -> None:
         attach_errors(node.children, errors)
         for row in node.rows:
             attach_errors(row, errors)
+
+
+def attach_hints(nodes: list[Node], hints) -> None:
+    """Give each node the template's prompt for it: HINTS is shaped like the sections (API
+    names); a list of rows' hints guides the rows in turn (the last one any further rows),
+    and several are also named together under the list."""
+    for node in nodes:
+        hint = hints.get(api_name(node.name)) if isinstance(hints, dict) else None
+        if node.kind == "group":
+            attach_hints(node.children, hint)
+        elif node.kind == "rows":
+            rows = [h for h in hint if isinstance(h, dict)] if isinstance(hint, list) else []
+            for index, row in enumerate(node.rows):
+                if rows:
+                    attach_hints(row, rows[min(index, len(rows) - 1)])
+            if len(rows) > 1:
+                firsts = [next((v for v in h.values() if isinstance(v, str)), "") for h in rows]
+                node.hint = "; ".join(text for text in firsts if text)
+        elif node.kind == "lines" and isinstance(hint, list):
+            node.hint = "\n".join(str(line) for line in hint)
+        elif isinstance(hint, str):
+            node.hint = hint
 
 
 def nodes_from_post(post, errors: dict[str, str]) -> list[Node]:

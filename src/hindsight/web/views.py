@@ -43,7 +43,7 @@ from hindsight.web.forms import (
 )
 from hindsight.web.redirects import safe_next
 from hindsight.web.refusals import refusal
-from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
+from hindsight.web.sectionform import attach_hints, nodes_from_post, parse_sections, section_nodes
 
 PAGE_SIZE = 20
 
@@ -202,7 +202,13 @@ def postmortem_create(request):
         except DomainError as exc:
             form.add_error(None, refusal(exc))
         else:
-            messages.success(request, "Post-mortem created. Fill in the report below.")
+            note = "Post-mortem created. Fill in the report below."
+            if data.get("template"):
+                note += (
+                    " The template's prompts are shown with each field; confirm the events"
+                    " and action items it suggests, or delete them."
+                )
+            messages.success(request, note)
             return redirect("web:edit", postmortem.id)
     context = {"form": form, "incident_form": incident_form, "templates": template_list}
     return render(request, "web/postmortem_create.html", context)
@@ -243,6 +249,8 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "pm": postmortem,
         "renderings": document.renderings(postmortem),
         "can_edit": postmortem.can_be_edited_by(user) and not postmortem.is_locked,
+        "has_unconfirmed_events": any(e.unconfirmed for e in postmortem.timeline),
+        "has_unconfirmed_items": any(i.unconfirmed for i in postmortem.action_item_list),
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
@@ -278,10 +286,13 @@ def report(request, pm_id: str):
 
 
 def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, error=None):
+    nodes = nodes if nodes is not None else section_nodes(postmortem.sections)
+    attach_hints(nodes, postmortem.template_hints)
     return {
         **_report_context(postmortem, user),
         "form": form or CoreForm(initial=CoreForm.initial_for(postmortem)),
-        "section_nodes": nodes if nodes is not None else section_nodes(postmortem.sections),
+        "hints": postmortem.template_hints,
+        "section_nodes": nodes,
         "conflict": conflict,
         "error": error,
         "event_form": EventForm(),
@@ -346,10 +357,22 @@ def preview(request):
 def move(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id)
     target = request.POST.get("to", "")
+    data = {"status": target}
+    if request.POST.get("confirm_template_content") == "true":
+        data["confirm_template_content"] = True
     try:
-        services.update_postmortem(pm_id, {"status": target}, by=request.user)
+        services.update_postmortem(pm_id, data, by=request.user)
         messages.success(request, f"Status is now {target.replace('_', ' ').lower()}.")
     except DomainError as exc:
+        if exc.extra.get("unconfirmed"):
+            # Publishing waits for the template's suggestions: ask the author, listing them.
+            context = {
+                "pm": postmortem,
+                "left": workflow.describe_unconfirmed(exc.extra["unconfirmed"]),
+                "unconfirmed": exc.extra["unconfirmed"],
+                "next_page": request.POST.get("next", ""),
+            }
+            return render(request, "web/publish_confirm.html", context, status=exc.status)
         messages.error(request, refusal(exc))
     if target == Status.DRAFT and request.POST.get("next") == "edit":
         return redirect("web:edit", postmortem.id)
@@ -424,6 +447,19 @@ def event_edit(request, pm_id: str, event_id: str):
 
 @require_POST
 @web_view
+def event_confirm(request, pm_id: str, event_id: str):
+    """Confirm one event a template suggested, as it stands."""
+
+    def build(events):
+        if not any(e["id"] == event_id for e in events):
+            return None
+        return [dict(e, unconfirmed=False) if e["id"] == event_id else e for e in events]
+
+    return _timeline_step(request, pm_id, build)
+
+
+@require_POST
+@web_view
 def event_delete(request, pm_id: str, event_id: str):
     return _timeline_step(request, pm_id, lambda events: [e for e in events if e["id"] != event_id])
 
@@ -489,6 +525,20 @@ def item_edit(request, item_id: str):
         changed = form.changes()
         if changed:
             postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
+    except DomainError as exc:
+        return _items_response(request, postmortem, error=refusal(exc))
+    return _items_response(request, postmortem)
+
+
+@require_POST
+@web_view
+def item_confirm(request, item_id: str):
+    """Confirm one action item a template suggested, as it stands."""
+    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    try:
+        postmortem, _ = services.update_action_item(
+            item_id, {"unconfirmed": False}, by=request.user
+        )
     except DomainError as exc:
         return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)
