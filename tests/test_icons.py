@@ -8,18 +8,18 @@ import pytest
 
 import hindsight.web
 
-TEMPLATES = Path(hindsight.web.__file__).parent / "templates"
+WEB = Path(hindsight.web.__file__).parent
+TEMPLATES = WEB / "templates"
 # Geometric shapes, miscellaneous symbols, dingbats, arrows-and-symbols supplement, emoji:
 # characters many systems have no font for. Arrows (←) and punctuation (—, “) are in every
 # text font and stay.
 NEEDS_A_SYMBOL_FONT = re.compile("[\u25a0-\u25ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]")
 
 
-def test_no_template_holds_a_character_that_needs_a_symbol_font():
-    found = {
-        str(template.relative_to(TEMPLATES)): NEEDS_A_SYMBOL_FONT.findall(template.read_text())
-        for template in TEMPLATES.rglob("*.html")
-    }
+def test_no_template_stylesheet_or_script_holds_a_character_that_needs_a_symbol_font():
+    files = [*TEMPLATES.rglob("*.html"), *(WEB / "static").rglob("*.css")]
+    files += (WEB / "static").rglob("*.js")
+    found = {str(f.relative_to(WEB)): NEEDS_A_SYMBOL_FONT.findall(f.read_text()) for f in files}
     assert {name: chars for name, chars in found.items() if chars} == {}
 
 

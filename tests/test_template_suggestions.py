@@ -227,7 +227,7 @@ def test_the_migration_marks_the_placeholder_events_of_unpublished_reports(
 
     from django.apps import apps
 
-    migration = import_module("hindsight.postmortems.migrations.0011_tmpl_unconfirmed")
+    migration = import_module("hindsight.postmortems.migrations.0012_template_unconfirmed")
     TimelineEvent.objects.update(unconfirmed=False)  # as stored before the column existed
     mine = TimelineEvent.objects.create(
         id="evt_mine", postmortem_id=suggested["id"], time="00:00", description="Midnight"

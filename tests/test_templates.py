@@ -319,7 +319,7 @@ def test_the_migration_turns_a_stored_body_s_prompts_into_hints(alice):
 
     from django.apps import apps
 
-    migration = import_module("hindsight.postmortems.migrations.0011_tmpl_unconfirmed")
+    migration = import_module("hindsight.postmortems.migrations.0012_template_unconfirmed")
     row = Template.objects.create(
         slug="old",
         name="Old",

@@ -2,6 +2,8 @@
 page), and a list that filters and marks the incidents that need a post-mortem. Every page
 is held to axe-core: no serious or critical violation."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,8 +27,11 @@ def test_an_incident_is_read_then_edited_with_the_edit_button(site):
     main = page.locator("main")
     expect(main.locator("form")).to_have_count(0)  # reading, not an open form
     times = page.get_by_role("table")
-    expect(times.get_by_role("row", name="Detected")).to_contain_text("2026-03-01 14:40 UTC")
-    expect(times.get_by_role("row", name="Resolved")).to_contain_text("1 h 30 min")
+    detected = times.get_by_role("row", name=re.compile(r"^Detected "))
+    expect(detected).to_contain_text("2026-03-01 14:40 UTC")
+    resolved = times.get_by_role("row", name=re.compile(r"^Resolved "))
+    expect(resolved).to_contain_text("1 h 30 min")  # since the start
+    expect(resolved).to_contain_text("1 h 20 min after detected")
     expect(page.get_by_role("link", name="Pager")).to_have_attribute(
         "href", "https://pager.example.com/i/7"
     )

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hindsight.accounts.models import ApiToken
@@ -24,12 +25,13 @@ from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import document, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
-from hindsight.web import changes, queries
+from hindsight.web import changes, owners, queries, timeline
 from hindsight.web.forms import (
     ActionItemForm,
     CommentForm,
     CoreForm,
     EventForm,
+    EventLinesForm,
     IncidentFilterForm,
     IncidentForm,
     ItemStatusForm,
@@ -43,7 +45,13 @@ from hindsight.web.forms import (
 )
 from hindsight.web.redirects import safe_next
 from hindsight.web.refusals import refusal
-from hindsight.web.sectionform import attach_hints, nodes_from_post, parse_sections, section_nodes
+from hindsight.web.sectionform import (
+    attach_hints,
+    nodes_from_post,
+    parse_sections,
+    section_nodes,
+    with_added_row,
+)
 
 PAGE_SIZE = 20
 
@@ -288,6 +296,8 @@ def report(request, pm_id: str):
 def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, error=None):
     nodes = nodes if nodes is not None else section_nodes(postmortem.sections)
     attach_hints(nodes, postmortem.template_hints)
+    items = postmortem.action_item_list
+    entries = timeline.entries(postmortem)
     return {
         **_report_context(postmortem, user),
         "form": form or CoreForm(initial=CoreForm.initial_for(postmortem)),
@@ -296,8 +306,14 @@ def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, err
         "conflict": conflict,
         "error": error,
         "event_form": EventForm(),
+        "lines_form": EventLinesForm(),
+        "timeline_entries": entries,
+        "has_milestones": any(kind == "milestone" for kind, _ in entries),
         "item_form": ActionItemForm(),
         "movable": changes.tied_neighbours(postmortem),
+        "owner_users": owners.picker_users(),
+        "owners_naming_users": owners.owners_naming_users([i.owner for i in items]),
+        "today": timezone.now().date(),
     }
 
 
@@ -306,6 +322,8 @@ def edit(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True, html=True)
     if request.method != "POST":
         return render(request, "web/edit.html", _edit_context(postmortem, request.user))
+    if "add-row" in request.POST:
+        return _add_row(request, postmortem)
     form = CoreForm(request.POST)
     sections, section_errors = parse_sections(request.POST)
     nodes = nodes_from_post(request.POST, section_errors)
@@ -341,6 +359,22 @@ def edit(request, pm_id: str):
         return render(request, "web/edit.html", context, status=409)
     messages.success(request, f"Saved (version {saved.version}).")
     return redirect("web:edit", saved.id)
+
+
+def _add_row(request, postmortem):
+    """One more entry in a section's list (five whys, factors, …), saving nothing: for htmx
+    only the new entry (appended, so nothing typed meanwhile is redrawn), else the whole
+    form as it was typed, the new entry focused."""
+    nodes, node = with_added_row(request.POST, request.POST["add-row"])
+    if node is None:
+        return HttpResponse("There is no such list in the report.", status=422)
+    if request.htmx:
+        context = {"node": node, "pm": postmortem, "locked": postmortem.is_locked}
+        return render(request, "web/_section_row_added.html", context)
+    form = CoreForm(request.POST)
+    return render(
+        request, "web/edit.html", _edit_context(postmortem, request.user, form=form, nodes=nodes)
+    )
 
 
 @require_POST
@@ -394,17 +428,22 @@ def delete(request, pm_id: str):
 # Timeline ------------------------------------------------------------------------------
 
 
-def _timeline_response(request, postmortem, *, error=None, form=None):
-    if request.htmx or error:
-        # Refused: the same section, its message and what was typed, with or without htmx.
+def _timeline_response(request, postmortem, *, error=None, pending=None, **forms):
+    """FORMS: the add forms as typed (event_form, lines_form), kept when refused or shown
+    for a preview (PENDING: the events about to be added)."""
+    if request.htmx or error or pending:
+        # Refused or previewed: the same section, its message and what was typed, with or
+        # without htmx.
         context = _edit_context(postmortem, request.user)
-        context.update(timeline_error=error, event_form=form or EventForm())
+        context.update(timeline_error=error, **forms)
+        if pending:
+            context["pending"] = timeline.preview(pending, postmortem.incident)
         page = "web/_timeline.html" if request.htmx else "web/edit.html"
         return render(request, page, context, status=422 if error else 200)
     return redirect(reverse("web:edit", args=[postmortem.id]) + "#timeline")
 
 
-def _timeline_step(request, pm_id: str, build, form=None):
+def _timeline_step(request, pm_id: str, build, **forms):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
     try:
         events = build(changes.timeline(postmortem))
@@ -412,20 +451,35 @@ def _timeline_step(request, pm_id: str, build, form=None):
             return _timeline_response(request, postmortem, error="That event does not exist.")
         postmortem = changes.save_timeline(postmortem, events, by=request.user)
     except DomainError as exc:
-        return _timeline_response(request, postmortem, error=refusal(exc), form=form)
+        return _timeline_response(request, postmortem, error=refusal(exc), **forms)
     return _timeline_response(request, postmortem)
 
 
 @require_POST
 @web_view
 def event_add(request, pm_id: str):
+    if "event-lines" in request.POST:
+        return _event_lines_add(request, pm_id)
     form = EventForm(request.POST)
     if not form.is_valid():
         postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
         return _timeline_response(
-            request, postmortem, error="Check the new event's fields.", form=form
+            request, postmortem, error="Check the new event's fields.", event_form=form
         )
-    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], form=form)
+    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], event_form=form)
+
+
+def _event_lines_add(request, pm_id: str):
+    """Events written one per line: one is added at once; several are shown first, and
+    added when the same lines are sent again."""
+    form = EventLinesForm(request.POST)
+    if not form.is_valid() or form.needs_preview:
+        postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+        if form.errors:
+            error = "Check the new events; nothing was added."
+            return _timeline_response(request, postmortem, error=error, lines_form=form)
+        return _timeline_response(request, postmortem, pending=form.events, lines_form=form)
+    return _timeline_step(request, pm_id, lambda events: [*events, *form.events], lines_form=form)
 
 
 @require_POST
@@ -636,6 +690,9 @@ def incident_detail(request, incident_id: str):
     context = {
         "incident": incident,
         "milestones": _milestones(incident),
+        "unrecorded": [
+            label for name, label in timeline.MILESTONES if getattr(incident, name) is None
+        ],
         "postmortems": postmortems,
         # Drafts count as existing (needs_postmortem says so); their titles stay private.
         "unreadable": every.count() - len(postmortems),
@@ -645,35 +702,19 @@ def incident_detail(request, incident_id: str):
 
 
 def _milestones(incident: Incident) -> list[dict]:
-    """The incident's times in order, each with the seconds since the start and since the
-    last milestone before it that has a time (None where either end is missing)."""
-
-    def seconds(later, earlier):
-        return int((later - earlier).total_seconds()) if later and earlier else None
-
-    rows, previous = [], None
-    for field, label in MILESTONES:
-        moment = getattr(incident, field)
-        since_start = seconds(moment, incident.started_at) if field != "started_at" else None
-        rows.append(
-            {
-                "label": label,
-                "at": moment,
-                "since_start": since_start,
-                "since_previous": seconds(moment, previous),
-            }
-        )
-        previous = moment or previous
-    return rows
-
-
-MILESTONES = [
-    ("started_at", "Started"),
-    ("detected_at", "Detected"),
-    ("acknowledged_at", "Acknowledged"),
-    ("mitigated_at", "Mitigated"),
-    ("resolved_at", "Resolved"),
-]
+    """The incident's recorded milestones in time order (web/timeline.py, as the edit page's
+    timeline shows them), each with the seconds since the start and since the one before."""
+    started = incident.started_at
+    return [
+        {
+            "label": m.label,
+            "at": m.at,
+            "since_start": int((m.at - started).total_seconds()) if started else None,
+            "since_previous": m.since,
+            "previous": m.previous,
+        }
+        for m in timeline.milestones(incident)
+    ]
 
 
 @web_view
