@@ -9,7 +9,9 @@ post-mortem carries what was written (its nested rows prefetched), so nothing is
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hindsight.accounts.services import people_names, users_named
@@ -23,6 +25,7 @@ from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
+    UNFINISHED,
     ActionItem,
     Contributor,
     ItemStatus,
@@ -31,6 +34,7 @@ from hindsight.postmortems.models import (
     Status,
     Tag,
     TimelineEvent,
+    due_window,
     new_action_item_id,
     new_event_id,
 )
@@ -312,6 +316,25 @@ def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: IfMatch |
         # With its stored HTML, so the texts this change leaves alone are not rendered again.
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True, html=True)
         return _apply(postmortem, data, by=by, if_match=if_match)
+
+
+def needs_postmortem(
+    incidents: QuerySet[Incident] | None = None, *, now: datetime | None = None
+) -> QuerySet[Incident]:
+    """The INCIDENTS (all by default) that need a post-mortem: resolved, and with no
+    post-mortem at all, or with only post-mortems past their due time (still DRAFT or
+    IN_REVIEW, HINDSIGHT_POSTMORTEM_DUE_HOURS after the resolution: PostMortem.is_overdue).
+    A draft counts as existing whoever may read it; a published or archived one, or an
+    unfinished one still within its time, settles it. An unresolved incident needs none yet."""
+    cutoff = (now or timezone.now()) - due_window()
+    incidents = Incident.objects.all() if incidents is None else incidents
+    any_postmortem = PostMortem.objects.filter(incident=OuterRef("pk"))
+    finished = any_postmortem.exclude(status__in=UNFINISHED)
+    return (
+        incidents.filter(resolved_at__isnull=False)
+        .exclude(Exists(finished))
+        .filter(~Exists(any_postmortem) | Q(resolved_at__lt=cutoff))
+    )
 
 
 def may_create_postmortem(user) -> bool:
