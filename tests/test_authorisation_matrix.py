@@ -126,6 +126,7 @@ RULES_BY_OPERATION = {
     "POST /api/postmortems/{postmortem_id}/reviews": "review",
     "POST /api/postmortems/{postmortem_id}/reviewers": "reviewers",
     "POST /api/action-items/bulk": "follow_through",  # its body names the items
+    "POST /api/factor-categories": "admin",
 }
 # Notification channels and the delivery log are for admins only.
 ADMIN_ONLY = ("/api/channels", "/api/deliveries")
@@ -148,6 +149,8 @@ def rule_for(op: "Operation") -> str | None:
         return "shared" if read else "incident_edit"
     if params == {"slug"}:
         return "shared" if read else "template_owner"
+    if params == {"category"}:  # the factor categories: admins keep them
+        return "shared" if read else "admin"
     if not params:
         return "shared" if read else "create" if op.method == "POST" else None
     return None
@@ -161,6 +164,8 @@ BODIES = {
         "kind": "webhook",
         "url": "http://127.0.0.1:9/hook",
     },
+    # A category's slug has a pattern the generated value does not meet.
+    "POST /api/factor-categories": lambda ctx: {"slug": "probe-category", "name": "Probe"},
     # The generated status may be what the items already have, which changes nothing.
     "POST /api/action-items/bulk": lambda ctx: {"ids": [ctx.item], "status": "IN_PROGRESS"},
 }
@@ -245,6 +250,7 @@ class Context:
             "channel_id": self.channel,
             "delivery_id": self.delivery,
             "slug": self.template,
+            "category": "capacity-load",
         }
         if name not in values:
             raise CannotBuild(f"no value for path parameter {name}")
