@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce
+from django.utils.html import escape
 
 from hindsight.postmortems.models import PostMortem
 
@@ -115,3 +116,56 @@ def _search(queryset, text: str, *, ranked: bool):
         select={"rank": f"{FTS_TABLE}.rank"},
         order_by=["rank", "-created_at", "-id"],
     )
+
+
+# Snippets -----------------------------------------------------------------------------
+# The database marks the matched words with these two control characters; the caller
+# escapes the text for HTML first and only then turns each pair into <mark>…</mark>, so
+# nothing a person wrote can become markup (see `highlighted`).
+MARK_START = "\x02"
+MARK_END = "\x03"
+SNIPPET_WORDS = 24
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+
+
+def snippets(postmortem_ids: list[str], text: str) -> dict[str, str]:
+    """For each of POSTMORTEM_IDS (a page of results), a short passage of its title,
+    summary, impact or root cause around the words of TEXT, the matched words between
+    MARK_START and MARK_END: one query for the page."""
+    if not postmortem_ids:
+        return {}
+    table = PostMortem._meta.db_table
+    marks = ", ".join(["%s"] * len(postmortem_ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            expression = tsquery(text)
+            if expression is None:
+                return {}
+            options = (
+                f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
+                'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+            )
+            cursor.execute(
+                "SELECT id, ts_headline('english', concat_ws(' — ', title, summary, impact, "
+                f"root_cause), to_tsquery('english', %s), %s) FROM {table} WHERE id IN ({marks})",
+                [expression, options, *postmortem_ids],
+            )
+        else:
+            expression = fts5_query(text)
+            if expression is None:
+                return {}
+            cursor.execute(
+                f"SELECT p.id, snippet({FTS_TABLE}, -1, %s, %s, '…', %s) FROM {FTS_TABLE} "
+                f"JOIN {table} p ON p.search_key = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH %s AND p.id IN ({marks})",
+                [MARK_START, MARK_END, SNIPPET_WORDS, expression, *postmortem_ids],
+            )
+        return dict(cursor.fetchall())
+
+
+def highlighted(snippet: str) -> str:
+    """SNIPPET as safe HTML: escaped whole, then each marked word wrapped in <mark>; a
+    marker without its pair (a control character someone typed) is dropped."""
+    escaped = escape(snippet)
+    marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    return marked.replace(MARK_START, "").replace(MARK_END, "")

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from hindsight.incidents.models import Severity
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
+from hindsight.postmortems.listing import ListFilters
 from hindsight.postmortems.models import ItemStatus, Priority, Status
 from hindsight.postmortems.sections import Category, Horizon
 from hindsight.web import throttle
@@ -350,33 +351,64 @@ class ItemStatusForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(ItemStatus, None))
 
 
-SORTS = {
-    "newest": ("Newest first", ["-created_at", "-id"]),
-    "oldest": ("Oldest first", ["created_at", "id"]),
-    "updated": ("Recently updated", ["-updated_at", "-id"]),
-    "title": ("Title A–Z", ["title", "id"]),
+# What the list's sort control and column headings offer: the API's sort values.
+SORT_LABELS = {
+    "createdAt": "Created",
+    "updatedAt": "Updated",
+    "title": "Title",
+    "status": "Status",
+    "severity": "Severity",
 }
 
 
 class ListFilterForm(forms.Form):
+    """The post-mortem list's filters. The names are the API's query parameters
+    (GET /api/postmortems), so a list's address reads the same in both, and
+    postmortems.listing applies them for both."""
+
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(choices=_choices(Status, "Any status"), required=False)
     severity = forms.ChoiceField(
         choices=_choices(Severity, "Any severity", raw=True), required=False
     )
-    service = forms.CharField(required=False, max_length=100)
+    service = forms.CharField(required=False, max_length=100, help_text="Starts with, any case")
     tag = forms.CharField(required=False, max_length=100)
-    author = forms.CharField(required=False, max_length=150, help_text="User name")
-    created_from = forms.DateField(
+    createdBy = forms.CharField(  # noqa: N815
+        required=False, max_length=150, label="Author", help_text="User name"
+    )
+    createdFrom = forms.DateField(  # noqa: N815
         required=False, label="Created from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    created_to = forms.DateField(
+    createdTo = forms.DateField(  # noqa: N815
         required=False, label="Created until", widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
         required=False,
-        choices=[("", "Best match / newest")] + [(k, v[0]) for k, v in SORTS.items()],
+        label="Sort by",
+        choices=[("", "Best match, else newest")] + list(SORT_LABELS.items()),
     )
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Descending (Z–A, newest)"), ("asc", "Ascending (A–Z, oldest)")],
+    )
+
+    def filters(self, *, cursor: str | None, limit: int) -> ListFilters:
+        """The cleaned values as the list function reads them (call is_valid() first)."""
+        data = getattr(self, "cleaned_data", {})  # a filter in error is left out
+        return ListFilters(
+            q=data.get("q") or None,
+            status=[data["status"]] if data.get("status") else [],
+            severity=[data["severity"]] if data.get("severity") else [],
+            service=data.get("service") or None,
+            tag=[data["tag"]] if (data.get("tag") or "").strip() else [],
+            created_by=data.get("createdBy") or None,
+            created_from=data.get("createdFrom"),
+            created_to=data.get("createdTo"),
+            sort=data.get("sort") or None,
+            order=data.get("order") or "desc",
+            cursor=cursor,
+            limit=limit,
+        )
 
 
 # Follow-through ------------------------------------------------------------------------

@@ -1,18 +1,16 @@
-"""What the home page and the list show: read-only queries over what the user may see."""
+"""What the home and report pages show: read-only queries over what the user may see.
+The post-mortem list is postmortems.listing, the API's own."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
-from hindsight.postmortems import search
 from hindsight.postmortems.models import (
     ActionItem,
     ItemStatus,
     PostMortem,
     Status,
-    Tag,
     named,
 )
 from hindsight.reviews import services as reviews
-from hindsight.web.forms import SORTS
 
 
 def with_counts(queryset):
@@ -44,35 +42,6 @@ def home(user) -> dict:
             :10
         ],
     }
-
-
-def postmortem_list(user, filters: dict):
-    """Post-mortems USER may see, filtered as the list form asks, in the order it asks."""
-    queryset = PostMortem.objects.visible_to(user)
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    if filters.get("severity"):
-        queryset = queryset.filter(incident__severity=filters["severity"])
-    if filters.get("service"):
-        # services is a JSON list: match one whole element, case-insensitively.
-        queryset = queryset.filter(incident__services__icontains=f'"{filters["service"]}"')
-    if filters.get("tag"):
-        tagged = Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=filters["tag"])
-        queryset = queryset.filter(Exists(tagged))
-    if filters.get("author"):
-        queryset = queryset.filter(created_by__username__iexact=filters["author"])
-    if filters.get("created_from"):
-        queryset = queryset.filter(created_at__date__gte=filters["created_from"])
-    if filters.get("created_to"):
-        queryset = queryset.filter(created_at__date__lte=filters["created_to"])
-    queryset = with_counts(queryset)
-    sort = filters.get("sort")
-    if filters.get("q"):
-        queryset = search.apply(queryset, filters["q"])
-        if sort:
-            queryset = queryset.order_by(*SORTS[sort][1])
-        return queryset
-    return queryset.order_by(*SORTS[sort or "newest"][1])
 
 
 def review(postmortem, user) -> dict:

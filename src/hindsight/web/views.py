@@ -13,18 +13,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from hindsight.accounts.models import ApiToken
 from hindsight.accounts.services import create_token, revoke_token
 from hindsight.incidents import services as incident_services
 from hindsight.incidents.models import Incident
-from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.errors import DomainError, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, services, templates, workflow
+from hindsight.postmortems import document, listing, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
-from hindsight.web import changes, queries
+from hindsight.web import changes, listpage, queries
 from hindsight.web.forms import (
     ActionItemForm,
     CommentForm,
@@ -132,15 +133,29 @@ def home(request):
 
 @web_view
 def postmortem_list(request):
-    form = ListFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(queries.postmortem_list(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    return _fragment_or_page(request, "web/postmortem_list.html", "web/_results.html", context)
+    """The list, filtered and sorted as its address says: the address carries no empty
+    parameter (a form sent without JavaScript is redirected to the clean one, and a live
+    search pushes the clean one), so it can be shared and bookmarked."""
+    query = listpage.without_empty(request.GET)
+    if not request.htmx and query.urlencode() != request.GET.urlencode():
+        return redirect(listpage.address(query))
+    form = ListFilterForm(query or None)
+    form.is_valid()
+    try:
+        result = listing.page(
+            request.user,
+            form.filters(cursor=query.get("cursor"), limit=PAGE_SIZE),
+            snippets=True,
+        )
+    except Invalid as exc:  # a cursor from an old link: start again at the first page
+        messages.error(request, refusal(exc))
+        query.pop("cursor", None)
+        return redirect(listpage.address(query))
+    context = {"form": form, "page": result, **listpage.context(query, form, result.next_cursor)}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "web/_results.html", context)
+        return push_url(response, listpage.address(query))
+    return render(request, "web/postmortem_list.html", context)
 
 
 # Creating ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from hindsight.lib.markdown import Renderings
+from hindsight.postmortems import search
 from hindsight.web import forms
 
 register = template.Library()
@@ -25,6 +26,12 @@ def markdown(text, renderings: Renderings | None = None) -> str:
     """Sanitised HTML (lib/markdown.py), safe to insert; taken from the report's stored
     RENDERINGS when given (the view's `renderings`), so a page renders nothing again."""
     return mark_safe((renderings or Renderings()).html(text))  # noqa: S308 — nh3 sanitised it
+
+
+@register.filter
+def highlighted(snippet: str) -> str:
+    """A search snippet with its matched words in <mark>, everything else escaped."""
+    return mark_safe(search.highlighted(snippet))  # noqa: S308 — escaped before marking
 
 
 @register.filter
@@ -49,6 +56,12 @@ def utc(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@register.filter
+def instant(text: str | None) -> str:
+    """An API instant ("2026-03-01T14:30:00.123Z") as `utc` shows a datetime."""
+    return utc(datetime.fromisoformat(text)) if text else ""
 
 
 @register.filter
