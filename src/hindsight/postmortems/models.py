@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from hindsight.incidents.models import Incident
 from hindsight.lib.ids import new_id
 from hindsight.lib.times import resolve_event_time, time_of_day
 from hindsight.postmortems import limits
@@ -86,6 +87,22 @@ class PostMortemQuerySet(models.QuerySet):
             .defer("document", "list_row", "html")
             .prefetch_related("timeline_events", "action_items", "contributor_rows", "tag_rows")
         )
+
+
+# Statuses in which a post-mortem is done with: its incident needs no other.
+FINISHED = (Status.PUBLISHED, Status.ARCHIVED)
+
+
+def incidents_needing_postmortem(now: datetime | None = None):
+    """Resolved incidents with no post-mortem at all, or whose post-mortems are all still
+    being written past their due time (a report's due time is its incident's, so they are
+    late together). A draft counts as a post-mortem, whoever may read it."""
+    from_incident = PostMortem.objects.filter(incident=OuterRef("pk"))
+    cutoff = (now or timezone.now()) - due_window()
+    return Incident.objects.filter(resolved_at__isnull=False).filter(
+        ~Exists(from_incident.filter(status__in=FINISHED)),
+        ~Exists(from_incident) | Q(resolved_at__lt=cutoff),
+    )
 
 
 class PostMortem(models.Model):

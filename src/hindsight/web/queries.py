@@ -1,14 +1,17 @@
 """What the home and report pages show: read-only queries over what the user may see.
 The post-mortem list is postmortems.listing, the API's own."""
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
+from django.utils import timezone
 
 from hindsight.postmortems.models import (
     ActionItem,
     ItemStatus,
     PostMortem,
     Status,
+    incidents_needing_postmortem,
     named,
+    readable_by,
 )
 from hindsight.reviews import services as reviews
 
@@ -23,9 +26,10 @@ def with_counts(queryset):
 
 def home(user) -> dict:
     visible = PostMortem.objects.visible_to(user)
-    owner = Q()
-    for identity in user.identities:
-        owner |= Q(owner__iexact=identity)
+    today = timezone.localdate()
+    late = Case(
+        When(due_date__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
     return {
         "drafts": with_counts(visible.filter(named(user), status=Status.DRAFT)).order_by(
             "-updated_at"
@@ -34,14 +38,49 @@ def home(user) -> dict:
             :20
         ],
         "ready": reviews.ready_to_publish(user, with_counts(visible).order_by("-updated_at")),
-        "my_items": ActionItem.objects.filter(owner, postmortem__in=visible)
+        # Overdue first, then the soonest due, undated last.
+        "my_items": ActionItem.objects.owned_by(user)
+        .filter(postmortem__in=visible)
         .exclude(status=ItemStatus.DONE)
         .select_related("postmortem")
-        .order_by("due_date", "postmortem__created_at", "position")[:50],
+        .annotate(late=late)
+        .order_by("late", F("due_date").asc(nulls_last=True), "postmortem__created_at", "position")[
+            :50
+        ],
         "published": with_counts(visible.filter(status=Status.PUBLISHED)).order_by("-published_at")[
             :10
         ],
+        "needing": needing_postmortem(user),
     }
+
+
+def needing_postmortem(user, limit: int = 10) -> list:
+    """The incidents that need a post-mortem, most recently resolved first, each with its
+    late post-mortems as `late_reports`: (title, id) for those USER may read, (None, None)
+    for a draft USER may not (it exists, but its title is not theirs to see)."""
+    incidents = list(incidents_needing_postmortem().order_by("-resolved_at", "-id")[:limit])
+    readable = (
+        Value(True, output_field=BooleanField())
+        if user.is_admin  # readable_by is Q() for admins: every report
+        else Case(
+            When(readable_by(user), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    reports = (
+        PostMortem.objects.filter(incident__in=[i.pk for i in incidents])
+        .annotate(readable=readable)
+        .order_by("created_at", "id")
+        .values("id", "incident_id", "title", "status", "readable")
+    )
+    late: dict[str, list] = {}
+    for row in reports:
+        shown = (row["title"], row["id"]) if row["readable"] else (None, None)
+        late.setdefault(row["incident_id"], []).append(shown)
+    for incident in incidents:
+        incident.late_reports = late.get(incident.pk, [])
+    return incidents
 
 
 def review(postmortem, user) -> dict:
