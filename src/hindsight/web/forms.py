@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import QueryDict
 from django.utils.html import format_html
 
 from hindsight.incidents.models import Severity
@@ -416,38 +417,75 @@ class ListFilterForm(forms.Form):
 
 class ActionItemFilterForm(forms.Form):
     """The Action Items page's filters. The names are the API's query parameters, so the
-    same query string serves the page and the CSV export; actionitems.queries applies them."""
+    same query string serves the page and the CSV export; actionitems.queries applies them.
+    One is the page's own: `includeDone`. Without it and without a status, the page shows
+    the open items (TODO and IN_PROGRESS), and the CSV link asks the API for the same."""
 
-    owner = forms.CharField(required=False, max_length=254, help_text="User name or email")
-    status = forms.ChoiceField(choices=_choices(ItemStatus, "Any status"), required=False)
+    owner = forms.CharField(
+        required=False,
+        max_length=254,
+        help_text="A user's name or email finds the items owned under either",
+        widget=forms.TextInput(attrs={"list": "owner-options", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(choices=_choices(ItemStatus, "Open (not done)"), required=False)
     priority = forms.ChoiceField(choices=_choices(Priority, "Any priority"), required=False)
     horizon = forms.ChoiceField(choices=_choices(Horizon, "Any horizon"), required=False)
     category = forms.ChoiceField(choices=_choices(Category, "Any category"), required=False)
     service = forms.CharField(required=False, max_length=100)
-    postmortemId = forms.CharField(required=False, max_length=32, label="Post-mortem id")  # noqa: N815
+    postmortemId = forms.ChoiceField(required=False, label="Post-mortem")  # noqa: N815
     mine = forms.BooleanField(required=False, label="Only mine")
     overdue = forms.BooleanField(required=False, label="Overdue")
     dueThisWeek = forms.BooleanField(required=False, label="Due this week")  # noqa: N815
     noDueDate = forms.BooleanField(required=False, label="No due date")  # noqa: N815
+    includeDone = forms.BooleanField(required=False, label="Done items too")  # noqa: N815
 
-    def __init__(self, data=None, *args, **kwargs):
+    CHECKBOXES = ("mine", "overdue", "dueThisWeek", "noDueDate", "includeDone")
+    OPEN = (ItemStatus.TODO, ItemStatus.IN_PROGRESS)
+
+    def __init__(self, data=None, *args, postmortems=(), **kwargs):
+        """POSTMORTEMS: (id, title, status) of the reports the picker offers."""
         # Checkboxes send "true" (what the API reads); "false" means unchecked here.
         if data is not None:
             data = data.copy()
-            for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
+            for name in self.CHECKBOXES:
                 if data.get(name, "").lower() == "false":
                     data.pop(name)
         super().__init__(data, *args, **kwargs)
-        for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
-            self.fields[name].widget.attrs["value"] = "true"
+        if data is not None and data.get("includeDone"):
+            # With done items asked for, no status chosen means any status.
+            self.fields["status"].choices = _choices(ItemStatus, "Any status")
+        self.fields["postmortemId"].choices = [("", "Any post-mortem")] + [
+            (pm_id, f"{title} ({status.replace('_', ' ').lower()})")
+            for pm_id, title, status in postmortems
+        ]
+
+    @property
+    def open_only(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("status") and not data.get("includeDone")
 
     def filters(self) -> dict:
-        """The filters as ActionItemFilters reads them (by their query names)."""
+        """The filters as ActionItemFilters reads them (by their query names); call
+        is_valid() first: a filter in error is left out."""
         data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
+        data.pop("includeDone", None)
         for name in ("status", "priority", "horizon", "category"):
             if name in data:
                 data[name] = [data[name]]
+        if self.open_only:
+            data["status"] = list(self.OPEN)
         return data
+
+    def api_query(self, query: QueryDict) -> QueryDict:
+        """QUERY (the page's) as the API's: without the page's own parameters, and with
+        the open statuses when the page shows only those."""
+        api = QueryDict(mutable=True)
+        for key, values in query.lists():
+            if key not in ("page", "includeDone"):
+                api.setlist(key, values)
+        if self.open_only:
+            api["status"] = ",".join(self.OPEN)
+        return api
 
 
 class BulkStatusForm(forms.Form):

@@ -523,6 +523,7 @@ def item_status(request, item_id: str):
             "pm": postmortem,
             "status_error": error,
             "item_status_choices": ItemStatusForm.base_fields["status"].choices,
+            "status_next": safe_next(request, ""),
         }
         return render(request, "web/_item_status.html", context, status=403 if error else 200)
     if error:
