@@ -110,3 +110,26 @@ def test_on_a_phone_the_filters_fold_away_and_open_on_demand(site, reports):
     expect(desktop.get_by_label("Service")).to_be_visible()
     expect(desktop.get_by_text("Filters and sorting")).to_be_hidden()
     desktop.context.close()
+
+
+def test_a_snippet_shows_markup_as_text_even_without_the_csp(site):
+    incident = site.incident("Snippet injection incident")
+    site.api(
+        "POST",
+        "/api/postmortems",
+        "alice",
+        {
+            "incidentId": incident,
+            "title": "Zeppelin report",
+            "summary": '<img src=x onerror="window.pwned=1"> zeppelin <script>window.pwned=2</script>'
+            "\u0002<b>bold</b>",
+        },
+    )
+    page = site.page("alice", bypass_csp=True)
+    page.goto("/postmortems?q=zeppelin")
+    snippet = page.locator("#results .snippet")
+    expect(snippet.locator("mark")).to_have_text(["zeppelin"])  # from the summary
+    expect(snippet).to_contain_text('<img src=x onerror="window.pwned=1">')
+    assert snippet.locator("img, script, b").count() == 0
+    assert page.evaluate("window.pwned") is None
+    page.context.close()

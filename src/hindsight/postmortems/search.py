@@ -129,9 +129,10 @@ _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 
 
 def snippets(postmortem_ids: list[str], text: str) -> dict[str, str]:
-    """For each of POSTMORTEM_IDS (a page of results), a short passage of its title,
-    summary, impact or root cause around the words of TEXT, the matched words between
-    MARK_START and MARK_END: one query for the page."""
+    """For each of POSTMORTEM_IDS (a page of results), a short passage around the words of
+    TEXT, the matched words between MARK_START and MARK_END: from the summary, impact or
+    root cause where they match (the title is shown anyway), else from the title. One query
+    for the page."""
     if not postmortem_ids:
         return {}
     table = PostMortem._meta.db_table
@@ -146,21 +147,37 @@ def snippets(postmortem_ids: list[str], text: str) -> dict[str, str]:
                 'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
             )
             cursor.execute(
-                "SELECT id, ts_headline('english', concat_ws(' — ', title, summary, impact, "
-                f"root_cause), to_tsquery('english', %s), %s) FROM {table} WHERE id IN ({marks})",
-                [expression, options, *postmortem_ids],
+                "SELECT id, "
+                "ts_headline('english', concat_ws(' — ', summary, impact, root_cause), q, %s), "
+                f"ts_headline('english', title, q, %s) FROM {table}, "
+                f"to_tsquery('english', %s) q WHERE id IN ({marks})",
+                # A title is short: all of it, its matches marked.
+                [
+                    options,
+                    f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true",
+                    expression,
+                    *postmortem_ids,
+                ],
             )
         else:
             expression = fts5_query(text)
             if expression is None:
                 return {}
+            # One snippet per column (0 is the title), the first that holds a match wins.
+            columns = ", ".join(
+                f"snippet({FTS_TABLE}, {column}, %s, %s, '…', %s)" for column in (1, 2, 3, 0)
+            )
             cursor.execute(
-                f"SELECT p.id, snippet({FTS_TABLE}, -1, %s, %s, '…', %s) FROM {FTS_TABLE} "
+                f"SELECT p.id, {columns} FROM {FTS_TABLE} "
                 f"JOIN {table} p ON p.search_key = {FTS_TABLE}.rowid "
                 f"WHERE {FTS_TABLE} MATCH %s AND p.id IN ({marks})",
-                [MARK_START, MARK_END, SNIPPET_WORDS, expression, *postmortem_ids],
+                [*[MARK_START, MARK_END, SNIPPET_WORDS] * 4, expression, *postmortem_ids],
             )
-        return dict(cursor.fetchall())
+        found = {}
+        for pm_id, *passages in cursor.fetchall():
+            marked = [p for p in passages if p and MARK_START in p]
+            found[pm_id] = marked[0] if marked else ""
+        return found
 
 
 def highlighted(snippet: str) -> str:
