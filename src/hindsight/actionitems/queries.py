@@ -60,9 +60,8 @@ def find(user, filters) -> QuerySet:
 
 
 # How many reports the Action Items page's post-mortem picker offers (the most recently
-# updated ones; the chosen one always), and how many users its owner suggestions name.
+# updated ones; the chosen one always).
 PICKER_SIZE = 200
-OWNER_SUGGESTIONS = 500
 
 
 def picker_choices(user, query) -> list[tuple[str, str, str]]:
@@ -76,15 +75,6 @@ def picker_choices(user, query) -> list[tuple[str, str, str]]:
     if chosen and all(row[0] != chosen for row in rows):
         rows += list(visible.filter(pk=chosen).values_list("id", "title", "status"))
     return rows
-
-
-def owner_choices() -> list[tuple[str, str]]:
-    """(name, email) of the active users, the owner filter's suggestions."""
-    return list(
-        User.objects.filter(is_active=True)
-        .order_by("username")
-        .values_list("username", "email")[:OWNER_SUGGESTIONS]
-    )
 
 
 def owned_as(items, text: str):

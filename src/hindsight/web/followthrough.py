@@ -15,6 +15,7 @@ from hindsight.lib.errors import DomainError, NotFound
 from hindsight.postmortems import document, history, services
 from hindsight.postmortems.models import ActionItem
 from hindsight.reviews import services as reviews
+from hindsight.web import owners
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
     ActionItemFilterForm,
@@ -56,7 +57,7 @@ def action_items(request):
         "bulk_form": BulkStatusForm(),
         "here": request.get_full_path(),
         "followable": services.items_followable_by(request.user, page.object_list),
-        "owners": item_queries.owner_choices(),
+        "owner_users": owners.picker_users(),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
     }
     return render(request, "web/action_items.html", context)
