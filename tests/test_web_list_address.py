@@ -28,6 +28,7 @@ def test_a_live_search_pushes_the_clean_address(signed_in, db):
     assert response.status_code == 200
     assert response["HX-Push-Url"] == "/postmortems?q=pool&sort=title"
     assert b"<html" not in response.content  # only the results
+    assert "HX-Request" in response["Vary"]  # a cache keeps the page and the fragment apart
 
 
 def test_an_empty_search_pushes_the_bare_list_address(signed_in, db):

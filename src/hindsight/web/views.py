@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
@@ -161,9 +162,12 @@ def postmortem_list(request):
         return redirect(listpage.address(query))
     context = {"form": form, "page": result, **listpage.context(query, form, result.next_cursor)}
     if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "web/_results.html", context)
-        return push_url(response, listpage.address(query))
-    return render(request, "web/postmortem_list.html", context)
+        response = push_url(render(request, "web/_results.html", context), listpage.address(query))
+    else:
+        response = render(request, "web/postmortem_list.html", context)
+    # The same address answers a fragment or the page: Back must never show the fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # Creating ------------------------------------------------------------------------------
