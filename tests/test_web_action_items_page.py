@@ -166,6 +166,8 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_rows(
     client.get("/action-items")
     with django_assert_max_num_queries(10) as few:
         client.get("/action-items")
+    baseline = len(few.captured_queries)
+    assert baseline > 0
     services.create_postmortem(
         {
             "incident_id": incident.id,
@@ -174,6 +176,6 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_rows(
         },
         by=alice,
     )
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(baseline):
         body = client.get("/action-items").content.decode()
     assert len(status_forms(body)) == 18

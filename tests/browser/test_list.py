@@ -133,3 +133,20 @@ def test_a_snippet_shows_markup_as_text_even_without_the_csp(site):
     assert snippet.locator("img, script, b").count() == 0
     assert page.evaluate("window.pwned") is None
     page.context.close()
+
+
+def test_back_from_another_page_shows_the_whole_list_page(site, reports):
+    page = site.page("alice")
+    page.goto("/postmortems")
+    page.get_by_label("Search").fill("glacier")
+    page.wait_for_url(re.compile(r"\?q=glacier$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"\?q=glacier$"))
+    expect(page.get_by_role("heading", name="Post-mortems", level=1)).to_be_visible()
+    expect(page.get_by_label("Search")).to_have_value("glacier")
+    expect(page.locator("#results tbody tr")).to_have_count(3)
+    page.reload()
+    expect(page.get_by_role("heading", name="Post-mortems", level=1)).to_be_visible()
+    page.context.close()
