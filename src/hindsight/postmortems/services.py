@@ -38,6 +38,7 @@ from hindsight.postmortems.models import (
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
 TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
+SEARCHED_FIELDS = fields.names(fields.REPORT_TEXT_FIELDS)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -193,9 +194,10 @@ def _desired_state(before: dict, data: dict, incident: Incident, *, status: str,
     """The report's state once DATA (a validated body, Python names) is applied to BEFORE."""
     _check_list_limits(data)
     after = dict(before)
-    for field in TEXT_FIELDS:
-        if field in data:
-            after[field] = data[field]
+    for field in fields.REPORT_FIELDS:
+        if field.name in data:
+            value = data[field.name]
+            after[field.name] = {} if value is None and field.type is dict else value
     after["incident_id"] = incident.pk
     for name in ("contributors", "tags"):
         if name in data:
@@ -231,6 +233,7 @@ def _check_list_limits(data: dict) -> None:
 EMPTY_STATE = {
     "incident_id": None,
     **fields.defaults(fields.REPORT_FIELDS),
+    "front_matter": {},
     "contributors": [],
     "tags": [],
     **{name: to_stored(name, None) for name in SECTION_NAMES},
@@ -438,7 +441,7 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     for plan in plans:
         plan.save()
     _record(postmortem, before, after, changed, by=by)
-    if any(f in changed for f in TEXT_FIELDS):
+    if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
     _announce(postmortem, before, after, by=by)
     return postmortem
@@ -464,6 +467,11 @@ def _check_lint(postmortem: PostMortem) -> None:
 def lint_postmortem(user, postmortem_id: str) -> list[lint.Finding]:
     """The lint findings on a post-mortem USER may read (NotFound otherwise)."""
     return lint.check(document.read(user, postmortem_id), names=people_names())
+
+
+def lint_loaded(postmortem: PostMortem) -> list[lint.Finding]:
+    """The lint findings on a post-mortem already loaded with its rows (a page's)."""
+    return lint.check(document.render(postmortem), names=people_names())
 
 
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
