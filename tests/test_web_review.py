@@ -38,8 +38,8 @@ def test_a_team_member_comments_on_a_section_and_sees_author_and_time(dana, in_r
         },
     )
     assert response.status_code == 302
-    assert response["Location"].endswith("#review")
     comment = Comment.objects.get(postmortem=in_review)
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
     assert (comment.author, comment.section, comment.version) == (
         dana,
         "rootCause",
@@ -47,7 +47,7 @@ def test_a_team_member_comments_on_a_section_and_sees_author_and_time(dana, in_r
     )
     body = client.get(f"/postmortems/{in_review.id}").content.decode()
     assert "Was the &lt;b&gt;pool&lt;/b&gt; size ever load-tested?" in body
-    assert "on <em>Root cause</em>" in body
+    assert 'aria-label="Comments on Root cause"' in body
     assert "<strong>dana</strong>" in body
     assert " UTC" in body
 

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from hindsight.accounts.models import User
-from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
+from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.lib.events import notify
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
@@ -52,13 +53,18 @@ def comments(user, postmortem_id: str) -> list[Comment]:
 
 
 def comments_of(postmortem: PostMortem) -> list[Comment]:
-    """The comments of a post-mortem already loaded with permission."""
-    return list(postmortem.comments.select_related("author"))
+    """The comments of a post-mortem already loaded with permission, oldest first."""
+    return list(postmortem.comments.select_related("author", "resolved_by"))
 
 
-def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Comment:
+def add_comment(
+    postmortem_id: str, *, body: str, section: str | None, by, parent_id: int | None = None
+) -> Comment:
     """Anyone who may read the post-mortem, except viewers, comments while it is IN_REVIEW.
-    A draft the caller may not read is a 404 for viewers too, as if it did not exist."""
+    A draft the caller may not read is a 404 for viewers too, as if it did not exist.
+
+    A reply (PARENT_ID) answers a comment of the same report that is not itself a reply,
+    and is about the same section: SECTION may be left out, and naming another is refused."""
     if section is not None and section not in SECTIONS:
         raise Invalid(
             f"section: {section} is not a part of a post-mortem.",
@@ -70,13 +76,77 @@ def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Co
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
         _not_viewer(by, "comment on them")
         _in_review(postmortem, "commented on")
+        parent = None
+        if parent_id is not None:
+            parent = postmortem.comments.filter(pk=parent_id).first()
+            if parent is None:
+                raise Invalid(
+                    f"parentId: this post-mortem has no comment {parent_id} to reply to.",
+                    fields={"parentId": "no such comment on this post-mortem"},
+                )
+            if parent.parent_id is not None:
+                raise Invalid(
+                    "parentId: that comment is itself a reply; reply to the comment that"
+                    " starts its thread.",
+                    fields={"parentId": f"a reply; its thread starts at {parent.parent_id}"},
+                )
+            if section is not None and section != parent.section:
+                raise Invalid(
+                    "section: a reply is about what the comment it answers is about.",
+                    fields={"section": f"must be {parent.section or 'left out'}"},
+                )
+            section = parent.section
         return Comment.objects.create(
             postmortem=postmortem,
             author=by,
             section=section,
             body=body,
             version=postmortem.version,
+            parent=parent,
         )
+
+
+def may_resolve(comment: Comment, postmortem: PostMortem, user) -> bool:
+    """Whether USER may resolve (or reopen) COMMENT's thread: its author, the report's
+    creator and contributors, and admins. The API, the report page and its buttons ask
+    this one function."""
+    return comment.author_id == user.pk or postmortem.can_be_edited_by(user)
+
+
+def set_resolved(postmortem_id: str, comment_id: int, *, resolved: bool, by) -> Comment:
+    """Resolve a comment thread (or reopen it), in any status but ARCHIVED: the thread is
+    its first comment; resolving a resolved thread again changes nothing."""
+    with write_transaction():
+        postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        comment = (
+            postmortem.comments.select_related("author", "resolved_by")
+            .filter(pk=comment_id)
+            .first()
+        )
+        if comment is None:
+            raise NotFound(f"This post-mortem has no comment {comment_id}.")
+        if not may_resolve(comment, postmortem, by):
+            raise PermissionDenied(
+                "Only the comment's author, the report's author and contributors, or an admin"
+                " can resolve a comment."
+            )
+        if postmortem.status == Status.ARCHIVED:
+            raise Conflict(
+                "An archived post-mortem is read-only, its comments too.",
+                fields={"status": postmortem.status},
+            )
+        if comment.parent_id is not None:
+            raise Invalid(
+                "resolved: a reply is resolved with its thread; resolve the comment that"
+                " starts it.",
+                fields={"resolved": f"resolve comment {comment.parent_id} instead"},
+            )
+        if resolved and comment.resolved_at is None:
+            comment.resolved_at, comment.resolved_by = timezone.now(), by
+        elif not resolved:
+            comment.resolved_at, comment.resolved_by = None, None
+        comment.save(update_fields=["resolved_at", "resolved_by"])
+        return comment
 
 
 def _user_named(name: str) -> User | None:
