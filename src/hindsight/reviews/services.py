@@ -12,6 +12,7 @@ from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import PostMortem, Status, named
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.postmortems.services import get_postmortem_for
+from hindsight.postmortems.workflow import status_words
 from hindsight.reviews.models import (
     Comment,
     Decision,
@@ -38,7 +39,8 @@ SECTIONS = (
 def _in_review(postmortem: PostMortem, doing: str) -> None:
     if postmortem.status != Status.IN_REVIEW:
         raise Conflict(
-            f"Only a post-mortem IN_REVIEW can be {doing}; this one is {postmortem.status}.",
+            f"Only a post-mortem in review can be {doing}; this one is"
+            f" {status_words(postmortem.status)}.",
             fields={"status": postmortem.status},
         )
 
@@ -161,7 +163,8 @@ def request_reviewers(postmortem_id: str, names: list[str], *, by) -> list[Revie
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
         if postmortem.status not in (Status.DRAFT, Status.IN_REVIEW):
             raise Conflict(
-                f"Reviewers are asked before publishing; this post-mortem is {postmortem.status}.",
+                "Reviewers are asked before publishing; this post-mortem is"
+                f" {status_words(postmortem.status)}.",
                 fields={"status": postmortem.status},
             )
         reviewers, problems = [], {}
@@ -198,7 +201,10 @@ def approval_refusal(postmortem: PostMortem, user) -> str | None:
     if not user.can_write:
         return "Viewers can read post-mortems but not review them."
     if postmortem.status != Status.IN_REVIEW:
-        return f"Only a post-mortem IN_REVIEW can be reviewed; this one is {postmortem.status}."
+        return (
+            "Only a post-mortem in review can be reviewed; this one is"
+            f" {status_words(postmortem.status)}."
+        )
     if postmortem.names(user):
         return AUTHORS_CANNOT_APPROVE
     return None
