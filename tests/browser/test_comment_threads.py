@@ -4,6 +4,8 @@ with a reply and resolved, without leaving the page's place."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import screenshot
+
 pytestmark = pytest.mark.browser
 
 
@@ -46,6 +48,7 @@ def test_a_section_comment_is_replied_to_and_resolved_beside_its_section(site):
     thread = page.locator(f"#comment-{question['id']}")
     expect(thread.locator(".resolved-note")).to_contain_text("Resolved by alice")
     expect(thread.get_by_role("button", name="Reopen")).to_be_visible()
+    screenshot(page, "report-comment-threads")
     stored = site.api("GET", f"/api/postmortems/{pm_id}/comments", "bob")["items"]
     assert [(c["parentId"], c["resolvedBy"]) for c in stored] == [
         (None, "alice"),

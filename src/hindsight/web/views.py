@@ -279,7 +279,35 @@ def report(request, pm_id: str):
         "review_form": ReviewForm(),
     }
     _place_threads(context)
+    context["contents"] = _contents(context)
     return render(request, "web/report.html", context)
+
+
+def _contents(context: dict) -> list[dict]:
+    """The report page's table of contents: each part shown, its anchor, and how many
+    comment threads on it are still open."""
+    pm = context["pm"]
+    parts = [("summary", "Summary")]
+    if pm.impact is not None:
+        parts.append(("impact", "Impact"))
+    if pm.root_cause is not None:
+        parts.append(("rootCause", "Root cause"))
+    parts += [("timeline", "Timeline"), ("actionItems", "Action items")]
+    parts += [(block["name"], block["node"].label) for block in context["section_blocks"]]
+    threads = context["section_threads"]
+    contents = [
+        {
+            "anchor": "action-items" if name == "actionItems" else f"section-{name}",
+            "label": label,
+            "open_threads": sum(1 for t in threads.get(name, []) if not t["comment"].resolved_at),
+        }
+        for name, label in parts
+    ]
+    review = context["review"]
+    if pm.status == Status.IN_REVIEW or context["comments"] or review["reviews"]:
+        open_threads = sum(1 for t in context["threads"] if not t["comment"].resolved_at)
+        contents.append({"anchor": "review", "label": "Review", "open_threads": open_threads})
+    return contents
 
 
 def _review_messages(request) -> dict:

@@ -52,6 +52,16 @@ def utc(moment: datetime | None) -> str:
 
 
 @register.filter
+def utc_date(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else ""
+
+
+@register.filter
+def utc_time(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%H:%M") if moment else ""
+
+
+@register.filter
 def duration(seconds: int | None) -> str:
     """3725 → "1 h 2 min"; None → "—"."""
     if seconds is None:
