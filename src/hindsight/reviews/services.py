@@ -315,3 +315,33 @@ def ready_to_publish(user, postmortems) -> list[PostMortem]:
         ):
             ready.append(postmortem)
     return ready
+
+
+def history_entries(postmortem: PostMortem) -> list[dict]:
+    """Review decisions and comments as entries of the report's history
+    (postmortems.history.entries, which calls this once the app is ready)."""
+    decisions = [
+        {
+            "type": "review",
+            "version": review.version,
+            "changed_by": review.reviewer.username,
+            "changed_at": review.created_at,
+            "decision": review.decision,
+            "body": review.comment or None,
+        }
+        for review in postmortem.reviews.select_related("reviewer")
+    ]
+    said = [
+        {
+            "type": "comment",
+            "version": comment.version,
+            "changed_by": comment.author.username,
+            "changed_at": comment.created_at,
+            "body": comment.body,
+            "section": comment.section,
+            "comment_id": comment.pk,
+            "parent_id": comment.parent_id,
+        }
+        for comment in postmortem.comments.select_related("author")
+    ]
+    return decisions + said

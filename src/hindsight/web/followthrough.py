@@ -233,10 +233,9 @@ def postmortem_history(request, pm_id: str):
     to_version = _version(request.GET.get("to"), current, current)
     from_version = _version(request.GET.get("from"), max(to_version - 1, 1), current)
     result = history.diff(postmortem, from_version, to_version)
-    rows = history.revisions(postmortem)
     context = {
         "pm": postmortem,
-        "revisions": list(reversed(rows)),
+        "entries": list(reversed(history.entries(postmortem))),
         "versions": range(current, 0, -1),
         "from_version": from_version,
         "to_version": to_version,
