@@ -227,3 +227,15 @@ def test_a_refused_resolve_is_said_in_the_thread(make_user, api_for, in_review, 
     thread = page.split(f'id="comment-{question["id"]}"')[1]
     assert "can resolve a comment" in thread.split("</li>")[0]
     assert Comment.objects.get(pk=question["id"]).resolved_at is None
+
+
+def test_each_part_offers_a_comment_on_it_with_the_part_chosen(alice, carol, in_review):
+    from django.test import Client
+
+    page = _page(alice, in_review)
+    assert '<a href="?section=rootCause#comment-form">Comment on root cause</a>' in page
+    assert "Comment on root cause" not in _page(carol, in_review)
+    client = Client()
+    client.force_login(alice)
+    chosen = client.get(f"/postmortems/{in_review['id']}?section=rootCause").content.decode()
+    assert '<option value="rootCause" selected>' in chosen
