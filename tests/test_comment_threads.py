@@ -239,3 +239,27 @@ def test_each_part_offers_a_comment_on_it_with_the_part_chosen(alice, carol, in_
     client.force_login(alice)
     chosen = client.get(f"/postmortems/{in_review['id']}?section=rootCause").content.decode()
     assert '<option value="rootCause" selected>' in chosen
+
+
+def test_ids_out_of_any_range_are_simply_not_found(alice, api_for, in_review, question):
+    api = api_for(alice)
+    huge = 2**70
+    assert api.patch(url(in_review, f"/{huge}"), {"resolved": True}).status_code == 404
+    assert api.patch(url(in_review, "/-1"), {"resolved": True}).status_code == 404
+    reply = api.post(url(in_review), {"body": "?", "parentId": huge})
+    assert reply.status_code == 422
+    assert "parentId" in reply.json()["fields"]
+
+
+def test_a_refused_reply_to_a_comment_not_on_the_page_is_said_in_the_review_block(alice, in_review):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    response = client.post(
+        f"/postmortems/{in_review['id']}/comments",
+        {"comment-body": "Hello?", "comment-parent": "999"},
+        follow=True,
+    )
+    review = response.content.decode().split('id="review"')[1]
+    assert "has no comment 999 to reply to" in review.split("</h2>")[1].split("<h3")[0]

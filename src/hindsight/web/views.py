@@ -257,6 +257,11 @@ def _place_threads(context: dict) -> None:
     for name in [n for n in placed if n not in shown]:
         context["threads"].extend(placed.pop(name))
     context["threads"].sort(key=lambda thread: (thread["comment"].created_at, thread["comment"].pk))
+    # A message about a thread the page does not show is said in the review block.
+    shown_threads = {t["comment"].pk for t in context["threads"]}
+    shown_threads |= {t["comment"].pk for ts in placed.values() for t in ts}
+    for thread_id in [t for t in context["thread_messages"] if t not in shown_threads]:
+        context["review_messages"] += context["thread_messages"].pop(thread_id)
 
 
 @web_view
