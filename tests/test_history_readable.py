@@ -104,3 +104,24 @@ def test_the_page_shows_every_change_in_one_style(alice, sectioned):
     ) in page
     assert "<ins>4,100</ins>" in page
     assert "{&quot;" not in page and '{"' not in page.split('id="diff"')[1]
+
+
+def test_instants_read_as_the_pages_show_times():
+    from hindsight.web.diffview import field_diff
+
+    diff = field_diff(
+        "actionItems",
+        [{"id": "act_1", "description": "Alert", "status": "TODO", "completedAt": None}],
+        [
+            {
+                "id": "act_1",
+                "description": "Alert",
+                "status": "DONE",
+                "completedAt": "2026-03-02T09:05:31.120Z",
+            }
+        ],
+    )
+    assert [(c.where, c.old, c.new) for c in diff.changes] == [
+        ("Action items › Alert › Status", "To do", "Done"),
+        ("Action items › Alert › Completed at", "(empty)", "2026-03-02 09:05 UTC"),
+    ]

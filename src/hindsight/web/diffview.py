@@ -12,6 +12,7 @@ inserted as HTML."""
 import difflib
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.web.sectionform import label as section_label
@@ -89,6 +90,8 @@ def value_text(value, key: str = "") -> str:
     if isinstance(value, str):
         if key in ENUM_KEYS:
             return ENUM_WORDS.get(value, value.replace("_", " ").capitalize())
+        if key.endswith("At"):
+            return _moment(value)
         return value
     if isinstance(value, list):
         return ", ".join(value_text(v, key) for v in value)
@@ -97,6 +100,17 @@ def value_text(value, key: str = "") -> str:
             f"{words(k)}: {value_text(v, k)}" for k, v in value.items() if v not in (None, "", [])
         )
     return str(value)
+
+
+def _moment(text: str) -> str:
+    """A stored instant (completedAt, publishedAt…) as the pages show times: UTC, minutes."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def line_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
