@@ -404,8 +404,8 @@ def probes(ctx: Context, ops: list[Operation], problems: list[str]) -> list[Prob
 
 # The database, as rows --------------------------------------------------------------------
 
-# Written by every authenticated request (when a token was last used), not by the operation.
-VOLATILE = {"accounts_apitoken": {"last_used_at"}}
+# Bookkeeping a read may write: a token's last use, the Markdown export stored for reuse.
+VOLATILE = {"accounts_apitoken": {"last_used_at"}, "postmortems_postmortem": {"markdown"}}
 
 
 def fingerprint() -> dict[str, list]:

@@ -117,9 +117,10 @@ def test_a_template_naming_people_is_refused(alice, dave, api_for, planted):
     assert field in refused.json()["fields"]
     assert not Template.objects.filter(slug="planted").exists()
     # Nor can a harmless template be changed into one.
-    assert api.post("/api/templates", {**body, "body": {"summary": "Ok"}}).status_code == 201
+    harmless = {**body, "body": {"tags": ["ok"]}, "hints": {"summary": "Ok"}}
+    assert api.post("/api/templates", harmless).status_code == 201
     assert api.patch("/api/templates/planted", {"body": PLANTED[planted]}).status_code == 422
-    assert Template.objects.get(slug="planted").body == {"summary": "Ok"}
+    assert Template.objects.get(slug="planted").body == {"tags": ["ok"]}
 
 
 def test_a_template_may_still_hold_unowned_action_items_and_empty_lists(alice, api_for):
@@ -150,7 +151,7 @@ def test_a_stored_template_naming_people_grants_nothing_through_the_api(
     created = api_for(alice).post("/api/postmortems", body)
     assert created.status_code == 201, created.content
     report = created.json()
-    assert report["summary"] == "From the template."
+    assert report["summary"] == ""  # a stored body's prompt is never the report's text
     assert report["contributors"] == []
     assert [i["owner"] for i in report["actionItems"]] == [None]
     assert api_for(dave).get(url(report)).status_code == 404

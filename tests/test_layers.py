@@ -39,6 +39,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cli.py", "hindsight.notifications.worker"): SETUP_FIRST,
     ("cli.py", "hindsight.postmortems.document"): SETUP_FIRST,
     ("cli.py", "hindsight.postmortems.export_formats"): SETUP_FIRST,
+    ("cli.py", "hindsight.postmortems.lint"): SETUP_FIRST,
     ("cli.py", "hindsight.postmortems.markdown.importer"): SETUP_FIRST,
     ("cli.py", "hindsight.postmortems.models"): SETUP_FIRST,
     ("cli.py", "hindsight.postmortems.services"): SETUP_FIRST,

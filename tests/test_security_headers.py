@@ -101,3 +101,20 @@ def test_an_admin_may_allow_images_from_named_origins(tmp_path):
         text=True,
     )
     assert bad.returncode != 0 and "HINDSIGHT_CSP_IMG_SRC" in bad.stderr
+
+
+def test_the_policy_built_once_follows_a_change_of_the_setting(db):
+    from django.conf import settings
+
+    before = Client().get("/login")["Content-Security-Policy"]
+    changed = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {
+            **settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+            "img-src": ["'self'", "https://images.example.com"],
+        },
+    }
+    with override_settings(CONTENT_SECURITY_POLICY=changed):
+        during = Client().get("/login")["Content-Security-Policy"]
+    assert "img-src 'self' https://images.example.com" in during
+    assert Client().get("/login")["Content-Security-Policy"] == before

@@ -1,5 +1,6 @@
 """Templates: built-in catalog files, the team's own (stored in the database), and how
-choosing one pre-fills a new post-mortem."""
+choosing one pre-fills a new post-mortem: its prompts are hints, never the report's text;
+its events and action items arrive unconfirmed."""
 
 import re
 
@@ -39,6 +40,12 @@ def test_the_list_names_every_builtin_template_with_slug_name_and_description(al
         assert row["name"] and row["description"]
         assert row["builtin"] is True
         assert row["createdBy"] is None
+        # Each template's prompts, per field, apart from what it pre-fills.
+        assert row["hints"]["summary"] and row["hints"]["rootCause"]
+        assert not set(row["hints"]) & set(templates.PREFILLED)
+    assert rows["database-outage"]["hints"]["whatHappened"]["whatBroke"] == (
+        "Which instances, replicas or pools failed, and in what order."
+    )
 
 
 def test_a_viewer_may_read_templates_but_nobody_anonymous(carol, api_for):
@@ -54,7 +61,8 @@ def test_one_template_comes_with_its_body(alice, api_for):
     assert template["slug"] == "database-outage"
     assert template["builtin"] is True
     assert template["body"]["timeline"][0]["kind"] == "TRIGGER"
-    assert "monitoring" in template["body"]["whatHappened"]
+    assert set(template["body"]) == {"tags", "timeline", "actionItems"}
+    assert "monitoring" in template["hints"]["whatHappened"]
 
 
 def test_an_unknown_template_slug_is_not_found(alice, api_for):
@@ -65,22 +73,34 @@ def test_an_unknown_template_slug_is_not_found(alice, api_for):
 
 @pytest.mark.parametrize("slug", BUILTIN)
 def test_each_builtin_template_prefills_a_new_postmortem(alice, incident, api_for, slug):
-    source = templates.find_template(slug)["body"]
+    template = templates.find_template(slug)
+    source = template["body"]
     response = _create(api_for(alice), slug)
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["title"] == f"From {slug}"
-    # Every event and item of the template arrives, in the template's order.
+    # Every event and item of the template arrives, in the template's order, unconfirmed.
     assert [e["description"] for e in created["timeline"]] == [
         e["description"] for e in source["timeline"]
     ]
     assert [i["description"] for i in created["actionItems"]] == [
         i["description"] for i in source["actionItems"]
     ]
-    assert created["summary"] == source["summary"].strip()
-    assert created["rootCause"] == source["rootCause"].strip()
+    assert all(e["unconfirmed"] is True for e in created["timeline"])
+    assert all(i["unconfirmed"] is True for i in created["actionItems"])
+    assert created["tags"] == source.get("tags", [])
+    # Its prompts are not the report's text: every text field starts empty.
+    assert created["summary"] == ""
+    assert created["impact"] is None and created["rootCause"] is None
+    for name in SECTION_NAMES:
+        assert created[api_name(name)] in (None, []), f"{slug} wrote {api_name(name)}"
     stored = PostMortem.objects.get(pk=created["id"])
     assert len(stored.timeline) == len(source["timeline"])
+    assert all(e.unconfirmed for e in stored.timeline)
+    assert all(i.unconfirmed for i in stored.action_items.all())
+    assert stored.summary == "" and stored.sections == {}
+    # The prompts stay with the report, for the editor to show beside each field.
+    assert stored.template_hints == template["hints"]
 
 
 @pytest.mark.parametrize("slug", BUILTIN)
@@ -103,19 +123,27 @@ def test_each_builtin_template_gives_kinds_placeholder_times_and_planned_actions
         assert "owner" not in item and "dueDate" not in item
 
 
-def test_the_detailed_template_fills_every_section():
-    body = templates.find_template("detailed")["body"]
+def test_the_detailed_template_guides_every_section():
+    hints = templates.find_template("detailed")["hints"]
     for name in SECTION_NAMES:
-        assert body.get(api_name(name)), f"detailed leaves {api_name(name)} empty"
-    data = templates.template_data("detailed")
-    assert len(data["five_whys"]["whys"]) == 5
+        assert hints.get(api_name(name)), f"detailed gives no hint for {api_name(name)}"
+    assert len(hints["fiveWhys"]["whys"]) == 5
+
+
+@pytest.mark.parametrize("slug", BUILTIN)
+def test_each_catalog_file_holds_valid_hints_and_a_body_that_prefills_only_lists(slug):
+    template = templates.find_template(slug)
+    assert templates.validate_hints(template["hints"])
+    assert templates.validate_body(template["body"])
+    assert set(template["body"]) <= set(templates.PREFILLED)
 
 
 def test_the_short_template_follows_the_short_form():
-    body = templates.find_template("short")["body"]
-    assert "Issue summary" in body["summary"]
-    assert "Root cause" in body["rootCause"]
-    assert body["resolution"]["howFixed"]
+    template = templates.find_template("short")
+    hints, body = template["hints"], template["body"]
+    assert "Issue summary" in hints["summary"]
+    assert "Root cause" in hints["rootCause"]
+    assert hints["resolution"]["howFixed"]
     descriptions = " ".join(i["description"] for i in body["actionItems"])
     assert "Corrective" in descriptions and "Preventative" in descriptions
 
@@ -172,14 +200,18 @@ def test_fields_given_in_the_body_win_over_the_template(alice, incident, api_for
     assert created["summary"] == "Our own summary."
     assert [e["description"] for e in created["timeline"]] == ["Pool at 100%"]
     assert created["tags"] == ["checkout"]
-    # A section given in part keeps the template's guidance for the parts not given.
+    # The template's prompts for the parts not given stay hints, not text.
     assert created["whatHappened"]["whatBroke"] == "The primary's connection pool."
-    assert created["whatHappened"]["monitoring"].startswith("What the metrics showed")
-    # What the body left out still comes from the template.
+    assert not created["whatHappened"].get("monitoring")
+    # What the body gives is the author's own: confirmed.
+    assert created["timeline"][0]["unconfirmed"] is False
+    # What the body left out still comes from the template, unconfirmed.
     assert len(created["actionItems"]) == 5
+    assert all(i["unconfirmed"] for i in created["actionItems"])
     stored = PostMortem.objects.get(pk=created["id"])
     assert stored.summary == "Our own summary."
     assert stored.timeline[0].time == "14:35"
+    assert stored.timeline[0].unconfirmed is False
 
 
 def test_an_unknown_template_is_refused_naming_it(alice, incident, api_for):
@@ -198,8 +230,8 @@ TEAM = {
     "slug": "queue-backlog",
     "name": "Queue backlog",
     "description": "Workers fell behind the queue.",
+    "hints": {"summary": "Which queue, how far behind, and for how long."},
     "body": {
-        "summary": "Which queue, how far behind, and for how long.",
         "tags": ["queues"],
         "timeline": [{"time": "00:00", "kind": "DETECTION", "description": "Backlog alert fired"}],
         "actionItems": [
@@ -225,12 +257,15 @@ def test_a_member_adds_a_template_that_is_stored_and_listed(alice, api_for, team
     assert team_template["builtin"] is False
     assert team_template["createdBy"] == "alice"
     assert team_template["body"]["actionItems"][0]["horizon"] == "SHORT_TERM"
+    assert team_template["hints"] == TEAM["hints"]
     row = Template.objects.get(slug="queue-backlog")
     assert row.created_by == alice
-    assert row.body["summary"] == TEAM["body"]["summary"]
+    assert row.hints["summary"] == TEAM["hints"]["summary"]
+    assert "summary" not in row.body
     listed = {t["slug"]: t for t in api_for(alice).get("/api/templates").json()}
     assert listed["queue-backlog"]["builtin"] is False
     assert listed["queue-backlog"]["name"] == "Queue backlog"
+    assert listed["queue-backlog"]["hints"] == TEAM["hints"]
 
 
 def test_a_team_template_prefills_like_a_builtin_one(bob, incident, api_for, team_template):
@@ -240,7 +275,61 @@ def test_a_team_template_prefills_like_a_builtin_one(bob, incident, api_for, tea
     assert created["summary"] == "Given."
     assert created["tags"] == ["queues"]
     assert created["timeline"][0]["description"] == "Backlog alert fired"
+    assert created["timeline"][0]["unconfirmed"] is True
     assert created["actionItems"][0]["category"] == "ARCHITECTURE"
+    assert created["actionItems"][0]["unconfirmed"] is True
+    assert PostMortem.objects.get(pk=created["id"]).template_hints == TEAM["hints"]
+
+
+def test_a_team_template_without_a_summary_leaves_the_summary_empty(
+    bob, incident, api_for, team_template
+):
+    created = _create(api_for(bob), "queue-backlog").json()
+    assert created["summary"] == ""
+
+
+@pytest.mark.parametrize("field", ["summary", "whatHappened", "fiveWhys", "customSections"])
+def test_a_body_holding_prompts_is_refused_pointing_to_hints(alice, api_for, field):
+    prompt = templates.find_template("detailed")["hints"][field]
+    response = api_for(alice).post("/api/templates", {**TEAM, "body": {field: prompt}})
+    assert response.status_code == 422, response.content
+    error = response.json()
+    assert error["fields"] == {f"body.{field}": "a prompt: send it in hints"}
+    assert "hints" in error["message"]
+    assert not Template.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["timeline", "actionItems", "tags"])
+def test_hints_holding_what_a_template_prefills_are_refused(alice, api_for, field):
+    hints = {field: TEAM["body"][field]}
+    response = api_for(alice).post("/api/templates", {**TEAM, "hints": hints})
+    assert response.status_code == 422, response.content
+    assert response.json()["fields"] == {f"hints.{field}": "pre-filled: send it in body"}
+    assert not Template.objects.exists()
+
+
+def test_hints_are_validated_like_a_body(alice, api_for):
+    response = api_for(alice).post("/api/templates", {**TEAM, "hints": {"noSuchField": "x"}})
+    assert response.status_code == 422
+    assert "hints.noSuchField" in response.json()["fields"]
+
+
+def test_the_migration_turns_a_stored_body_s_prompts_into_hints(alice):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hindsight.postmortems.migrations.0012_template_unconfirmed")
+    row = Template.objects.create(
+        slug="old",
+        name="Old",
+        created_by=alice,
+        body={"summary": "A prompt.", "tags": ["x"], "timeline": TEAM["body"]["timeline"]},
+    )
+    migration.body_prompts_to_hints(apps, None)
+    row.refresh_from_db()
+    assert row.hints == {"summary": "A prompt."}
+    assert row.body == {"tags": ["x"], "timeline": TEAM["body"]["timeline"]}
 
 
 def test_a_viewer_cannot_add_templates(carol, api_for):
@@ -287,17 +376,18 @@ def test_its_creator_and_admins_may_change_it_others_may_not(
     assert refused.status_code == 403
     changed = api_for(alice).patch(
         "/api/templates/queue-backlog",
-        {"name": "Queue backlog (v2)", "body": {"summary": "New guidance."}},
+        {"name": "Queue backlog (v2)", "hints": {"summary": "New guidance."}},
     )
     assert changed.status_code == 200, changed.content
-    assert changed.json()["body"] == {"summary": "New guidance."}
+    assert changed.json()["hints"] == {"summary": "New guidance."}
     by_admin = api_for(admin).patch("/api/templates/queue-backlog", {"description": "Admin."})
     assert by_admin.status_code == 200
     row = Template.objects.get(slug="queue-backlog")
-    assert (row.name, row.description, row.body) == (
+    assert (row.name, row.description, row.hints, row.body) == (
         "Queue backlog (v2)",
         "Admin.",
         {"summary": "New guidance."},
+        TEAM["body"],
     )
 
 
@@ -306,7 +396,7 @@ def test_a_patch_with_an_invalid_body_changes_nothing(alice, api_for, team_templ
         "/api/templates/queue-backlog", {"body": {"timeline": [{"time": "later"}]}}
     )
     assert response.status_code == 422
-    assert Template.objects.get(slug="queue-backlog").body["summary"] == TEAM["body"]["summary"]
+    assert Template.objects.get(slug="queue-backlog").body == TEAM["body"]
 
 
 def test_its_creator_may_delete_it_others_may_not(alice, bob, carol, api_for, team_template):

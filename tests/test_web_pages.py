@@ -107,7 +107,7 @@ def test_a_bad_number_in_a_section_is_shown_and_the_text_kept(signed_in, postmor
             "version": "1",
             "title": "T",
             "summary": "Kept summary",
-            "s-impact_analysis-users-total_affected": "1,200",
+            "s-impact_analysis-users-total_affected": "1,20",
         },
     )
     assert response.status_code == 422

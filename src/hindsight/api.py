@@ -22,6 +22,7 @@ from hindsight.accounts.auth import api_auth
 from hindsight.actionitems.api import csv_router as action_items_csv_router
 from hindsight.actionitems.api import router as action_items_router
 from hindsight.incidents.api import router as incidents_router
+from hindsight.insights.api import router as insights_router
 from hindsight.lib.errors import DomainError
 from hindsight.lib.http import ETAG_HEADER
 from hindsight.notifications import api as notifications
@@ -49,6 +50,14 @@ class ErrorOut(Schema):
     openActionItemDetails: list[dict[str, str]] | None = Field(
         None, description="The same items as {id, description, status}, to name them"
     )
+    unconfirmed: dict[str, list[dict[str, str]]] | None = Field(
+        None,
+        description=(
+            "A refused publish (409): the template suggestions nobody has confirmed yet,"
+            " {timeline: [{id, time, description}], actionItems: [{id, description}]};"
+            " confirm or edit them, or send confirmTemplateContent: true"
+        ),
+    )
 
 
 # What each status means here; every operation documents those its shape can bring.
@@ -57,7 +66,10 @@ ERROR_STATUSES = {
     401: "No valid token (or session)",
     403: "Not allowed for this user",
     404: "No such resource, or one this user may not see",
-    409: "The record's state does not allow this (locked, illegal move, duplicate)",
+    409: (
+        "The record's state does not allow this (locked, illegal move, duplicate, publishing"
+        " with unconfirmed template suggestions: `unconfirmed` lists them)"
+    ),
     412: "If-Match names no current version",
     413: "The body is over 1 MiB",
     415: "The body is not of a type this operation reads",
@@ -316,3 +328,4 @@ api.add_router("/action-items.csv", action_items_csv_router)
 api.add_router("/channels", notifications.channels)
 api.add_router("/deliveries", notifications.deliveries)
 api.add_router("/templates", templates_router)
+api.add_router("/insights", insights_router)

@@ -1,4 +1,5 @@
-"""The `hindsight` command: serve, worker, migrate, users, tokens, export, import, backup, demo."""
+"""The `hindsight` command: serve, worker, migrate, users, tokens, export, import, lint,
+backup, demo."""
 
 import argparse
 import os
@@ -305,6 +306,64 @@ def cmd_import(args) -> int:
 IMPORT_LIMIT = 1024 * 1024  # as the API's request body limit
 
 
+def cmd_lint(args) -> int:
+    """Lint Markdown post-mortems offline: read by the importer, no database, no server."""
+    import json
+
+    from hindsight.postmortems import lint
+    from hindsight.postmortems.markdown.importer import parse
+
+    unreadable, errors, report = False, False, []
+    for name in args.files:
+        try:
+            data = Path(name).read_bytes()
+            if len(data) > IMPORT_LIMIT:
+                raise ValueError(f"larger than {IMPORT_LIMIT // 1024} KiB")
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            unreadable = _lint_unreadable(name, f"not UTF-8 (byte {exc.start})", args, report)
+            continue
+        except (OSError, ValueError) as exc:
+            unreadable = _lint_unreadable(name, str(exc), args, report)
+            continue
+        try:
+            findings = lint.check(parse(text).data)
+        except DomainError as exc:
+            unreadable = _lint_unreadable(name, exc.message, args, report)
+            continue
+        errors = errors or lint.has_errors(findings)
+        lines = text.split("\n")
+        for finding in findings:
+            line = _line_of(finding.excerpt, lines)
+            if args.format == "json":
+                report.append({"file": name, "line": line, **finding.as_dict()})
+            else:
+                where = f"{name}:{line}" if line else name
+                print(f"{where}: {finding.severity} {finding.rule}: {finding.message}")
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 2 if unreadable else 1 if errors else 0
+
+
+def _lint_unreadable(name: str, reason: str, args, report: list) -> bool:
+    if args.format == "json":
+        report.append({"file": name, "error": reason})
+    else:
+        print(f"{name}: cannot be read: {reason}", file=sys.stderr)
+    return True
+
+
+def _line_of(excerpt: str, lines: list[str]) -> int | None:
+    """The first line (1-based) holding EXCERPT, or None."""
+    first = next((part.strip() for part in excerpt.split("\n") if part.strip()), "")
+    if not first:
+        return None
+    for number, line in enumerate(lines, start=1):
+        if first in line:
+            return number
+    return None
+
+
 def cmd_backup(args) -> int:
     from hindsight.lib.backup import backup_sqlite
 
@@ -442,6 +501,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="name of the incident each file creates (default: Imported incident YYYY-MM-DD)",
     )
     importing.set_defaults(func=cmd_import)
+
+    linting = commands.add_parser(
+        "lint",
+        help="check Markdown post-mortems for blame and missing facts (offline; docs/lint.md)",
+    )
+    linting.add_argument("files", nargs="+", metavar="FILE", help="Markdown files (UTF-8)")
+    linting.add_argument("--format", choices=("text", "json"), default="text")
+    linting.set_defaults(func=cmd_lint)
 
     backup = commands.add_parser(
         "backup", help="write a consistent copy of the SQLite database (safe while serving)"

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hindsight.lib.env import (
     data_dir,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_secret,
@@ -66,7 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hindsight.lib.middleware.FixedPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hindsight.lib.middleware.PrivateAnswersMiddleware",
     "hindsight.lib.middleware.RefuseNulMiddleware",
@@ -231,3 +232,9 @@ POSTMORTEM_DUE_HOURS = env_int("HINDSIGHT_POSTMORTEM_DUE_HOURS", 48, minimum=1)
 # Approvals a post-mortem needs in its current review round before it can be published
 # (0: publishing needs none).
 REQUIRED_APPROVALS = env_int("HINDSIGHT_REQUIRED_APPROVALS", 0)
+
+# The quality lint (postmortems/lint.py, docs/lint.md): `error` makes lint errors refuse
+# submit for review, publish and a create straight into review; its thresholds.
+LINT_BLOCK = env_choice("HINDSIGHT_LINT_BLOCK", ("none", "error"), "none")
+LINT_TIMELINE_GAP_MINUTES = env_int("HINDSIGHT_LINT_TIMELINE_GAP_MINUTES", 30, minimum=1)
+LINT_SUMMARY_WORDS = env_int("HINDSIGHT_LINT_SUMMARY_WORDS", 120, minimum=1)

@@ -51,18 +51,22 @@ def test_write_review_publish_follow_through_and_export(site):
     page.get_by_role("button", name="Create draft").click()
     page.wait_for_url(re.compile(r"/postmortems/pm_\w+/edit$"))
     pm_id = page.url.split("/")[-2]
-    expect(page.locator("#id_summary")).not_to_have_value("")  # pre-filled by the template
+    # The template's prompt is a hint beside the field, never its text.
+    expect(page.locator("#id_summary")).to_have_value("")
+    expect(page.locator("#id_summary-hint")).to_be_visible()
 
     # Sections: write the core ones and watch the server-rendered preview.
     page.fill("#id_summary", "15 minutes of **downtime** after pool exhaustion.")
+    page.click("#id_summary-preview-tab")
     expect(page.locator("#id_summary-preview strong")).to_have_text("downtime")
+    page.click("#id_summary-write-tab")
     page.fill("#id_impact", "All API endpoints returned 500 errors.")
     page.fill("#id_root_cause", "Connection pool too small for peak traffic.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status").first).to_contain_text("Saved")
 
     # Timeline: clear the template's placeholder events, then add five out of order.
-    events = page.locator("#timeline .timeline-edit > li")
+    events = page.locator("#timeline .timeline-edit > li.event")
     page.on("dialog", lambda dialog: dialog.accept())  # deleting asks first
     while events.count():
         before = events.count()
@@ -71,14 +75,11 @@ def test_write_review_publish_follow_through_and_export(site):
         ).first.click()
         expect(events).to_have_count(before - 1)
     for count, (time, kind, description) in enumerate(EVENTS, start=1):
-        page.fill("#id_event-time", time)
+        page.fill("#id_event-lines", f"{time} {description}")
         page.select_option("#id_event-kind", kind)
-        page.fill("#id_event-description", description)
-        page.fill("#id_event-description", description)
-        page.locator("#id_event-description").press("Tab")
         page.get_by_role("button", name="Add event").click()
         expect(events).to_have_count(count)
-    shown = page.locator("#timeline .timeline-edit .time").all_inner_texts()
+    shown = page.locator("#timeline .timeline-edit .event .time").all_inner_texts()
     assert shown == [
         f"2026-03-01 {t} UTC" for t in ("14:35", "14:38", "14:40", "14:45", "14:50")
     ], shown
@@ -99,6 +100,8 @@ def test_write_review_publish_follow_through_and_export(site):
     page.wait_for_url(f"**/postmortems/{pm_id}")
     expect(page.locator(".report-head .badge")).to_contain_text("In review")
     page.get_by_role("button", name="Publish").click()
+    # The template's action items were never confirmed: publishing asks first.
+    page.get_by_role("button", name=re.compile(r"^Confirm \d+ and publish$")).click()
     expect(page.locator(".report-head .badge")).to_contain_text("Published")
     expect(page.locator(".locked")).to_contain_text("locked")
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)

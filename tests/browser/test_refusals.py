@@ -20,13 +20,12 @@ def test_a_refused_event_shows_its_message_by_the_field_and_keeps_the_typing(sit
     )
     page = site.page("alice")
     page.goto(f"/postmortems/{pm_id}/edit")
-    page.fill("#id_event-time", "25:99")
-    page.fill("#id_event-description", "Pager fired")
+    page.fill("#id_event-lines", "25:99 Pager fired")
     page.get_by_role("button", name="Add event").click()
     error = page.locator("#timeline .has-error .field-error")
     expect(error).to_contain_text("Write a time of day")
-    expect(page.locator("#id_event-time")).to_be_focused()
-    expect(page.locator("#id_event-description")).to_have_value("Pager fired")
+    expect(page.locator("#id_event-lines")).to_be_focused()
+    expect(page.locator("#id_event-lines")).to_have_value("25:99 Pager fired")
 
     # Editing an event to nonsense: the refusal appears in the timeline, not nowhere.
     timeline = page.locator("#timeline")
@@ -34,7 +33,7 @@ def test_a_refused_event_shows_its_message_by_the_field_and_keeps_the_typing(sit
     timeline.locator(".event-form input[name=event-time]").first.fill("nonsense")
     timeline.get_by_role("button", name="Save event").first.click()
     expect(timeline.locator(".form-error")).to_contain_text("Event not saved")
-    expect(timeline.locator(".timeline-edit .time")).to_have_text(["2026-03-01 14:31 UTC"])
+    expect(timeline.locator(".timeline-edit .event .time")).to_have_text(["2026-03-01 14:31 UTC"])
     page.context.close()
 
 
@@ -44,12 +43,10 @@ def test_without_javascript_the_refusal_and_the_typing_stay(site):
     page = context.new_page()
     site.sign_in(page, "alice")
     page.goto(f"/postmortems/{pm_id}/edit")
-    page.fill("#id_event-time", "25:99")
-    page.fill("#id_event-description", "Pager fired")
+    page.fill("#id_event-lines", "25:99 Pager fired")
     page.get_by_role("button", name="Add event").click()
     expect(page.locator("#timeline .field-error")).to_contain_text("Write a time of day")
-    expect(page.locator("#id_event-time")).to_have_value("25:99")
-    expect(page.locator("#id_event-description")).to_have_value("Pager fired")
+    expect(page.locator("#id_event-lines")).to_have_value("25:99 Pager fired")
     context.close()
 
 
@@ -85,7 +82,7 @@ def test_deleting_an_event_an_item_or_a_draft_asks_first(site):
 
         return handle
 
-    events = page.locator("#timeline .timeline-edit > li")
+    events = page.locator("#timeline .timeline-edit > li.event")
     items = page.locator("#action-items .items-edit > li")
     page.once("dialog", answer(False))
     page.get_by_role("button", name="Delete event “Deploy started”").click()

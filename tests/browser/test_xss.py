@@ -56,6 +56,7 @@ def test_script_payloads_render_as_harmless_text(site):
     # The live preview sanitises too.
     page.goto(f"/postmortems/{pm['id']}/edit")
     page.fill("#id_summary", PAYLOADS["img"] + " **ok**")
+    page.click("#id_summary-preview-tab")
     expect(page.locator("#id_summary-preview strong")).to_have_text("ok")
     assert page.locator("#id_summary-preview img[onerror]").count() == 0
     page.wait_for_timeout(300)

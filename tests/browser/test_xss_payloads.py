@@ -161,8 +161,17 @@ def test_no_payload_runs_on_any_page(site):
             site.api("POST", f"/api/postmortems/{pm['id']}/comments", "bob", {"body": payload})
         reports.append((pm["id"], incident_id))
     template = create_body(schema, "TemplateCreate", False)
-    template.update(slug="xss-payloads", body={"summary": chunks(None, 3, "\n\n")})
+    # Its prompts are shown as hints on the editor of a report made from it.
+    hints = {
+        "summary": chunks(None, 3, "\n\n"),
+        "whatHappened": {"whatBroke": chunks(None, 1, " ")},
+        "contributingFactors": [{"factor": chunks(300, n, " ")} for n in range(3)],
+    }
+    template.update(slug="xss-payloads", body={"tags": ["xss"]}, hints=hints)
     site.api("POST", "/api/templates", "alice", template)
+    incident_id = site.incident("From the payload template")
+    guided = {"incidentId": incident_id, "title": "Guided", "template": "xss-payloads"}
+    reports.append((site.api("POST", "/api/postmortems", "alice", guided)["id"], incident_id))
 
     pages = ["/", "/postmortems", "/postmortems?q=script", "/action-items", "/incidents"]
     pages.append("/postmortems/new")

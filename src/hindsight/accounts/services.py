@@ -87,6 +87,16 @@ def users_named(names) -> dict[str, int]:
     return {key: next(iter(pks)) for key, pks in found.items() if len(pks) == 1}
 
 
+def people_names() -> list[str]:
+    """Every active user's username and full name: who the lint counts as a person."""
+    names = []
+    for username, first, last in User.objects.filter(is_active=True).values_list(
+        "username", "first_name", "last_name"
+    ):
+        names += [username, f"{first} {last}".strip()]
+    return [name for name in names if name]
+
+
 # Users -----------------------------------------------------------------------------------
 
 

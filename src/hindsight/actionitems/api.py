@@ -63,8 +63,14 @@ def export_action_items(request, filters: Query[ActionItemFilters]):
     return _csv_response(queries.find(request.auth, filters))
 
 
+def _csv_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as overdue, and as the API writes it
+    return fields.plain(value)
+
+
 def _declared(name: str):
-    return lambda item: fields.plain(getattr(item, name))
+    return lambda item: _csv_value(getattr(item, name))
 
 
 # Every declared item field (so a field added to the declaration is exported too), then

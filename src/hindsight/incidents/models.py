@@ -13,6 +13,26 @@ class Severity(models.TextChoices):
     SEV4 = "SEV4"
 
 
+class IncidentType(models.TextChoices):
+    INCIDENT = "INCIDENT"
+    # Nothing broke for users: cheap, blameless learning that teams rarely record.
+    NEAR_MISS = "NEAR_MISS"
+
+
+class ImpactCategory(models.TextChoices):
+    """The VOID incident database's impact categories."""
+
+    FULL_OUTAGE = "FULL_OUTAGE"
+    PARTIAL_OUTAGE = "PARTIAL_OUTAGE"
+    DEGRADED_PERFORMANCE = "DEGRADED_PERFORMANCE"
+    INCREASED_ERRORS = "INCREASED_ERRORS"
+    INCREASED_LATENCY = "INCREASED_LATENCY"
+    CASCADING_FAILURE = "CASCADING_FAILURE"
+    NON_PRODUCTION = "NON_PRODUCTION"
+    SECURITY = "SECURITY"
+    DATA_LOSS = "DATA_LOSS"
+
+
 def new_incident_id() -> str:
     return new_id("inc")
 
@@ -37,6 +57,10 @@ class Incident(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_incident_id)
     title = models.CharField(max_length=300)
     severity = models.CharField(max_length=4, choices=Severity.choices, null=True, blank=True)
+    type = models.CharField(
+        max_length=10, choices=IncidentType.choices, default=IncidentType.INCIDENT
+    )
+    impact_categories = models.JSONField(default=list, blank=True)  # ImpactCategory values
     services = models.JSONField(default=list, blank=True)
     links = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -56,7 +80,11 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["created_at", "id"], name="incident_created_idx")]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="incident_created_idx"),
+            # The insights count incidents by when they started.
+            models.Index(fields=["started_at"], name="incident_started_idx"),
+        ]
 
     def __str__(self):
         return f"{self.id}: {self.title}"

@@ -3,7 +3,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from hindsight.incidents.models import Severity
+from hindsight.incidents.models import ImpactCategory, IncidentType, Severity
 from hindsight.lib.schema import In, Out
 
 Text = Annotated[str, Field(min_length=1, max_length=300)]
@@ -23,6 +23,12 @@ class Link(In):
 
 class IncidentFields(In):
     severity: Severity | None = None
+    type: IncidentType | None = Field(
+        None, description="INCIDENT (default) or NEAR_MISS: nothing broke for users"
+    )
+    impact_categories: (
+        Annotated[list[ImpactCategory], Field(max_length=len(ImpactCategory))] | None
+    ) = Field(None, description="What kind of impact it had (the VOID database's set)")
     services: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
     links: list[Link] | None = None
     started_at: AwareDatetime | None = None
@@ -76,6 +82,8 @@ class IncidentOut(Out):
     id: str
     title: str
     severity: Severity | None
+    type: IncidentType
+    impact_categories: list[ImpactCategory]
     services: list[str]
     links: list[LinkOut]
     started_at: datetime | None

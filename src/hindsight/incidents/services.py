@@ -5,7 +5,7 @@ from datetime import UTC
 
 from django.db import IntegrityError
 
-from hindsight.incidents.models import Incident
+from hindsight.incidents.models import Incident, IncidentType
 from hindsight.incidents.signals import incident_changed
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.http import IfMatch, precondition_holds
@@ -13,7 +13,16 @@ from hindsight.lib.writers import write_transaction
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 TIME_FIELDS = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
-FIELDS = ("title", "severity", "services", "links", "details", *TIME_FIELDS)
+FIELDS = (
+    "title",
+    "severity",
+    "type",
+    "impact_categories",
+    "services",
+    "links",
+    "details",
+    *TIME_FIELDS,
+)
 API_NAMES = {
     "started_at": "startedAt",
     "detected_at": "detectedAt",
@@ -49,11 +58,17 @@ def _check_times(values: dict) -> None:
 
 
 def _in_utc(data: dict) -> dict:
-    """DATA with its times in UTC, as stored, so a write answers with what GET will return."""
-    return {
+    """DATA with its times in UTC, as stored, so a write answers with what GET will return;
+    impact categories once each, in the order given."""
+    data = {
         key: value.astimezone(UTC) if key in TIME_FIELDS and value is not None else value
         for key, value in data.items()
     }
+    if "impact_categories" in data:  # null clears them
+        data["impact_categories"] = list(dict.fromkeys(map(str, data["impact_categories"] or [])))
+    if "type" in data:  # null is the default
+        data["type"] = str(data["type"] or IncidentType.INCIDENT)
+    return data
 
 
 def create_incident(data: dict, *, by) -> Incident:

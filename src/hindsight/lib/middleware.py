@@ -6,8 +6,14 @@ import json
 import re
 from urllib.parse import parse_qsl, unquote_plus
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.signals import setting_changed
 from django.db.utils import OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
@@ -134,3 +140,55 @@ class StatementTimeoutMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+class FixedPolicyCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, building the policy once instead of twice per response.
+
+    Our policy uses no nonce and no view overrides it (no @csp_update), so the header is the
+    same on every answer; django-csp rebuilds it from the settings for each one, which costs
+    a bare answer a fifth of its time. Any response that does carry an override, or a request
+    that asked for a nonce, takes django-csp's own path."""
+
+    _headers: dict[bool, str] | None = None
+
+    def process_response(self, request, response):
+        overridden = any(
+            getattr(response, f"_csp_{kind}{suffix}", None) is not None
+            for kind in ("config", "update", "replace")
+            for suffix in ("", "_ro")
+        )
+        if overridden or getattr(request, "_csp_nonce", None) is not None:
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        headers = FixedPolicyCSPMiddleware._headers
+        if headers is None:
+            headers = FixedPolicyCSPMiddleware._headers = {
+                False: build_policy(),
+                True: build_policy(report_only=True),
+            }
+        for report_only, name, setting in (
+            (False, HEADER, "CONTENT_SECURITY_POLICY"),
+            (True, HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            exempt = getattr(response, "_csp_exempt_ro" if report_only else "_csp_exempt", False)
+            prefixes = tuple(
+                (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            )
+            if (
+                headers[report_only]
+                and name not in response
+                and exempt is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[name] = headers[report_only]
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@receiver(setting_changed)
+def _forget_policy(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        FixedPolicyCSPMiddleware._headers = None

@@ -78,3 +78,34 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+_FIRST_WORDS = re.compile(r"\s*(\S+)(?:\s+(\S+))?")
+_SEPARATOR = re.compile(r"[-–—:|]+(?:\s+|$)")
+_MERIDIEM = re.compile(r"[ap]\.?m\b\.?", re.IGNORECASE)
+
+
+def split_event_line(line: str) -> tuple[str, str] | None:
+    """An event written on one line ("14:35 Traffic spike detected", "2026-03-01T14:35Z
+    Deploy", "2026-03-01 14:35 - Deploy") as (time, text): the time is one an event may
+    have (is_valid_event_time, as the API checks it), kept as written; the text follows it
+    after an optional separator (-, –, —, :, |) and may be empty. None when the line does
+    not start with such a time, or with a 12-hour one ("2:35 PM": never read as 02:35)."""
+    found = _FIRST_WORDS.match(line)
+    if not found:
+        return None
+    first, second = found.group(1), found.group(2)
+    candidates = []
+    if second is not None:
+        # A date and a time of day: "2026-03-01 14:35" (with a trailing colon, "14:35:").
+        candidates.append((f"{first} {second}", found.end(2)))
+        candidates.append((f"{first} {second.rstrip(':,')}", found.end(2)))
+    candidates.append((first, found.end(1)))
+    candidates.append((first.rstrip(":,"), found.end(1)))
+    for written, end in candidates:
+        if written and is_valid_event_time(written):
+            rest = line[end:].strip()
+            if _MERIDIEM.match(rest):
+                return None
+            return written, _SEPARATOR.sub("", rest, count=1) if _SEPARATOR.match(rest) else rest
+    return None

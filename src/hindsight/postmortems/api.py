@@ -276,9 +276,8 @@ def export_postmortem(
     ),
 ):
     fmt = export_formats.get_format(format)
-    if fmt.name == "json":  # the stored document: one query
-        body = document.read(request.auth, postmortem_id)
-        content, version = export_formats.json_text(body).encode(), body["version"]
+    if fmt.name in ("json", "markdown"):  # from the stored document: one query
+        content, version = export_formats.from_document(request.auth, postmortem_id, fmt.name)
     else:
         postmortem = services.get_postmortem_for(request.auth, postmortem_id)
         content, version = export_formats.render(postmortem, fmt.name), postmortem.version
@@ -307,6 +306,28 @@ def get_history(request, postmortem_id: str, filters: Query[HistoryFilters]):
     postmortem = services.get_postmortem_for(request.auth, postmortem_id)
     rows = history.entries(postmortem, filters.type)
     return {"items": rows, "total": len(rows)}
+
+
+class LintFinding(Schema):
+    rule: str = Field(description="The rule's id (docs/lint.md)")
+    severity: str = Field(description="error, warning or info")
+    message: str
+    field: str = Field(description="The field it concerns, as a path: actionItems[0].owner")
+    hint: str = Field(description="How to fix it")
+
+
+class LintAnswer(Schema):
+    findings: list[LintFinding]
+
+
+@router.get(
+    "/{postmortem_id}/lint",
+    response=LintAnswer,
+    summary="The quality lint: findings that keep a report specific and blameless",
+)
+def lint_postmortem(request, postmortem_id: str):
+    findings = services.lint_postmortem(request.auth, postmortem_id)
+    return {"findings": [f.as_dict() for f in findings]}
 
 
 class DiffRange(Schema):

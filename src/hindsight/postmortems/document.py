@@ -38,7 +38,7 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES
 
-RENDER_VERSION = 4  # 3: stored HTML; 4: the trigger section
+RENDER_VERSION = 5  # 3: stored HTML; 4: the trigger section; 5: unconfirmed entries
 
 _TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
@@ -281,6 +281,23 @@ def read(user, postmortem_id: str) -> dict:
     return body_from(values, postmortem_id)
 
 
+_READ_WITH_MARKDOWN = CompiledQuery(
+    lambda shape, pk, *who: PostMortem.objects.filter(
+        readable_by(_Reader(shape, *who)), pk=pk
+    ).values_list(*READ_COLUMNS, "markdown")
+)
+
+
+def read_with_markdown(user, postmortem_id: str) -> tuple[dict, str]:
+    """`read`, and the Markdown export stored with the report (see export.stored_markdown)."""
+    values = _READ_WITH_MARKDOWN.first(
+        postmortem_id, user.pk, *user.identities, shape=_Reader.shape(user)
+    )
+    if values is None:
+        raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
+    return body_from(values[:-1], postmortem_id), values[-1]
+
+
 def written(postmortem: PostMortem) -> dict:
     """The finished body of a post-mortem the services just wrote (or loaded)."""
     body = getattr(postmortem, "rendered", None) or render(postmortem)
@@ -293,7 +310,7 @@ def load(user, postmortem_id: str) -> PostMortem:
     For pages that show a report; writes load the rows themselves (services)."""
     postmortem = (
         PostMortem.objects.select_related("incident", "created_by")
-        .defer("list_row")
+        .defer("list_row", "markdown")
         .filter(pk=postmortem_id)
         .first()
     )

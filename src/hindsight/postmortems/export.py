@@ -5,16 +5,24 @@ Root Cause, Timeline, Action Items); every other section follows under a readabl
 heading. Values prose cannot carry (numbers, event kinds, item categories, tags, ids of
 related records, the incident) travel in a YAML front-matter block.
 
+A timeline event or action item a template suggested and nobody confirmed is never shown as
+fact: its line starts with UNCONFIRMED_MARK, and `unconfirmed: true` travels in the front
+matter (an import of the export gives it back unconfirmed).
+
 Nothing is lost on the way back in: after writing the body, the exporter reads it back
 with the importer and, for any field the body did not reproduce exactly (a summary
 holding a line that reads as a heading, a description starting with "- ", a pipe in a
 name…), adds the exact value under `exact:` in the front matter.
 """
 
+import hashlib
+import json
 import re
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from hindsight.lib.writers import write_if_free
 from hindsight.postmortems import document, fields
 from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
@@ -99,6 +107,7 @@ OVERVIEW = [
 EVENT_BODY = {"time", "description", "who", "notes"}
 ITEM_BODY = {"description", "owner", "status", "priority", "dueDate", "horizon"}
 FRONT_ONLY = {"tags", "participants"}
+UNCONFIRMED_MARK = "(Unconfirmed template suggestion)"
 
 # Only the blocks matter to _is_safe_block: without the inline pass its parse is linear
 # (markdown-it's link scan over a long run of `[` is not).
@@ -131,13 +140,26 @@ def action_item_line(item) -> str:
     status = item["status"]
     state = "" if status in (ItemStatus.DONE, ItemStatus.TODO) else f" · {status}"
     return (
-        f"- [{box}] {_inline(item['description'])} ({item['priority']})"
+        f"- [{box}] {_marked(item, _inline(item['description']))} ({item['priority']})"
         f" — owner: {_one_line(owner)} · due: {due}{state}"
     )
 
 
+# A line that may start a heading (ATX or setext underline), a fence or an HTML block: the
+# only blocks that can add a top-level heading or run past the blank line into the next one.
+# Lists, quotes, tables and paragraphs all end there. Deeper indents are code or nested.
+_MAY_LEAVE_SECTION = re.compile(r"^ {0,3}(?:#|=+\s*$|-+\s*$|```|~~~|<)", re.MULTILINE)
+
+
 def _is_safe_block(text: str) -> bool:
     """Whether TEXT, placed under a heading, stays inside its section when read back."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _MAY_LEAVE_SECTION.search(lines):
+        return True  # most texts: no parse needed
+    return _parsed_safe(text)
+
+
+def _parsed_safe(text: str) -> bool:
     probe = f"{text}\n\n# END\n"
     tokens = _MD.parse(probe)
     top_headings = [t for t in tokens if t.type == "heading_open" and t.level == 0]
@@ -171,7 +193,11 @@ def _fence(text: str) -> str:
 def record(postmortem: PostMortem) -> dict:
     """The post-mortem as a create body would state it (camelCase), every field present:
     what an export must carry and an import must give back."""
-    out = document.render(postmortem)
+    return record_of(document.render(postmortem))
+
+
+def record_of(out: dict) -> dict:
+    """`record` from the API's body of a post-mortem (its stored document will do)."""
     keys = [
         field.alias or name
         for name, field in PostMortemCreate.model_fields.items()
@@ -183,6 +209,39 @@ def record(postmortem: PostMortem) -> dict:
     data["timeline"] = [{k: e.get(k) for k in event_keys} for e in out["timeline"]]
     data["actionItems"] = [{k: i.get(k) for k in item_keys} for i in out["actionItems"]]
     return data
+
+
+# The export code itself: a stored export made by other code (an upgrade) is not reused.
+_CODE = hashlib.sha256(
+    b"".join(
+        path.read_bytes()
+        for path in sorted([Path(__file__), *Path(importer.__file__).parent.glob("*.py")], key=str)
+    )
+).hexdigest()[:16]
+
+
+def _digest(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{_CODE}:{hashlib.sha256(text.encode()).hexdigest()[:32]}\n"
+
+
+def stored_markdown(postmortem_id: str, body: dict, stored: str) -> str:
+    """The Markdown export of a finished BODY (document.read_with_markdown), reusing STORED
+    when it was made from the same record by the same code. Rendering checks the text by
+    reading it back (render), which costs several times a read; so the first export of each
+    version stores its text, when that waits for no writer (a read never queues for it)."""
+    data = record_of(body)
+    key = _digest(data)
+    if stored.startswith(key):
+        return stored[len(key) :]
+    text = render(data)
+    with write_if_free() as free:
+        if free:
+            row = PostMortem.objects.select_for_update(skip_locked=True).filter(pk=postmortem_id)
+            PostMortem.objects.filter(pk__in=list(row.values_list("pk", flat=True))).update(
+                markdown=key + text
+            )
+    return text
 
 
 def to_markdown(postmortem: PostMortem) -> str:
@@ -234,9 +293,7 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
     events = data["timeline"]
     if events:
         parts += ["## Timeline", _timeline(events)]
-        extra = [
-            {k: v for k, v in e.items() if k not in EVENT_BODY and v is not None} for e in events
-        ]
+        extra = [_front_extra(e, EVENT_BODY) for e in events]
         if any(extra):
             front["timeline"] = extra
     items = data["actionItems"]
@@ -245,9 +302,7 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
         text, order = _action_items(items)
         parts += ["## Action Items", text]
         listed = [items[i] for i in order] if order else items
-        extra = [
-            {k: v for k, v in i.items() if k not in ITEM_BODY and v is not None} for i in listed
-        ]
+        extra = [_front_extra(i, ITEM_BODY) for i in listed]
         if any(extra):
             front["actionItems"] = extra
         if order == list(range(len(items))):
@@ -272,14 +327,33 @@ def _body(data: dict) -> tuple[str, dict, list[int] | None]:
     return "\n\n".join(parts) + "\n", front, order
 
 
+def _front_extra(entry: dict, in_body: set[str]) -> dict:
+    """What of an entry the body does not carry; unconfirmed only when it is (the rest of
+    the time it is false, as an import assumes)."""
+    return {
+        k: v
+        for k, v in entry.items()
+        if k not in in_body and v is not None and not (k == "unconfirmed" and v is False)
+    }
+
+
+def _marked(entry: dict, text: str) -> str:
+    return f"{UNCONFIRMED_MARK} {text}" if entry.get("unconfirmed") else text
+
+
 def _timeline(events: list[dict]) -> str:
     if any(e.get("who") or e.get("notes") for e in events):
         rows = ["| Time | Event | Who | Notes |", "| --- | --- | --- | --- |"]
         for event in events:
-            cells = [event["time"], event["description"], event["who"] or "", event["notes"] or ""]
+            cells = [
+                event["time"],
+                _marked(event, event["description"]),
+                event["who"] or "",
+                event["notes"] or "",
+            ]
             rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         return "\n".join(rows)
-    return "\n".join(f"- {e['time']} - {_one_line(e['description'])}" for e in events)
+    return "\n".join(f"- {e['time']} - {_marked(e, _one_line(e['description']))}" for e in events)
 
 
 def _action_items(items: list[dict]) -> tuple[str, list[int] | None]:

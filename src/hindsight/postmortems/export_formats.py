@@ -62,6 +62,16 @@ def render(postmortem: PostMortem, name: str) -> bytes:
     return text.encode("utf-8")
 
 
+def from_document(user, postmortem_id: str, name: str) -> tuple[bytes, int]:
+    """The JSON or Markdown file of a post-mortem USER may read, and its version, from the
+    stored document (one query) without loading its rows."""
+    if name == "json":
+        body = document.read(user, postmortem_id)
+        return json_text(body).encode("utf-8"), body["version"]
+    body, stored = document.read_with_markdown(user, postmortem_id)
+    return export.stored_markdown(postmortem_id, body, stored).encode("utf-8"), body["version"]
+
+
 def filename(postmortem: PostMortem, name: str) -> str:
     return filename_for(postmortem.id, name)
 
@@ -246,6 +256,7 @@ def html_context(postmortem: PostMortem) -> dict:
                 "description": event.description,
                 "who": event.who or "",
                 "notes": event.notes or "",
+                "unconfirmed": event.unconfirmed,
             }
             for event in postmortem.timeline
         ],
@@ -260,6 +271,7 @@ def html_context(postmortem: PostMortem) -> dict:
                 "horizon": _label(item.horizon),
                 "category": _label(item.category),
                 "due": item.due_date.isoformat() if item.due_date else "",
+                "unconfirmed": item.unconfirmed,
             }
             for item in postmortem.action_item_list
         ],

@@ -10,6 +10,10 @@ import. (The report's optional sections are declared in sections.py.)
 
 Fields that are `derived` are set by the write path (an item's completion time), returned
 by the API and accepted back unchanged, never taken from a client.
+
+`unconfirmed` marks an event or item a template suggested and nobody has confirmed yet:
+the write path clears it when someone edits the entry or sends it as false, and publishing
+waits for it (services.py, workflow.py).
 """
 
 from collections.abc import Callable
@@ -28,7 +32,7 @@ from hindsight.postmortems.sections import Category, EventKind, Horizon
 @dataclass(frozen=True)
 class EntryField:
     name: str
-    type: type  # str, date, datetime or a StrEnum
+    type: type  # str, bool, date, datetime or a StrEnum
     max_length: int | None = None
     required: bool = False  # a new entry must give it (an entry with an id may leave it out)
     default: Any = None  # what a new entry gets when it leaves the field out (or sends null)
@@ -45,6 +49,17 @@ class EntryField:
     @property
     def heading(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
+
+
+UNCONFIRMED = EntryField(
+    "unconfirmed",
+    bool,
+    default=False,
+    description=(
+        "A template's suggestion nobody has confirmed yet: true until someone edits the"
+        " entry or sends false; publishing waits for it (or confirmTemplateContent)"
+    ),
+)
 
 
 def _event_time(value: str) -> str:
@@ -86,6 +101,7 @@ EVENT_FIELDS: tuple[EntryField, ...] = (
     EntryField("who", str, limits.WHO),
     EntryField("notes", str, limits.ENTRY_TEXT),
     EntryField("kind", EventKind),
+    UNCONFIRMED,
 )
 
 ITEM_FIELDS: tuple[EntryField, ...] = (
@@ -113,6 +129,7 @@ ITEM_FIELDS: tuple[EntryField, ...] = (
         description="When the item last became DONE; null while it is not DONE",
         label="Completed",
     ),
+    UNCONFIRMED,
 )
 
 

@@ -83,7 +83,7 @@ class PostMortemQuerySet(models.QuerySet):
         (the stored document is left out: whoever loads the rows renders from them)."""
         return (
             self.select_related("incident", "created_by")
-            .defer("document", "list_row", "html")
+            .defer("document", "list_row", "html", "markdown")
             .prefetch_related("timeline_events", "action_items", "contributor_rows", "tag_rows")
         )
 
@@ -114,6 +114,9 @@ class PostMortem(models.Model):
     text_version = models.PositiveIntegerField(default=1)
     # The optional sections (see sections.py), keyed by their Python names.
     sections = models.JSONField(default=dict, blank=True)
+    # The prompts of the template it was created from (camelCase, by field): guidance the
+    # editor shows beside each field, never the report's text.
+    template_hints = models.JSONField(default=dict, blank=True, editable=False)
     # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.
     search_key = models.BigIntegerField(unique=True, default=new_search_key, editable=False)
     # PostgreSQL full-text document (GIN-indexed by a migration), kept current in the
@@ -128,6 +131,9 @@ class PostMortem(models.Model):
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
     render_version = models.PositiveIntegerField(default=0, db_index=True, editable=False)
+    # The Markdown export, stored by the first export of what it says (export.py
+    # stored_markdown): the digest of the record and the code it was made from, then the text.
+    markdown = models.TextField(default="", editable=False)
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -248,6 +254,8 @@ class TimelineEvent(models.Model):
     who = models.CharField(max_length=limits.WHO, null=True, blank=True)
     notes = models.TextField(null=True, blank=True)
     kind = models.CharField(max_length=20, null=True, blank=True)
+    # A template's suggestion nobody has confirmed yet (fields.UNCONFIRMED).
+    unconfirmed = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -303,6 +311,8 @@ class ActionItem(models.Model):
     tracker_url = models.CharField(max_length=limits.URL, null=True, blank=True)
     # Set by the write path when the item becomes DONE, cleared when it leaves DONE.
     completed_at = models.DateTimeField(null=True, blank=True)
+    # A template's suggestion nobody has confirmed yet (fields.UNCONFIRMED).
+    unconfirmed = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by the write path (bulk_update skips auto_now), only when the item changed.
@@ -355,13 +365,15 @@ def new_action_item_id() -> str:
 
 class Template(models.Model):
     """A team's own post-mortem template, kept in the database beside the built-in files in
-    catalog/. BODY is a partial create body in the API's camelCase form, validated with the
-    same TemplateBody schema as those files."""
+    catalog/. BODY is what it pre-fills (tags, timeline events, action items) and HINTS its
+    prompts per field, both in the API's camelCase form and validated with the same
+    TemplateBody schema as those files (templates.py)."""
 
     slug = models.SlugField(max_length=limits.TEMPLATE_SLUG, unique=True)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     body = models.JSONField(default=dict, blank=True)
+    hints = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="postmortem_templates"
     )

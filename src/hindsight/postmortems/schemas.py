@@ -157,6 +157,13 @@ class PostMortemPatch(Sections, _TextPatch):
     contributors: _capped("contributors", Line) | None = None
     tags: _capped("tags", Tag) | None = None
     status: Status | None = None
+    confirm_template_content: bool | None = Field(
+        None,
+        description=(
+            "true confirms every timeline event and action item a template suggested"
+            " (unconfirmed: true); publishing a report that holds any needs it (else 409)"
+        ),
+    )
     # What GET returns beyond these (id, version, createdAt…) is accepted back and ignored
     # (added below), so a client can send what it read.
 
@@ -235,6 +242,7 @@ class TemplateBody(PostMortemPatch):
         "incident_id",
         "status",
         "contributors",
+        "confirm_template_content",
     }
 
 

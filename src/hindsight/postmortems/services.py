@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from hindsight.accounts.services import users_named
+from hindsight.accounts.services import people_names, users_named
 from hindsight.incidents.models import Incident
 from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
@@ -21,7 +21,7 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, fields, search, templates, workflow
+from hindsight.postmortems import document, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
     ActionItem,
     Contributor,
@@ -61,7 +61,7 @@ def get_postmortem_for(
     a page that shows its text)."""
     queryset = PostMortem.objects.with_report()
     if html:
-        queryset = queryset.defer(None).defer("document", "list_row")
+        queryset = queryset.defer(None).defer("document", "list_row", "markdown")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     postmortem = queryset.filter(pk=postmortem_id).first()
@@ -146,6 +146,8 @@ def _desired_list(kind: str, current: list[dict], submitted: list[dict]) -> list
         for field in fields.writable(entry_fields):
             if field.name in entry:
                 merged[field.name] = fields.plain(entry[field.name])
+        if entry_id:
+            _confirm_when_edited(merged, by_id[entry_id], entry_fields)
         for field in entry_fields:
             if field.required and not merged.get(field.name):
                 raise Invalid(
@@ -154,6 +156,26 @@ def _desired_list(kind: str, current: list[dict], submitted: list[dict]) -> list
                 )
         desired.append(merged)
     return desired
+
+
+def _confirm_when_edited(merged: dict, old: dict, entry_fields) -> None:
+    """An edit confirms a template's suggestion. Only a new entry can start unconfirmed:
+    true sent for one already confirmed is a read-back (a copy read before someone
+    confirmed it) and keeps it confirmed."""
+    if not old["unconfirmed"]:
+        merged["unconfirmed"] = False
+        return
+    edited = any(
+        merged[f.name] != old[f.name]
+        for f in fields.writable(entry_fields)
+        if f is not fields.UNCONFIRMED
+    )
+    if edited:
+        merged["unconfirmed"] = False
+
+
+def confirm_all(entries: list[dict]) -> list[dict]:
+    return [dict(entry, unconfirmed=False) if entry["unconfirmed"] else entry for entry in entries]
 
 
 def _derive_completion(before: list[dict], after: list[dict], now) -> None:
@@ -237,14 +259,16 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         incident = _incident_or_invalid(data["incident_id"])
         now = timezone.now()
         state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
-        postmortem = _insert(state, incident, by=by, now=now)
+        hints = data.get("template_hints") or {}
+        postmortem = _insert(state, incident, by=by, now=now, hints=hints)
+        _check_lint(postmortem)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
         search.reindex(postmortem, new=True)
         _announce(postmortem, EMPTY_STATE, state, by=by)
     return postmortem
 
 
-def _insert(state: dict, incident: Incident, *, by, now) -> PostMortem:
+def _insert(state: dict, incident: Incident, *, by, now, hints: dict) -> PostMortem:
     """The new report's row (its stored document included) and its nested rows, one INSERT
     each; the rows stay prefetched on the returned post-mortem."""
     postmortem = PostMortem(
@@ -252,6 +276,7 @@ def _insert(state: dict, incident: Incident, *, by, now) -> PostMortem:
         created_by=by,
         status=state["status"],
         sections=_sections_column(state),
+        template_hints=hints,
         created_at=now,
         updated_at=now,
         **{f: state[f] for f in TEXT_FIELDS if state[f] is not None},
@@ -361,7 +386,12 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     now = timezone.now()
     before = snapshot(postmortem)
     target = data.get("status") or postmortem.status
+    data = dict(data)
+    confirm = data.pop("confirm_template_content", None)
     after = _desired_state(before, data, incident, status=target, now=now)
+    if confirm:
+        after["timeline"] = confirm_all(after["timeline"])
+        after["action_items"] = confirm_all(after["action_items"])
     changed = [field for field in after if after[field] != before[field]]
     if not changed:
         return postmortem
@@ -371,9 +401,17 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         # no approval of the text it replaces.
         postmortem.text_version = postmortem.version + 1
     if target != postmortem.status:
-        workflow.check_move(postmortem, target, by, action_items=after["action_items"])
+        workflow.check_move(
+            postmortem,
+            target,
+            by,
+            action_items=after["action_items"],
+            timeline=after["timeline"],
+        )
     plans = _write_rows(postmortem, before, after, changed, now=now)
     _write_columns(postmortem, after, changed, incident, now=now)
+    if target != before["status"]:
+        _check_lint(postmortem)
     for plan in plans:
         plan.save()
     _record(postmortem, before, after, changed, by=by)
@@ -381,6 +419,28 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         search.reindex(postmortem)
     _announce(postmortem, before, after, by=by)
     return postmortem
+
+
+def _check_lint(postmortem: PostMortem) -> None:
+    """With HINDSIGHT_LINT_BLOCK=error, a report with lint errors goes neither into review
+    nor out as published (checked on what is about to be stored; the write is rolled back)."""
+    if postmortem.status not in (Status.IN_REVIEW, Status.PUBLISHED) or not lint.blocks_on_errors():
+        return
+    findings = lint.check(postmortem.rendered, names=people_names())
+    if lint.has_errors(findings):
+        errors = [f for f in findings if f.severity == lint.ERROR]
+        raise Conflict(
+            f"This post-mortem has {len(errors)} lint error{'s' if len(errors) != 1 else ''}"
+            f" to fix before it goes {'into review' if postmortem.status == Status.IN_REVIEW else 'out'}: "
+            + "; ".join(f.message for f in errors[:5]),
+            fields={f.field: f.rule for f in errors},
+            findings=[f.as_dict() for f in findings],
+        )
+
+
+def lint_postmortem(user, postmortem_id: str) -> list[lint.Finding]:
+    """The lint findings on a post-mortem USER may read (NotFound otherwise)."""
+    return lint.check(document.read(user, postmortem_id), names=people_names())
 
 
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
@@ -412,6 +472,8 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
 def _changes_text(before: dict, after: dict, changed: list[str]) -> bool:
     """Whether the change touches the report's text: anything but its status and its action
     items' follow-through (what a reviewer approved)."""
+    # Confirming a template's suggestion states it as fact without changing its words.
+    changed = [f for f in changed if not _only_confirmed(before.get(f), after.get(f), f)]
     if any(f not in ("status", "action_items") for f in changed):
         return True
     return "action_items" in changed and not _only_follow_through(
@@ -419,8 +481,19 @@ def _changes_text(before: dict, after: dict, changed: list[str]) -> bool:
     )
 
 
+def _only_confirmed(before, after, name: str) -> bool:
+    """Whether the nested list NAME differs between BEFORE and AFTER in unconfirmed only."""
+    if name not in NESTED:
+        return False
+    strip = [{k: v for k, v in e.items() if k != "unconfirmed"} for e in before]
+    return strip == [{k: v for k, v in e.items() if k != "unconfirmed"} for e in after]
+
+
+# Confirming an item (unconfirmed → false) is no edit of its text either.
 _LOCKED_ITEM_FIELDS = tuple(
-    f.name for f in fields.ITEM_FIELDS if not f.follow_through and not f.derived
+    f.name
+    for f in fields.ITEM_FIELDS
+    if not f.follow_through and not f.derived and f is not fields.UNCONFIRMED
 )
 
 

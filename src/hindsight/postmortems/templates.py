@@ -1,12 +1,17 @@
 """Post-mortem templates: data, never code.
 
 Built-in templates are files shipped in catalog/ (one YAML file each); teams add their own
-through the API, stored as Template rows. Both hold a partial create body in the API's own
-camelCase form, validated by the same TemplateBody schema. Choosing one on create
-pre-fills sections, timeline events and action items; whatever the body itself gives wins.
+through the API, stored as Template rows. Each has two parts, in the API's own camelCase
+form and validated by the same TemplateBody schema:
 
-Timeline placeholders are at 00:00: a valid time (so the template validates and the
-report saves) that nobody mistakes for a real one, and the note on each says to replace it.
+- `hints`: its prompts, per field ("Which services, endpoints and instances failed."). The
+  editor shows them beside each field; they are never stored as the report's text.
+- `body`: what it pre-fills: tags, and the typical timeline events and action items, which a
+  new report stores as unconfirmed suggestions (`unconfirmed: true`) until someone edits or
+  confirms each one; publishing waits for them (workflow.py).
+
+Whatever a create body gives itself wins over the template's pre-fill. The suggested events
+are at 00:00: a valid time (so the report saves) that nobody mistakes for a real one.
 """
 
 import re
@@ -18,11 +23,14 @@ from django.db import IntegrityError
 from pydantic import ValidationError
 
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
+from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import Template
 from hindsight.postmortems.schemas import TemplateBody
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# What a template's body may pre-fill (API names); everything else a template says is a hint.
+PREFILLED = ("tags", "timeline", "actionItems")
 
 
 @cache
@@ -39,21 +47,30 @@ def is_builtin(slug: str) -> bool:
     return slug in _catalog()
 
 
-def _row(slug: str, name: str, description: str, *, builtin: bool, created_by=None) -> dict:
+def _row(
+    slug: str, name: str, description: str, hints: dict, *, builtin: bool, created_by=None
+) -> dict:
     return {
         "slug": slug,
         "name": name,
         "description": description,
         "builtin": builtin,
         "created_by": created_by,
+        "hints": hints or {},
     }
 
 
 def list_templates() -> list[dict]:
-    """Slug, name and description of every template, built-in and the team's, by name."""
-    rows = [_row(slug, t["name"], t["description"], builtin=True) for slug, t in _catalog().items()]
+    """Slug, name, description and hints of every template, built-in and the team's, by
+    name."""
+    rows = [
+        _row(slug, t["name"], t["description"], t.get("hints"), builtin=True)
+        for slug, t in _catalog().items()
+    ]
     rows += [
-        _row(t.slug, t.name, t.description, builtin=False, created_by=t.created_by.username)
+        _row(
+            t.slug, t.name, t.description, t.hints, builtin=False, created_by=t.created_by.username
+        )
         for t in Template.objects.select_related("created_by")
     ]
     return sorted(rows, key=lambda row: (row["name"].lower(), row["slug"]))
@@ -68,11 +85,13 @@ def _unknown(slug: str) -> Invalid:
 
 
 def find_template(slug: str) -> dict | None:
-    """One template with its body (camelCase, as POSTed), or None."""
+    """One template with its hints and body (camelCase, as POSTed), or None."""
     builtin = _catalog().get(slug)
     if builtin is not None:
         return {
-            **_row(slug, builtin["name"], builtin["description"], builtin=True),
+            **_row(
+                slug, builtin["name"], builtin["description"], builtin.get("hints"), builtin=True
+            ),
             "body": builtin.get("postmortem") or {},
         }
     row = Template.objects.select_related("created_by").filter(slug=slug).first()
@@ -83,6 +102,7 @@ def find_template(slug: str) -> dict | None:
             row.slug,
             row.name,
             row.description,
+            row.hints,
             builtin=False,
             created_by=row.created_by.username,
         ),
@@ -98,7 +118,7 @@ def get_template(slug: str) -> dict:
     return template
 
 
-def validate_body(body: dict, *, where: str = "body") -> dict:
+def _validated(body: dict, where: str) -> dict:
     """BODY checked against TemplateBody and normalised to its camelCase JSON form."""
     try:
         parsed = TemplateBody.model_validate(body)
@@ -110,7 +130,7 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
                 "Value error, "
             )
         summary = "; ".join(f"{k}: {v}" for k, v in fields.items())
-        raise Invalid(f"The template body is not valid: {summary}", fields=fields) from None
+        raise Invalid(f"The template {where} is not valid: {summary}", fields=fields) from None
     data = parsed.data()  # refuses nulls where a list or text is required
     named = _people(parsed)
     if named:
@@ -136,6 +156,36 @@ def validate_body(body: dict, *, where: str = "body") -> dict:
     }
 
 
+def validate_body(body: dict, *, where: str = "body") -> dict:
+    """What a template pre-fills, checked: tags, timeline events and action items only."""
+    checked = _validated(body, where)
+    prompts = [key for key in checked if key not in PREFILLED]
+    if prompts:
+        raise Invalid(
+            f"A template's body pre-fills only tags, timeline events and action items;"
+            f" {', '.join(prompts)} is guidance for the writer: send it in hints, which the"
+            " editor shows beside the field and never stores as the report's text.",
+            fields={f"{where}.{key}": "a prompt: send it in hints" for key in prompts},
+        )
+    for entries in (checked.get("timeline") or [], checked.get("actionItems") or []):
+        for entry in entries:
+            entry.pop("unconfirmed", None)  # every suggestion starts unconfirmed
+    return checked
+
+
+def validate_hints(hints: dict, *, where: str = "hints") -> dict:
+    """A template's prompts, checked: shaped like a body's text (per field, API names)."""
+    checked = _validated(hints, where)
+    lists = [key for key in checked if key in PREFILLED]
+    if lists:
+        raise Invalid(
+            f"{', '.join(lists)} cannot be hints: a template pre-fills them (timeline events"
+            " and action items as unconfirmed suggestions); send them in body.",
+            fields={f"{where}.{key}": "pre-filled: send it in body" for key in lists},
+        )
+    return checked
+
+
 def _people(parsed: TemplateBody) -> list[str]:
     """Where a parsed body names people (contributors, action-item owners), by API path."""
     found = ["contributors"] if parsed.contributors else []
@@ -145,36 +195,34 @@ def _people(parsed: TemplateBody) -> list[str]:
     return found
 
 
-def template_data(slug: str) -> dict:
-    """The template's body as service data (snake_case names, validated). Whom a body
+def template_data(slug: str, found: dict | None = None) -> dict:
+    """The template's pre-fill as service data (snake_case names, validated). Whom a body
     stored before bodies were checked names is left out: a template grants no one rights
     (TemplateBody leaves out contributors; owners are dropped here)."""
-    body = get_template(slug)["body"]
+    body = (found or get_template(slug))["body"]
     try:
         data = TemplateBody.model_validate(body).data()
     except ValidationError as exc:  # a broken catalog file or stored row is our bug
         raise ValueError(f"template {slug} is invalid: {exc}") from exc
     for item in data.get("action_items") or []:
         item.pop("owner", None)
-    return data
-
-
-def _merge(template: dict, given: dict) -> dict:
-    """GIVEN over TEMPLATE; a section object given in part keeps the template's other parts.
-    Lists (timeline, action items, …) are taken whole from whichever side gives them."""
-    merged = dict(template)
-    for key, value in given.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return {name: value for name, value in data.items() if api_name(name) in PREFILLED}
 
 
 def prefill(slug: str, data: dict) -> dict:
-    """DATA completed from template SLUG; fields DATA gives win."""
-    given = {key: value for key, value in data.items() if key != "template"}
-    return _merge(template_data(slug), given)
+    """DATA completed from template SLUG: the lists DATA leaves out come from the template,
+    each entry unconfirmed; `template_hints` carries its prompts for the editor."""
+    found = get_template(slug)
+    template = template_data(slug, found)
+    merged = {key: value for key, value in data.items() if key != "template"}
+    for name, value in template.items():
+        if name in merged:
+            continue  # fields the body gives win, lists taken whole
+        if name in ("timeline", "action_items"):
+            value = [{**entry, "unconfirmed": True} for entry in value]
+        merged[name] = value
+    merged["template_hints"] = found["hints"]
+    return merged
 
 
 # Writing the team's templates ------------------------------------------------------------
@@ -214,6 +262,7 @@ def create_template(data: dict, *, by) -> Template:
         raise PermissionDenied("Viewers cannot create templates.")
     _check_slug(data["slug"])
     body = validate_body(data.get("body") or {})
+    hints = validate_hints(data.get("hints") or {})
     try:
         with write_transaction():
             return Template.objects.create(
@@ -221,6 +270,7 @@ def create_template(data: dict, *, by) -> Template:
                 name=data["name"],
                 description=data.get("description") or "",
                 body=body,
+                hints=hints,
                 created_by=by,
             )
     except IntegrityError:
@@ -235,7 +285,9 @@ def update_template(slug: str, data: dict, *, by) -> Template:
         row = _changeable(slug, by)
         if "body" in data:
             data = {**data, "body": validate_body(data["body"] or {})}
-        for field in ("name", "description", "body"):
+        if "hints" in data:
+            data = {**data, "hints": validate_hints(data["hints"] or {})}
+        for field in ("name", "description", "body", "hints"):
             if field in data and data[field] is not None:
                 setattr(row, field, data[field])
         row.save()

@@ -17,31 +17,44 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=5000)]
 
 
+HINTS = (
+    "The template's prompts per field, shaped like a create body's text (camelCase:"
+    " summary, rootCause, whatHappened.whatBroke, …): guidance the editor shows beside each"
+    " field, never stored as the report's text"
+)
+BODY = (
+    "What the template pre-fills, as a partial POST /api/postmortems body: tags, timeline"
+    " and actionItems only. A new report stores the events and items as unconfirmed"
+    " suggestions (unconfirmed: true) until someone edits or confirms them"
+)
+
+
 class TemplateSummary(Out):
     slug: str
     name: str
     description: str
     builtin: bool
     created_by: str | None = Field(None, description="null for built-in templates")
+    hints: dict[str, Any] = Field(description=HINTS)
 
 
 class TemplateOut(TemplateSummary):
-    body: dict[str, Any] = Field(
-        description="A partial POST /api/postmortems body (camelCase) that the template fills in"
-    )
+    body: dict[str, Any] = Field(description=BODY)
 
 
 class TemplateCreate(In):
     slug: Annotated[str, Field(min_length=1, max_length=100)]
     name: Name
     description: Description = ""
-    body: dict[str, Any] = Field(default_factory=dict)
+    body: dict[str, Any] = Field(default_factory=dict, description=BODY)
+    hints: dict[str, Any] = Field(default_factory=dict, description=HINTS)
 
 
 class TemplatePatch(In):
     name: Name | None = None
     description: Description | None = None
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | None = Field(None, description=BODY)
+    hints: dict[str, Any] | None = Field(None, description=HINTS)
     # Returned by GET and accepted back unchanged, so a client can send what it read.
     slug: Any = None
     builtin: Any = None
@@ -52,7 +65,7 @@ class TemplatePatch(In):
         slug = data.pop("slug", None)
         for name in ("builtin", "created_by"):
             data.pop(name, None)
-        for name in ("name", "body"):
+        for name in ("name", "body", "hints"):
             if name in data and data[name] is None:
                 raise Invalid(f"{name} cannot be null.", fields={name: "cannot be null"})
         return {"slug": slug, **data} if slug is not None else data

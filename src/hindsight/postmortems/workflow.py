@@ -1,8 +1,10 @@
 """The status workflow: DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED, and IN_REVIEW → DRAFT.
 
-Publishing needs settings.REQUIRED_APPROVALS approvals. Who has approved is the review app's
-to say: it registers its answer with `register_approvers` in its AppConfig.ready, so the
-workflow does not import it (reviews imports postmortems, never the reverse).
+Publishing needs settings.REQUIRED_APPROVALS approvals, and waits while the report holds
+timeline events or action items a template suggested that nobody has confirmed. Who has
+approved is the review app's to say: it registers its answer with `register_approvers` in
+its AppConfig.ready, so the workflow does not import it (reviews imports postmortems, never
+the reverse).
 """
 
 from collections.abc import Callable
@@ -78,9 +80,41 @@ def open_action_items(postmortem: PostMortem) -> list:
     return [item for item in postmortem.action_items.all() if item.status != ItemStatus.DONE]
 
 
-def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[dict]) -> None:
+def unconfirmed(timeline: list[dict], action_items: list[dict]) -> dict[str, list[dict]]:
+    """The template suggestions nobody has confirmed, by list (API names), each with what a
+    person recognises it by; empty lists when there are none."""
+    return {
+        "timeline": [
+            {"id": e["id"], "time": e["time"], "description": e["description"]}
+            for e in timeline
+            if e.get("unconfirmed")
+        ],
+        "actionItems": [
+            {"id": i["id"], "description": i["description"]}
+            for i in action_items
+            if i.get("unconfirmed")
+        ],
+    }
+
+
+def describe_unconfirmed(left: dict[str, list[dict]]) -> list[str]:
+    """Each unconfirmed entry as a person reads it: "Timeline event 00:00 First alert"."""
+    return [
+        f"Timeline event {e['time']} {_short(e['description'], 60)}" for e in left["timeline"]
+    ] + [f"Action item {_short(i['description'], 60)}" for i in left["actionItems"]]
+
+
+def check_move(
+    postmortem: PostMortem,
+    target: str,
+    user,
+    *,
+    action_items: list[dict],
+    timeline: list[dict] | None = None,
+) -> None:
     """Raise unless USER may move POSTMORTEM from its status to TARGET, given the action
-    items it will have once the rest of the same change is applied."""
+    items and timeline it will have once the rest of the same change is applied (the
+    timeline left out: its stored events)."""
     if not postmortem.can_be_edited_by(user):
         raise PermissionDenied("Only the author, a contributor or an admin can change the status.")
     allowed = [str(m) for m in TRANSITIONS[postmortem.status]]
@@ -94,6 +128,17 @@ def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[
         )
     if target == Status.PUBLISHED:
         _check_approvals(postmortem, allowed)
+        if timeline is None:
+            timeline = [
+                {
+                    "id": e.id,
+                    "time": e.time,
+                    "description": e.description,
+                    "unconfirmed": e.unconfirmed,
+                }
+                for e in postmortem.timeline
+            ]
+        _check_confirmed(unconfirmed(timeline, action_items), allowed)
     if target == Status.ARCHIVED:
         still_open = [i for i in action_items if i["status"] != ItemStatus.DONE]
         if still_open:
@@ -114,6 +159,21 @@ def check_move(postmortem: PostMortem, target: str, user, *, action_items: list[
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_confirmed(left: dict[str, list[dict]], allowed: list[str]) -> None:
+    described = describe_unconfirmed(left)
+    if not described:
+        return
+    raise Conflict(
+        f"Cannot publish yet: {len(described)} template suggestion(s) are unconfirmed: "
+        + "; ".join(described)
+        + ". Confirm or edit each one, delete those that did not happen, or send"
+        " confirmTemplateContent: true with the status to confirm them all and publish.",
+        fields={"status": f"{len(described)} unconfirmed template suggestion(s)"},
+        allowed=[m for m in allowed if m != Status.PUBLISHED],
+        unconfirmed=left,
+    )
 
 
 def _check_approvals(postmortem: PostMortem, allowed: list[str]) -> None:

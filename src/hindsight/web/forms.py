@@ -1,7 +1,7 @@
 """Forms for the web app. They check the shape of what a person typed; the rules about
 post-mortems (locks, workflow, permissions) stay in the services."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.html import format_html
 
 from hindsight.incidents.models import Severity
+from hindsight.lib import times
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
 from hindsight.postmortems.models import ItemStatus, Priority, Status
@@ -21,17 +22,56 @@ def _choices(enum, blank: str | None = "—", *, raw: bool = False) -> list[tupl
     return ([("", blank)] if blank is not None else []) + options
 
 
-class UtcDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+# Times are written in UTC, 24-hour, as text: the browser's datetime-local widget shows a
+# 12-hour clock in many locales. The server reads them as the API reads timestamps.
+UTC_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?( ?UTC|Z|[+\-]\d{2}:?\d{2})?"
+UTC_HINT = "UTC, 24-hour: 2026-03-01 14:35"
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the time fields show it: 2026-03-01 14:35 (UTC; seconds when set)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
-def _utc_field(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=f"{label} (UTC)", required=False, widget=UtcDateTimeInput()
-    )  # TIME_ZONE is UTC, so a time without a zone is read as UTC
+class UtcDateTimeField(forms.Field):
+    """A UTC moment typed as text ("2026-03-01 14:35", "2026-03-01T14:35Z", or with an
+    offset, turned into UTC), read by lib/times.parse_timestamp like the API's."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", UTC_HINT)
+        super().__init__(
+            widget=forms.TextInput(
+                attrs={
+                    "pattern": UTC_PATTERN,
+                    "placeholder": "2026-03-01 14:35",
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    "class": "utc-time",
+                }
+            ),
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return utc_text(value) if isinstance(value, datetime) else value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        stamp = times.parse_timestamp(text.removesuffix("UTC").strip())
+        if stamp is None:
+            raise forms.ValidationError(
+                "Write the time in UTC, 24-hour, as 2026-03-01 14:35.", code="invalid"
+            )
+        return stamp
+
+
+def _utc_field(label: str) -> forms.Field:
+    return UtcDateTimeField(label=f"{label} (UTC)", required=False)
 
 
 def _comma_list(text: str) -> list[str]:
@@ -137,7 +177,10 @@ class PostMortemCreateForm(forms.Form):
     template = forms.ChoiceField(
         label="Template",
         required=False,
-        help_text="Pre-fills sections, timeline events and action items.",
+        help_text=(
+            "Guides each section with prompts, and suggests timeline events and action items"
+            " for you to confirm."
+        ),
     )
     title = forms.CharField(max_length=limits.TITLE, label="Post-mortem title")
 
@@ -330,9 +373,11 @@ def _entry_form(name: str, declared, prefix: str | None, doc: str):
     )
 
 
+# A template's suggestion is confirmed by its own button or by an edit (the services clear
+# `unconfirmed` when an entry changes), never through a field of these forms.
 EventForm = _entry_form(
     "EventForm",
-    fields.writable(fields.EVENT_FIELDS),
+    tuple(f for f in fields.writable(fields.EVENT_FIELDS) if f is not fields.UNCONFIRMED),
     "event",  # the page also holds action item forms: keep ids unique
     "A timeline event.",
 )
@@ -340,10 +385,85 @@ EventForm = _entry_form(
 # it alone, so saving an edit never clears it.
 ActionItemForm = _entry_form(
     "ActionItemForm",
-    tuple(f for f in fields.writable(fields.ITEM_FIELDS) if f.name != "tracker_url"),
+    tuple(
+        f
+        for f in fields.writable(fields.ITEM_FIELDS)
+        if f.name != "tracker_url" and f is not fields.UNCONFIRMED
+    ),
     "item",
     "An action item as the edit page adds and changes it.",
 )
+
+# The edit page suggests owners from the users (the datalist in _action_items.html) and
+# flags a past due date as it is typed (hindsight.js).
+_owner = ActionItemForm.base_fields["owner"]
+_owner.widget.attrs.update({"list": "owner-users", "autocomplete": "off"})
+_owner.help_text = "A user's name or email (suggested as you type), or any address"
+ActionItemForm.base_fields["due_date"].widget.attrs["data-flag-past"] = ""
+
+
+class EventLinesForm(forms.Form):
+    """Events written one per line, each starting with its time ("14:35 Traffic spike
+    detected"): the time is read by lib/times.split_event_line, which accepts what the API
+    accepts, and each event is checked by EventForm, from the same declarations. `events`
+    holds them as the services take them; `previewed` is the text a preview was shown for."""
+
+    prefix = "event"
+    lines = forms.CharField(
+        label="New events",
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "data-enter-submits": ""}),
+        max_length=limits.TIMELINE_EVENTS * (limits.EVENT_TIME + 200),
+        strip=False,
+        help_text=(
+            "One event per line, its time first, in UTC and 24-hour: “14:35 Traffic spike"
+            " detected” (on the incident's start date) or “2026-03-01T14:35Z Deploy”."
+            " Several lines are shown to check before they are added. Enter adds;"
+            " Shift+Enter starts a new line."
+        ),
+    )
+    kind = EventForm.base_fields["kind"]
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+
+    def clean_lines(self) -> str:
+        text = self.cleaned_data["lines"].replace("\r\n", "\n")
+        lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
+        if not lines:
+            raise forms.ValidationError("Write an event: its time, then what happened.")
+        if len(lines) > limits.TIMELINE_EVENTS:
+            raise forms.ValidationError(f"At most {limits.TIMELINE_EVENTS:,} events at once.")
+        self.events, problems = [], []
+        for number, line in lines:
+            split = times.split_event_line(line)
+            if split is None:
+                problems.append(f"Line {number}: {MESSAGES['time']}")
+                continue
+            time, description = split
+            if not description:
+                problems.append(f"Line {number}: write what happened after the time.")
+                continue
+            event = EventForm(
+                {"event-time": time, "event-description": description, "event-kind": ""}
+            )
+            if not event.is_valid():
+                reasons = " ".join(e for errors in event.errors.values() for e in errors)
+                problems.append(f"Line {number}: {reasons}")
+                continue
+            self.events.append(event.values())
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
+
+    def clean(self):
+        data = super().clean()
+        for event in getattr(self, "events", []):
+            event["kind"] = data.get("kind") or None
+        return data
+
+    @property
+    def needs_preview(self) -> bool:
+        """Several events are shown before they are added, unless that text was shown."""
+        data = self.cleaned_data
+        return len(self.events) > 1 and _line_list(data["previewed"]) != _line_list(data["lines"])
 
 
 class ItemStatusForm(forms.Form):

@@ -3,18 +3,25 @@
 The form is derived from the pydantic models, so a section added there appears in the edit
 page and on the report without touching the web app. Field names are paths such as
 `s-what_happened-what_broke` or `s-contributing_factors-0-factor`; repeated rows (contributing
-factors, whys, references, …) are shown with one blank row to add another.
+factors, whys, references, …) are shown with one blank row to add another. A template's
+prompts (`hints`, by API name) are attached to the nodes they guide (`attach_hints`).
 """
 
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 
+from hindsight.lib.schema import api_name
+from hindsight.postmortems import limits
 from hindsight.postmortems.sections import SECTION_NAMES, Sections
 
 PREFIX = "s"
+# One past the longest list a section may hold, so a form with too many rows is refused by
+# the section's own limit rather than cut short.
+MAX_ROWS = max(limits.SECTION_ENTRIES, limits.CUSTOM_SECTIONS) + 1
 SHORT_TEXT = 500  # up to this many characters a value is a one-line input, not Markdown
 
 LABELS = {
@@ -35,6 +42,43 @@ LABELS = {
 }
 
 
+# An amount shown with the unit another field of its group holds (12,000 USD).
+UNIT_FROM = {"revenue_loss": "currency", "sla_credits": "currency"}
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def number_text(value) -> str:
+    """A number for people: 45.0 → "45", 12000 → "12,000", 1234.5 → "1,234.5"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+    return f"{int(value):,}"
+
+
+def read_number(raw: str, kind: str) -> int | float:
+    """What a person typed in a number field: "12,000" (commas between thousands) or
+    "12000.5"; raises ValueError otherwise, and for decimals where a count is asked."""
+    text = raw.strip()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    if kind == "int":
+        return int(text)
+    return float(text)
+
+
+# What one entry of a list is called, for its "Add a …" button.
+ENTRY_LABELS = {
+    "contributing_factors": "contributing factor",
+    "whys": "why",
+    "communication": "message",
+    "references": "reference",
+    "custom_sections": "custom section",
+}
+
+
 def label(name: str) -> str:
     return LABELS.get(name) or name.replace("_", " ").capitalize()
 
@@ -51,6 +95,18 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     rows: list[list["Node"]] = field(default_factory=list)
     error: str = ""
+    hint: str = ""  # the template's prompt for this field, shown beside it
+    unit: str = ""  # what an amount counts in (a currency), from UNIT_FROM
+    model: type[BaseModel] | None = None  # a list's entry model
+    autofocus: bool = False  # the first field of an entry just added
+
+    @property
+    def entry_label(self) -> str:
+        return ENTRY_LABELS.get(self.name, "entry")
+
+    @property
+    def number_text(self) -> str:
+        return number_text(self.value)
 
     @property
     def has_content(self) -> bool:
@@ -68,6 +124,14 @@ class Node:
             return True
         return any(c.has_error for c in self.children) or any(
             c.has_error for row in self.rows for c in row
+        )
+
+    @property
+    def holds_autofocus(self) -> bool:
+        return (
+            self.autofocus
+            or any(c.holds_autofocus for c in self.children)
+            or any(c.holds_autofocus for row in self.rows for c in row)
         )
 
     @property
@@ -121,7 +185,8 @@ def _nodes(model: type[BaseModel], values: dict | None, path: str, blank_rows: i
         if kind == "group":
             node.children = _nodes(sub, value, node.path, blank_rows)
         elif kind == "rows":
-            rows = list(value or []) + [None] * blank_rows
+            node.model = sub
+            rows = list(value or []) or [None] * blank_rows  # an empty list shows one to fill
             node.rows = [
                 _nodes(sub, row, f"{node.path}-{index}", blank_rows)
                 for index, row in enumerate(rows)
@@ -129,6 +194,10 @@ def _nodes(model: type[BaseModel], values: dict | None, path: str, blank_rows: i
         else:
             node.value = value
         nodes.append(node)
+    by_name = {node.name: node for node in nodes}
+    for name, unit in UNIT_FROM.items():
+        if name in by_name and unit in by_name:
+            by_name[name].unit = by_name[unit].value or ""
     return nodes
 
 
@@ -151,7 +220,7 @@ def _parse(model: type[BaseModel], post, path: str, errors: dict) -> dict:
             data[name] = None if _blank(value) else value
         elif kind == "rows":
             try:
-                count = min(int(post.get(f"{key}-rows", "0")), 200)
+                count = min(int(post.get(f"{key}-rows", "0")), MAX_ROWS)
             except ValueError:
                 count = 0
             rows = [_parse(sub, post, f"{key}-{i}", errors) for i in range(count)]
@@ -165,7 +234,7 @@ def _parse(model: type[BaseModel], post, path: str, errors: dict) -> dict:
                 data[name] = None
             elif kind in ("int", "float"):
                 try:
-                    data[name] = int(raw) if kind == "int" else float(raw)
+                    data[name] = read_number(raw, kind)
                 except ValueError:
                     errors[key] = "Enter a number" + (
                         " without decimals." if kind == "int" else "."
@@ -196,6 +265,73 @@ def attach_errors(nodes: list[Node], errors: dict[str, str]) -> None:
         attach_errors(node.children, errors)
         for row in node.rows:
             attach_errors(row, errors)
+
+
+def attach_hints(nodes: list[Node], hints) -> None:
+    """Give each node the template's prompt for it: HINTS is shaped like the sections (API
+    names); a list of rows' hints guides the rows in turn (the last one any further rows),
+    and several are also named together under the list."""
+    for node in nodes:
+        hint = hints.get(api_name(node.name)) if isinstance(hints, dict) else None
+        if node.kind == "group":
+            attach_hints(node.children, hint)
+        elif node.kind == "rows":
+            rows = [h for h in hint if isinstance(h, dict)] if isinstance(hint, list) else []
+            for index, row in enumerate(node.rows):
+                if rows:
+                    attach_hints(row, rows[min(index, len(rows) - 1)])
+            if len(rows) > 1:
+                firsts = [next((v for v in h.values() if isinstance(v, str)), "") for h in rows]
+                node.hint = "; ".join(text for text in firsts if text)
+        elif node.kind == "lines" and isinstance(hint, list):
+            node.hint = "\n".join(str(line) for line in hint)
+        elif isinstance(hint, str):
+            node.hint = hint
+
+
+def _find(nodes: list[Node], path: str) -> Node | None:
+    for node in nodes:
+        if node.path == path:
+            return node
+        found = _find(node.children, path)
+        if found is None:
+            found = next((f for row in node.rows if (f := _find(row, path))), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_leaf(nodes: list[Node]) -> Node | None:
+    for node in nodes:
+        if node.kind not in ("group", "rows"):
+            return node
+        found = _first_leaf(node.children)
+        if found is not None:
+            return found
+    return None
+
+
+def with_added_row(post, path: str) -> tuple[list[Node], Node | None]:
+    """The form as the person filled it in, with one more empty entry in the list at PATH
+    (its entries kept as posted, empty ones too, so each click adds one); and that list's
+    node, or None when PATH names no list."""
+    nodes = nodes_from_post(post, {})
+    node = _find(nodes, path)
+    if node is None or node.kind != "rows":
+        return nodes, None
+    try:
+        count = min(int(post.get(f"{path}-rows", "0")), MAX_ROWS - 1)
+    except ValueError:
+        count = 0
+    node.rows = [
+        _nodes(node.model, _parse(node.model, post, f"{path}-{i}", {}), f"{path}-{i}", 0)
+        for i in range(count)
+    ]
+    node.rows.append(_nodes(node.model, None, f"{path}-{count}", 0))
+    first = _first_leaf(node.rows[-1])
+    if first is not None:
+        first.autofocus = True
+    return nodes, node
 
 
 def nodes_from_post(post, errors: dict[str, str]) -> list[Node]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hindsight.web import followthrough, throttle, views
+from hindsight.web import followthrough, insights, throttle, views
 
 app_name = "web"
 
@@ -35,6 +35,11 @@ urlpatterns = [
     path("postmortems/<str:pm_id>/timeline", views.event_add, name="event_add"),
     path("postmortems/<str:pm_id>/timeline/<str:event_id>", views.event_edit, name="event_edit"),
     path(
+        "postmortems/<str:pm_id>/timeline/<str:event_id>/confirm",
+        views.event_confirm,
+        name="event_confirm",
+    ),
+    path(
         "postmortems/<str:pm_id>/timeline/<str:event_id>/delete",
         views.event_delete,
         name="event_delete",
@@ -52,7 +57,10 @@ urlpatterns = [
         name="item_follow_through",
     ),
     path("action-items/<str:item_id>/status", views.item_status, name="item_status"),
+    path("action-items/<str:item_id>/confirm", views.item_confirm, name="item_confirm"),
     path("action-items/<str:item_id>/delete", views.item_delete, name="item_delete"),
+    path("insights", insights.insights, name="insights"),
+    path("insights/<str:name>.svg", insights.insight_chart, name="insight_chart"),
     path("incidents", views.incident_list, name="incidents"),
     path("incidents/new", views.incident_create, name="incident_create"),
     path("incidents/<str:incident_id>", views.incident_detail, name="incident"),

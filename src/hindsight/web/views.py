@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hindsight.accounts.models import ApiToken
@@ -25,12 +26,13 @@ from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import document, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
-from hindsight.web import changes, queries
+from hindsight.web import changes, owners, queries, timeline
 from hindsight.web.forms import (
     ActionItemForm,
     CommentForm,
     CoreForm,
     EventForm,
+    EventLinesForm,
     IncidentForm,
     ItemStatusForm,
     ListFilterForm,
@@ -43,7 +45,13 @@ from hindsight.web.forms import (
 )
 from hindsight.web.redirects import safe_next
 from hindsight.web.refusals import refusal
-from hindsight.web.sectionform import nodes_from_post, parse_sections, section_nodes
+from hindsight.web.sectionform import (
+    attach_hints,
+    nodes_from_post,
+    parse_sections,
+    section_nodes,
+    with_added_row,
+)
 
 PAGE_SIZE = 20
 
@@ -183,7 +191,13 @@ def postmortem_create(request):
         except DomainError as exc:
             form.add_error(None, refusal(exc))
         else:
-            messages.success(request, "Post-mortem created. Fill in the report below.")
+            note = "Post-mortem created. Fill in the report below."
+            if data.get("template"):
+                note += (
+                    " The template's prompts are shown with each field; confirm the events"
+                    " and action items it suggests, or delete them."
+                )
+            messages.success(request, note)
             return redirect("web:edit", postmortem.id)
     context = {"form": form, "incident_form": incident_form, "templates": template_list}
     return render(request, "web/postmortem_create.html", context)
@@ -237,6 +251,8 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "pm": postmortem,
         "renderings": document.renderings(postmortem),
         "can_edit": postmortem.can_be_edited_by(user) and not postmortem.is_locked,
+        "has_unconfirmed_events": any(e.unconfirmed for e in postmortem.timeline),
+        "has_unconfirmed_items": any(i.unconfirmed for i in postmortem.action_item_list),
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
@@ -333,15 +349,26 @@ def _review_messages(request) -> dict:
 
 
 def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, error=None):
+    nodes = nodes if nodes is not None else section_nodes(postmortem.sections)
+    attach_hints(nodes, postmortem.template_hints)
+    items = postmortem.action_item_list
+    entries = timeline.entries(postmortem)
     return {
         **_report_context(postmortem, user),
         "form": form or CoreForm(initial=CoreForm.initial_for(postmortem)),
-        "section_nodes": nodes if nodes is not None else section_nodes(postmortem.sections),
+        "hints": postmortem.template_hints,
+        "section_nodes": nodes,
         "conflict": conflict,
         "error": error,
         "event_form": EventForm(),
+        "lines_form": EventLinesForm(),
+        "timeline_entries": entries,
+        "has_milestones": any(kind == "milestone" for kind, _ in entries),
         "item_form": ActionItemForm(),
         "movable": changes.tied_neighbours(postmortem),
+        "owner_users": owners.picker_users(),
+        "owners_naming_users": owners.owners_naming_users([i.owner for i in items]),
+        "today": timezone.now().date(),
     }
 
 
@@ -350,6 +377,8 @@ def edit(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True, html=True)
     if request.method != "POST":
         return render(request, "web/edit.html", _edit_context(postmortem, request.user))
+    if "add-row" in request.POST:
+        return _add_row(request, postmortem)
     form = CoreForm(request.POST)
     sections, section_errors = parse_sections(request.POST)
     nodes = nodes_from_post(request.POST, section_errors)
@@ -387,6 +416,22 @@ def edit(request, pm_id: str):
     return redirect("web:edit", saved.id)
 
 
+def _add_row(request, postmortem):
+    """One more entry in a section's list (five whys, factors, …), saving nothing: for htmx
+    only the new entry (appended, so nothing typed meanwhile is redrawn), else the whole
+    form as it was typed, the new entry focused."""
+    nodes, node = with_added_row(request.POST, request.POST["add-row"])
+    if node is None:
+        return HttpResponse("There is no such list in the report.", status=422)
+    if request.htmx:
+        context = {"node": node, "pm": postmortem, "locked": postmortem.is_locked}
+        return render(request, "web/_section_row_added.html", context)
+    form = CoreForm(request.POST)
+    return render(
+        request, "web/edit.html", _edit_context(postmortem, request.user, form=form, nodes=nodes)
+    )
+
+
 @require_POST
 @web_view
 def preview(request):
@@ -401,10 +446,22 @@ def preview(request):
 def move(request, pm_id: str):
     postmortem = services.get_postmortem_for(request.user, pm_id)
     target = request.POST.get("to", "")
+    data = {"status": target}
+    if request.POST.get("confirm_template_content") == "true":
+        data["confirm_template_content"] = True
     try:
-        services.update_postmortem(pm_id, {"status": target}, by=request.user)
+        services.update_postmortem(pm_id, data, by=request.user)
         messages.success(request, f"Status is now {target.replace('_', ' ').lower()}.")
     except DomainError as exc:
+        if exc.extra.get("unconfirmed"):
+            # Publishing waits for the template's suggestions: ask the author, listing them.
+            context = {
+                "pm": postmortem,
+                "left": workflow.describe_unconfirmed(exc.extra["unconfirmed"]),
+                "unconfirmed": exc.extra["unconfirmed"],
+                "next_page": request.POST.get("next", ""),
+            }
+            return render(request, "web/publish_confirm.html", context, status=exc.status)
         messages.error(request, refusal(exc))
     if target == Status.DRAFT and request.POST.get("next") == "edit":
         return redirect("web:edit", postmortem.id)
@@ -426,17 +483,22 @@ def delete(request, pm_id: str):
 # Timeline ------------------------------------------------------------------------------
 
 
-def _timeline_response(request, postmortem, *, error=None, form=None):
-    if request.htmx or error:
-        # Refused: the same section, its message and what was typed, with or without htmx.
+def _timeline_response(request, postmortem, *, error=None, pending=None, **forms):
+    """FORMS: the add forms as typed (event_form, lines_form), kept when refused or shown
+    for a preview (PENDING: the events about to be added)."""
+    if request.htmx or error or pending:
+        # Refused or previewed: the same section, its message and what was typed, with or
+        # without htmx.
         context = _edit_context(postmortem, request.user)
-        context.update(timeline_error=error, event_form=form or EventForm())
+        context.update(timeline_error=error, **forms)
+        if pending:
+            context["pending"] = timeline.preview(pending, postmortem.incident)
         page = "web/_timeline.html" if request.htmx else "web/edit.html"
         return render(request, page, context, status=422 if error else 200)
     return redirect(reverse("web:edit", args=[postmortem.id]) + "#timeline")
 
 
-def _timeline_step(request, pm_id: str, build, form=None):
+def _timeline_step(request, pm_id: str, build, **forms):
     postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
     try:
         events = build(changes.timeline(postmortem))
@@ -444,20 +506,35 @@ def _timeline_step(request, pm_id: str, build, form=None):
             return _timeline_response(request, postmortem, error="That event does not exist.")
         postmortem = changes.save_timeline(postmortem, events, by=request.user)
     except DomainError as exc:
-        return _timeline_response(request, postmortem, error=refusal(exc), form=form)
+        return _timeline_response(request, postmortem, error=refusal(exc), **forms)
     return _timeline_response(request, postmortem)
 
 
 @require_POST
 @web_view
 def event_add(request, pm_id: str):
+    if "event-lines" in request.POST:
+        return _event_lines_add(request, pm_id)
     form = EventForm(request.POST)
     if not form.is_valid():
         postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
         return _timeline_response(
-            request, postmortem, error="Check the new event's fields.", form=form
+            request, postmortem, error="Check the new event's fields.", event_form=form
         )
-    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], form=form)
+    return _timeline_step(request, pm_id, lambda events: [*events, form.values()], event_form=form)
+
+
+def _event_lines_add(request, pm_id: str):
+    """Events written one per line: one is added at once; several are shown first, and
+    added when the same lines are sent again."""
+    form = EventLinesForm(request.POST)
+    if not form.is_valid() or form.needs_preview:
+        postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
+        if form.errors:
+            error = "Check the new events; nothing was added."
+            return _timeline_response(request, postmortem, error=error, lines_form=form)
+        return _timeline_response(request, postmortem, pending=form.events, lines_form=form)
+    return _timeline_step(request, pm_id, lambda events: [*events, *form.events], lines_form=form)
 
 
 @require_POST
@@ -473,6 +550,19 @@ def event_edit(request, pm_id: str, event_id: str):
         if not any(e["id"] == event_id for e in events):
             return None
         return [dict(e, **form.changes()) if e["id"] == event_id else e for e in events]
+
+    return _timeline_step(request, pm_id, build)
+
+
+@require_POST
+@web_view
+def event_confirm(request, pm_id: str, event_id: str):
+    """Confirm one event a template suggested, as it stands."""
+
+    def build(events):
+        if not any(e["id"] == event_id for e in events):
+            return None
+        return [dict(e, unconfirmed=False) if e["id"] == event_id else e for e in events]
 
     return _timeline_step(request, pm_id, build)
 
@@ -544,6 +634,20 @@ def item_edit(request, item_id: str):
         changed = form.changes()
         if changed:
             postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
+    except DomainError as exc:
+        return _items_response(request, postmortem, error=refusal(exc))
+    return _items_response(request, postmortem)
+
+
+@require_POST
+@web_view
+def item_confirm(request, item_id: str):
+    """Confirm one action item a template suggested, as it stands."""
+    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    try:
+        postmortem, _ = services.update_action_item(
+            item_id, {"unconfirmed": False}, by=request.user
+        )
     except DomainError as exc:
         return _items_response(request, postmortem, error=refusal(exc))
     return _items_response(request, postmortem)

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from hindsight.lib.markdown import Renderings
-from hindsight.web import forms
+from hindsight.web import forms, sectionform
 
 register = template.Library()
 
@@ -125,6 +125,19 @@ def web_url(value: str | None) -> str:
 def editable_by(postmortem, user) -> bool:
     """The model's own rule (PostMortem.can_be_edited_by), for templates."""
     return postmortem.can_be_edited_by(user)
+
+
+@register.filter
+def names_user(owner: str | None, known: set[str]) -> bool:
+    """Whether OWNER is one of KNOWN (web/owners.owners_naming_users): a user, not a free
+    address such as a team list."""
+    return bool(owner) and owner.strip().lower() in (known or ())
+
+
+@register.filter
+def number(value) -> str:
+    """45.0 → "45", 12000 → "12,000" (web/sectionform.number_text)."""
+    return sectionform.number_text(value)
 
 
 @register.simple_tag

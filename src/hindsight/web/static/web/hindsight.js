@@ -34,6 +34,64 @@
     if (event.target.matches("[data-select-on-focus]")) event.target.select();
   });
 
+  // On a phone the outline starts folded, so the form comes first.
+  if (window.matchMedia("(max-width: 820px)").matches) {
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+  }
+
+  // Write / Preview tabs of a Markdown field (the preview is fetched by htmx, rendered
+  // and sanitised by the server).
+  function showTab(tab) {
+    var editor = tab.closest("[data-md-editor]");
+    editor.querySelectorAll("[data-md-tab]").forEach(function (other) {
+      var selected = other === tab;
+      other.setAttribute("aria-selected", selected ? "true" : "false");
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("[data-md-tab]");
+    if (tab) showTab(tab);
+    // An outline link opens the section it jumps to.
+    var link = event.target.closest("a[data-open-section]");
+    if (link) {
+      var section = document.querySelector(link.getAttribute("href"));
+      if (section) section.open = true;
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("[data-md-tab]");
+    if (!tab || (event.key !== "ArrowLeft" && event.key !== "ArrowRight")) return;
+    var tabs = Array.prototype.slice.call(tab.parentNode.querySelectorAll("[data-md-tab]"));
+    var next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    next.focus();
+    next.click();
+  });
+
+  // In the timeline's one-line entry, Enter adds (Shift+Enter is a new line).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (!event.target.matches || !event.target.matches("textarea[data-enter-submits]")) return;
+    event.preventDefault();
+    event.target.form.requestSubmit();
+  });
+
+  // A due date in the past is flagged as it is entered.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches("input[data-flag-past]")) return;
+    var note = event.target.parentNode.querySelector("[data-past-note]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-warn";
+      note.setAttribute("data-past-note", "");
+      note.textContent = "This date is in the past.";
+      event.target.insertAdjacentElement("afterend", note);
+    }
+    var today = new Date().toISOString().slice(0, 10);
+    if (note) note.hidden = !(event.target.value && event.target.value < today);
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
@@ -60,8 +118,11 @@
       failed.focus();
       return;
     }
+    // Events about to be added: show them, to be checked before adding.
+    var shown = section.querySelector("[data-autofocus]");
+    if (shown) { shown.focus(); shown.scrollIntoView({ block: "nearest" }); return; }
     var target = source && source.hasAttribute && source.hasAttribute("data-add-form")
-      ? section.querySelector("[data-add-form] input, [data-add-form] textarea")
+      ? section.querySelector("[data-add-form] input:not([type=hidden]), [data-add-form] textarea")
       : section.querySelector("h2");
     if (target) target.focus();
   });

@@ -1,0 +1,105 @@
+"""GET /api/insights/…: the figures across incidents, as JSON or (?format=csv) CSV."""
+
+import csv
+import io
+
+from django.http import HttpResponse, JsonResponse
+from ninja import Query, Router
+
+from hindsight.incidents.models import Severity
+from hindsight.insights import figures
+from hindsight.insights.filters import InsightFilters
+from hindsight.lib.errors import Invalid
+
+router = Router(tags=["insights"])
+
+
+CSV_ANSWER = {
+    "responses": {
+        200: {"content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}
+    }
+}
+
+
+def _answer(filters: InsightFilters, body: dict, table) -> HttpResponse:
+    if filters.format != "csv":
+        return JsonResponse(body)
+    header, rows = table(body)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+
+
+def _checked(filters: InsightFilters) -> figures.Filters:
+    if "\x00" in (filters.service or "") + (filters.tag or ""):
+        raise Invalid("A filter holds a NUL character.", fields={"service": "NUL"})
+    return filters.figures_filters()
+
+
+@router.get(
+    "/incidents",
+    summary="Incidents per month by severity, and the share of near misses",
+    openapi_extra=CSV_ANSWER,
+)
+def incidents(request, filters: Query[InsightFilters]):
+    body = figures.incident_counts(_checked(filters), request.auth)
+    severities = [*Severity.values, "none"]
+
+    def table(body):
+        header = ["month", "total", "nearMisses", *severities]
+        return header, [
+            [m["month"], m["total"], m["nearMisses"], *(m["bySeverity"][s] for s in severities)]
+            for m in body["byMonth"]
+        ]
+
+    return _answer(filters, body, table)
+
+
+@router.get(
+    "/durations",
+    summary="Time to detect, acknowledge, mitigate and resolve: median, p90, histogram",
+    openapi_extra=CSV_ANSWER,
+)
+def durations(request, filters: Query[InsightFilters]):
+    body = figures.durations(_checked(filters), request.auth)
+
+    def table(body):
+        rows = []
+        for measure, figure in body.items():
+            rows.append([measure, "all", figure["count"], figure["median"], figure["p90"]])
+            rows += [[measure, m["month"], m["count"], m["median"], ""] for m in figure["byMonth"]]
+        return ["measure", "month", "count", "median", "p90"], rows
+
+    return _answer(filters, body, table)
+
+
+@router.get(
+    "/postmortems",
+    summary="Post-mortems published on time, time to publish, drafts overdue now",
+    openapi_extra=CSV_ANSWER,
+)
+def postmortems(request, filters: Query[InsightFilters]):
+    body = figures.postmortem_timeliness(_checked(filters), request.auth)
+
+    def table(body):
+        header = ["month", "resolved", "publishedOnTime", "onTimeShare", "medianToPublish"]
+        return header, [[m[key] for key in header] for m in body["byMonth"]]
+
+    return _answer(filters, body, table)
+
+
+@router.get(
+    "/action-items",
+    summary="Action items opened and completed, open by age, by priority, overdue by owner",
+    openapi_extra=CSV_ANSWER,
+)
+def action_items(request, filters: Query[InsightFilters]):
+    body = figures.action_item_figures(_checked(filters), request.auth)
+
+    def table(body):
+        header = ["month", "opened", "completed"]
+        return header, [[m[key] for key in header] for m in body["byMonth"]]
+
+    return _answer(filters, body, table)
