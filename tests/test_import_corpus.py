@@ -480,7 +480,7 @@ EXPECTED = [
         title="PostHog Feature Flags Service Outage - September 29, 2025",
         timeline=8,
         items=9,
-        done=0,
+        done=2,  # "Immediate Actions (Completed)"
         recognised=[
             "actionItems",
             "impact",
@@ -496,7 +496,7 @@ EXPECTED = [
         title="PostHog Data Processing Delays - Events & Persons Ingestion (November 2025)",
         timeline=0,
         items=37,
-        done=1,
+        done=30,  # "Immediate actions (completed)"
         recognised=[
             "actionItems",
             "impact",

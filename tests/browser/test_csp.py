@@ -60,6 +60,7 @@ def test_no_page_violates_the_content_security_policy(site):
         f"/postmortems/{pm['id']}/edit",
         f"/postmortems/{pm['id']}/history",
         "/action-items",
+        "/insights",
         "/incidents",
         "/incidents/new",
         f"/incidents/{incident}",

@@ -38,7 +38,7 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES
 
-RENDER_VERSION = 5  # 3: stored HTML; 4: the trigger section; 5: unconfirmed entries
+RENDER_VERSION = 6  # 3: stored HTML; 4: the trigger section; 5: unconfirmed entries; 6: frontMatter
 
 _TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
@@ -145,6 +145,7 @@ _NOT_MARKDOWN = {
     "contributors",
     "tags",
     "createdBy",
+    "frontMatter",
 }
 
 

@@ -281,7 +281,9 @@ def _differences(want: dict, got: dict) -> dict:
 
 
 def _body(data: dict) -> tuple[str, dict, list[int] | None]:
-    front: dict = {frontmatter.MARKER: frontmatter.VERSION, "incidentId": data.get("incidentId")}
+    # An imported document's own keys first: ours are written over them (see OWN_KEYS).
+    front: dict = importer.front_matter_keys(data.get("frontMatter") or {})
+    front.update({frontmatter.MARKER: frontmatter.VERSION, "incidentId": data.get("incidentId")})
     for key in FRONT_ONLY:
         if data.get(key):
             front[key] = data[key]

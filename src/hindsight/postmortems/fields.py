@@ -16,6 +16,7 @@ the write path clears it when someone edits the entry or sends it as false, and 
 waits for it (services.py, workflow.py).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -71,6 +72,31 @@ def _event_time(value: str) -> str:
     return value
 
 
+def _has_long_number(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_long_number(inner) for inner in value.values())
+    if isinstance(value, list):
+        return any(_has_long_number(inner) for inner in value)
+    return type(value) is int and abs(value) >= 10**limits.NUMBER_DIGITS
+
+
+def _front_matter(value: dict) -> dict:
+    size = len(json.dumps(value, ensure_ascii=False))
+    if size > limits.FRONT_MATTER:
+        raise ValueError(
+            f"holds {size:,} characters as JSON; at most {limits.FRONT_MATTER:,} are allowed"
+        )
+    if _has_long_number(value):
+        # The export writes it as YAML, whose reader refuses such a number (frontmatter.py).
+        raise ValueError(f"holds a number of more than {limits.NUMBER_DIGITS} digits")
+    for key in value:
+        if not key.strip() or len(key) > limits.FRONT_MATTER_KEY or "\n" in key:
+            raise ValueError(
+                f"{key[:40]!r} is not a key: one line of 1 to {limits.FRONT_MATTER_KEY} characters"
+            )
+    return value
+
+
 def _web_address(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("must be an http:// or https:// address")
@@ -83,7 +109,20 @@ REPORT_FIELDS: tuple[EntryField, ...] = (
     EntryField("summary", str, limits.PROSE, default=""),
     EntryField("impact", str, limits.PROSE),
     EntryField("root_cause", str, limits.PROSE, label="Root cause"),
+    EntryField(
+        "front_matter",
+        dict,
+        limits.FRONT_MATTER,
+        check=_front_matter,
+        description=(
+            "What an imported document's front matter said beyond the keys Hindsight reads"
+            " (description, team…), as it came; the Markdown export writes it back"
+        ),
+        label="Front matter",
+    ),
 )
+# Those of them that are text, for forms and search (the front matter is a JSON object).
+REPORT_TEXT_FIELDS = tuple(f for f in REPORT_FIELDS if f.type is str)
 
 EVENT_FIELDS: tuple[EntryField, ...] = (
     EntryField(

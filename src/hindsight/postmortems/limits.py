@@ -13,6 +13,9 @@ EVENT_TIME = 40
 URL = 2000
 TAG = 100
 TEMPLATE_SLUG = 100
+FRONT_MATTER = 20_000  # an imported document's other front matter, as JSON characters
+FRONT_MATTER_KEY = 200
+NUMBER_DIGITS = 100  # the longest whole number front matter may hold
 
 # How many entries a report's lists may hold: far beyond a real report, low enough that one
 # request cannot hold the writer for long (the Markdown import is bounded by them too).

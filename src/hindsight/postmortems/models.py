@@ -97,6 +97,8 @@ class PostMortem(models.Model):
     summary = models.TextField(blank=True, default="")
     impact = models.TextField(null=True, blank=True)
     root_cause = models.TextField(null=True, blank=True)
+    # An imported document's front matter beyond the keys the importer reads (fields.py).
+    front_matter = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     # Set by the write path (not auto_now), so the stored document says exactly what is stored.

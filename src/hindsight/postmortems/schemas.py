@@ -112,9 +112,16 @@ def _capped(name: str, entry):
     return Annotated[list[entry], Field(max_length=fields.LIST_LIMITS[name])]
 
 
+JsonObject = dict[str, JsonValue]
+
+
 def _text(field: fields.EntryField, *, optional: bool):
-    """The report's text field FIELD as a body gives it: required, defaulted or nullable
-    (OPTIONAL: every field may be left out, as in PATCH)."""
+    """The report's field FIELD as a body gives it: required, defaulted or nullable
+    (OPTIONAL: every field may be left out, as in PATCH). A JSON object (the front matter)
+    may always be left out; it is then empty."""
+    if field.type is dict:
+        value = Annotated[JsonObject, AfterValidator(field.check)]
+        return (value | None, Field(None, description=field.description or None))
     text = Annotated[
         str, Field(min_length=1 if field.required else None, max_length=field.max_length)
     ]
@@ -130,7 +137,12 @@ _TextPatch = create_model(
     "_TextPatch", __base__=In, **{f.name: _text(f, optional=True) for f in fields.REPORT_FIELDS}
 )
 _TextOut = create_model(
-    "_TextOut", __base__=Out, **{f.name: _out_type(f) for f in fields.REPORT_FIELDS}
+    "_TextOut",
+    __base__=Out,
+    **{
+        f.name: (JsonObject, Field(description=f.description)) if f.type is dict else _out_type(f)
+        for f in fields.REPORT_FIELDS
+    },
 )
 
 
@@ -170,7 +182,7 @@ class PostMortemPatch(Sections, _TextPatch):
     # Fields a client may set but not clear: null is refused rather than stored.
     NOT_NULL: ClassVar[frozenset[str]] = frozenset(
         {"tags", "incident_id", "title", "summary", "timeline", "action_items"}
-        | {"contributors", "status"}
+        | {"contributors", "status", "front_matter"}
     )
     WRITABLE: ClassVar[frozenset[str]] = frozenset()
 

@@ -37,6 +37,7 @@ from hindsight.postmortems.models import (
 from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
 TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
+SEARCHED_FIELDS = fields.names(fields.REPORT_TEXT_FIELDS)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -192,9 +193,10 @@ def _desired_state(before: dict, data: dict, incident: Incident, *, status: str,
     """The report's state once DATA (a validated body, Python names) is applied to BEFORE."""
     _check_list_limits(data)
     after = dict(before)
-    for field in TEXT_FIELDS:
-        if field in data:
-            after[field] = data[field]
+    for field in fields.REPORT_FIELDS:
+        if field.name in data:
+            value = data[field.name]
+            after[field.name] = {} if value is None and field.type is dict else value
     after["incident_id"] = incident.pk
     for name in ("contributors", "tags"):
         if name in data:
@@ -230,6 +232,7 @@ def _check_list_limits(data: dict) -> None:
 EMPTY_STATE = {
     "incident_id": None,
     **fields.defaults(fields.REPORT_FIELDS),
+    "front_matter": {},
     "contributors": [],
     "tags": [],
     **{name: to_stored(name, None) for name in SECTION_NAMES},
@@ -415,7 +418,7 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     for plan in plans:
         plan.save()
     _record(postmortem, before, after, changed, by=by)
-    if any(f in changed for f in TEXT_FIELDS):
+    if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
     _announce(postmortem, before, after, by=by)
     return postmortem

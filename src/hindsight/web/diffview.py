@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.web.sectionform import label as section_label
+from hindsight.web.sectionform import number_text
 
 SEPARATOR = " › "
 EMPTY = "(empty)"
@@ -83,10 +84,8 @@ def value_text(value, key: str = "") -> str:
         return EMPTY
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{int(value):,}" if value.is_integer() else f"{value:,}"
+    if isinstance(value, int | float):
+        return number_text(value)  # as the report and the editor show numbers
     if isinstance(value, str):
         if key in ENUM_KEYS:
             return ENUM_WORDS.get(value, value.replace("_", " ").capitalize())

@@ -212,7 +212,7 @@ def _report_text_field(field: fields.EntryField) -> forms.CharField:
 _ReportTextForm = type(
     "_ReportTextForm",
     (forms.Form,),
-    {f.name: _report_text_field(f) for f in fields.REPORT_FIELDS},
+    {f.name: _report_text_field(f) for f in fields.REPORT_TEXT_FIELDS},
 )
 
 
@@ -234,7 +234,7 @@ class CoreForm(_ReportTextForm):
     def data_for_service(self) -> dict:
         data = self.cleaned_data
         values = {}
-        for field in fields.REPORT_FIELDS:
+        for field in fields.REPORT_TEXT_FIELDS:
             text = data[field.name].replace("\r\n", "\n").strip("\n")
             # An empty impact or root cause is "not written" (left out of the export).
             nullable = not field.required and field.default is None
@@ -249,7 +249,7 @@ class CoreForm(_ReportTextForm):
     def initial_for(postmortem) -> dict:
         return {
             "version": postmortem.version,
-            **{f.name: getattr(postmortem, f.name) or "" for f in fields.REPORT_FIELDS},
+            **{f.name: getattr(postmortem, f.name) or "" for f in fields.REPORT_TEXT_FIELDS},
             "tags": ", ".join(postmortem.tags),
             "contributors": "\n".join(postmortem.contributors),
         }

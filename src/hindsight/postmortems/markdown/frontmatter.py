@@ -1,10 +1,13 @@
 """The YAML block at the top of an exported report: the values prose cannot carry."""
 
+import math
 import re
+from datetime import date, datetime
 
 import yaml
 
 from hindsight.lib.errors import Invalid
+from hindsight.postmortems import limits
 
 MARKER = "hindsight"  # key naming the layout version; its presence means "our own export"
 VERSION = 1
@@ -42,7 +45,7 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_big_int)
-MAX_DIGITS = 100
+MAX_DIGITS = limits.NUMBER_DIGITS
 
 
 def _key_at(text: str, line: int) -> str:
@@ -77,3 +80,21 @@ def load(text: str) -> dict:
     except yaml.YAMLError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def as_json(value):
+    """A YAML value as JSON can hold it: dates as ISO 8601 text, keys as text, sets as
+    lists, and what JSON has no form for (NaN, binary) as its text."""
+    if isinstance(value, dict):
+        return {str(key): as_json(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [as_json(inner) for inner in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

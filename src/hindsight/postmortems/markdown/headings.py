@@ -7,7 +7,7 @@ review's detection phase; at the top it is how the incident was detected), then 
 
 Targets are camelCase field paths of the API form ("wentWell.detection"), or one of the
 importer's own kinds: "timeline", "actionItems", "participants", "contributors", "tags",
-"overview", "date", "severity"; and, under action items, "horizon:…" / "category:…".
+"overview", "date", "severity", "started", "ended"; and, under action items, "horizon:…" / "category:…".
 """
 
 import re
@@ -52,6 +52,7 @@ ROOT: list[tuple[str, str]] = [
     (
         r"^(action items?|actions?|actions? taken|actions? items|follow ?ups?|follow up actions"
         r"|next steps|corrective|prevent(at)?ive|remediations?|remediation (items|actions)"
+        r"|(counter ?)?measures?"
         r"|review actions|to ?dos?|planned actions|immediate actions|improvements"
         r"|what (we are|were) doing|prevention|preventing)\b"
         r"|^how (are|will|do) we (prevent|avoid)",
@@ -98,6 +99,16 @@ ROOT: list[tuple[str, str]] = [
     (r"^(hotfix|hotfix reference|change reference|fix reference)$", "hotfixReference"),
     (r"^(tags|labels)$", "tags"),
     (r"^(date|incident date|start date( ?/ ?time)?|date of incident)$", "date"),
+    (
+        r"^((incident |outage )?(start|started|began|begin)( at| time| date ?time| date and time)?"
+        r"|start of (the )?(incident|outage))$",
+        "started",
+    ),
+    (
+        r"^((incident |outage )?(end|ended|resolved|finished)( at| time| date ?time"
+        r"| date and time)?|end of (the )?(incident|outage))$",
+        "ended",
+    ),
     (r"^(severity|sev|incident severity|priority)$", "severity"),
 ]
 

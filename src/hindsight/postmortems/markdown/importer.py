@@ -15,7 +15,7 @@ given) through the services.
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 from markdown_it import MarkdownIt
@@ -24,11 +24,18 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
-from hindsight.lib.times import is_valid_event_time, parse_timestamp
+from hindsight.lib.times import is_valid_event_time, parse_timestamp, resolve_event_time
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.markdown import frontmatter, headings
-from hindsight.postmortems.markdown.times import Clock, ReadTime, first_date, read_time, zone_of
+from hindsight.postmortems.markdown.times import (
+    Clock,
+    ReadTime,
+    clean,
+    first_date,
+    read_time,
+    zone_of,
+)
 from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
 from hindsight.postmortems.services import create_postmortem
@@ -179,6 +186,8 @@ class Block:
     lines: list[str]  # source lines
     tokens: list  # the block's tokens, for lists and tables
     ordered: bool = False
+    start: int = 0  # its first line in the text, and the line after its last
+    end: int = 0
 
 
 def blocks(text: str) -> list[Block]:
@@ -206,7 +215,8 @@ def blocks(text: str) -> list[Block]:
             "ordered_list_open": "list",
             "table_open": "table",
         }.get(token.type, "other")
-        out.append(Block(kind, lines[span[0] : span[1]], group, token.type == "ordered_list_open"))
+        ordered = token.type == "ordered_list_open"
+        out.append(Block(kind, lines[span[0] : span[1]], group, ordered, span[0], span[1]))
         index = end + 1
     return out
 
@@ -287,6 +297,8 @@ class Draft:
     custom: list[str] = field(default_factory=list)
     incident_date: date | None = None
     severity: str | None = None
+    started_at: datetime | None = None  # "Start: 2021-03-04 10:00 UTC"
+    resolved_at: datetime | None = None  # "End: …", "Resolved: …"
     clock: Clock = field(default_factory=Clock)
 
     def recognise(self, name: str) -> None:
@@ -295,6 +307,10 @@ class Draft:
 
     def add_custom(self, heading: str, body: str) -> None:
         heading = " ".join(heading.split())[:300] or "Untitled"
+        if not self.ours and body.strip():
+            body = _take_follow_ups(self, body, heading)
+            if not body.strip():
+                return  # it held only follow-ups, now action items that name it
         self.data.setdefault("customSections", []).append(
             {"heading": heading, "body": body[:MAX_PROSE]}
         )
@@ -302,6 +318,8 @@ class Draft:
 
     def set_text(self, path: str, text: str, *, append: bool = True) -> None:
         text = "" if text.strip() == NONE_TEXT else text
+        if not self.ours:
+            text = _take_follow_ups(self, _take_moments(self, text), None)
         keys = path.split(".")
         target = self.data
         for key in keys[:-1]:
@@ -366,6 +384,8 @@ def _was_read(draft: Draft, name: str) -> bool:
         return draft.incident_date is not None
     if name == "severity":
         return draft.severity is not None
+    if name in ("startedAt", "resolvedAt"):
+        return getattr(draft, _snake(name)) is not None
     return _has_content(draft.data.get(name))
 
 
@@ -434,6 +454,10 @@ def _first_line_title(preamble: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _read_front_matter(draft: Draft, front: dict) -> None:
+    """The keys a document's front matter shares with ours (date, severity, tags, authors);
+    every other key, and one of those whose value could not be read, is kept as it came in
+    `frontMatter`."""
+    used = set()
     for key in ("date", "incident_date", "started", "startedAt"):
         value = front.get(key)
         if isinstance(value, datetime):
@@ -442,19 +466,30 @@ def _read_front_matter(draft: Draft, front: dict) -> None:
             draft.incident_date = value
         elif isinstance(value, str) and first_date(value):
             draft.incident_date = first_date(value)
+        else:
+            continue
+        used.add(key)
     severity = front.get("severity")
-    if severity is not None:
+    if severity is not None and _severity(str(severity)):
         draft.severity = _severity(str(severity))
+        used.add("severity")
     tags = front.get("tags")
     if isinstance(tags, list):
         draft.data["tags"] = [str(t)[:100] for t in tags if str(t).strip()]
         draft.recognise("tags")
+        used.add("tags")
     for key in ("authors", "author", "contributors"):
         value = front.get(key)
         if isinstance(value, list | str):
             values = value if isinstance(value, list) else re.split(r"[,;]\s*", value)
             draft.data["contributors"] = [str(v)[:254] for v in values if str(v).strip()]
             draft.recognise("contributors")
+            used.add(key)
+    if isinstance(front.get("title"), str | int | float):
+        used.add("title")
+    rest = {key: value for key, value in front.items() if key not in used}
+    if rest:
+        draft.data["frontMatter"] = frontmatter.as_json(rest)
 
 
 def _severity(text: str) -> str | None:
@@ -478,7 +513,9 @@ def _read_preamble(draft: Draft, text: str, roots: list[Node]) -> None:
     sections; the rest is the summary when there is no Summary section, else kept."""
     if not text:
         return
-    leftovers = _pseudo_sections(draft, text, None)
+    # "Start: … / End: …" lines are the incident's; in a custom section further down such a
+    # line may be one incident's of many (an incident log), and is left as written.
+    leftovers = _take_moments(draft, _pseudo_sections(draft, text, None))
     if not leftovers:
         return
     has_summary = any(headings.meaning(n.heading) == "summary" for n in roots)
@@ -617,6 +654,8 @@ def _read_node(draft: Draft, node: Node, context: str | None) -> None:
         "tags": _read_names,
         "date": _read_date,
         "severity": _read_severity,
+        "started": _read_moment,
+        "ended": _read_moment,
     }.get(target)
     if handler is not None:
         return handler(draft, node, target)
@@ -820,6 +859,84 @@ def _read_date(draft: Draft, node: Node, target: str) -> None:
         draft.recognise("date")
     else:
         draft.add_custom(node.heading, text)
+
+
+def _read_moment(draft: Draft, node: Node, target: str) -> None:
+    """A "Start"/"End" section or label: the incident's start or resolution time when its
+    text is one timestamp, else kept as written."""
+    text = node.source()
+    if not (len(text) < 120 and _moment(draft, target, text)):
+        draft.add_custom(node.heading, text)
+
+
+_MOMENT_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z ()-]{1,40}?)\s*(?::\s*(?:\*\*|__)?"
+    r"|(?:\*\*|__)\s*:?)\s*(?P<value>\S.{0,150})$"
+)
+# "Start: 10:00 / End: 12:30": a second label on the line, after a separator.
+_SECOND_MOMENT = re.compile(
+    r"(?:\s*[/|;,]|\s[–—-])\s*(?:\*\*|__)?(?=(?:end|ended|resolved|finished)\b)", re.I
+)
+
+
+def _moment(draft: Draft, target: str, text: str) -> bool:
+    """Read TEXT ("2021-03-04 10:00 UTC", "12:30 PDT") as the incident's start ("started")
+    or resolution ("ended"); True when it is that and nothing more. A time without a date
+    is taken on the start's date (the day after when it would be before the start)."""
+    value = " ".join(text.replace("**", " ").replace("__", " ").split())
+    if not value:
+        return False
+    read = read_time(value, draft.clock.probe())
+    if read is None or not read.has_clock or clean(read.rest):
+        return False
+    instant = parse_timestamp(read.time)
+    if instant is None and target == "started" and draft.incident_date is not None:
+        day = datetime.combine(draft.incident_date, time(0, 0), tzinfo=UTC)
+        instant = resolve_event_time(read.time, day)
+    if target == "started":
+        if instant is None:
+            return False
+        draft.started_at = instant
+        draft.incident_date = draft.incident_date or instant.date()
+        draft.recognise("startedAt")
+        return True
+    start = draft.started_at
+    if instant is None and start is not None:
+        instant = resolve_event_time(read.time, start)
+        if instant is not None and instant < start:
+            instant += timedelta(days=1)
+    if instant is None:
+        return False
+    draft.resolved_at = instant
+    draft.recognise("resolvedAt")
+    return True
+
+
+def _take_moments(draft: Draft, text: str) -> str:
+    """Read "Start: … / End: …" lines (or bullets, bold or not) in TEXT into the incident's
+    start and resolution times; return TEXT without the lines read whole."""
+    if draft.ours or not text.strip() or ":" not in text:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    changed = False
+    for line in lines:
+        if line.startswith("    ") or re.match(r"\s+[-*+]\s", line):
+            kept.append(line)  # a nested bullet belongs to the entry above it
+            continue
+        parts = _SECOND_MOMENT.split(line, maxsplit=1) if len(line) < 300 else [line]
+        results = []
+        for part in parts:
+            match = _MOMENT_LINE.match(part)
+            target = headings.meaning(match.group("label")) if match else None
+            results.append(
+                target in ("started", "ended") and _moment(draft, target, match.group("value"))
+            )
+        if results and all(results):
+            changed = True
+        else:
+            kept.append(line)
+    return _trim(kept) if changed else text
 
 
 def _read_severity(draft: Draft, node: Node, target: str) -> None:
@@ -1072,27 +1189,40 @@ def _timeline_item(draft: Draft, item: Item, events: list[dict], leftovers: list
 
 
 def _timeline_lines(draft: Draft, text: str, events: list[dict], leftovers: list[str]) -> None:
+    """Read the lines of one paragraph (or code block) as entries. Lines that are no entry
+    and follow none are kept together, as the paragraph they were, not one per line."""
     clock = draft.clock
+    run: list[str] = []  # consecutive lines kept as written
+
+    def keep_run() -> None:
+        if run:
+            leftovers.append("\n".join(run))
+            run.clear()
+
     for line in text.split("\n"):
         read = _read_line(draft, line.strip())
         if read is not None and (read.rest or draft.ours):
+            keep_run()
             clock.pending = None
             events.append(_event(draft, read.time, read.rest, read.written))
         elif read is not None and read.has_clock:
             # A timestamp alone on its line: what happened is on the next line.
+            keep_run()
             clock.pending = _event(draft, read.time, "", read.written)
             events.append(clock.pending)
         elif read is not None:
+            keep_run()
             continue  # a bare date line: it dates the entries below
         elif clock.pending is not None and line.strip():
             clock.pending["description"] = _cell(line).strip()[:MAX_DESCRIPTION]
             clock.pending = None
-        elif events and not draft.ours:
+        elif events and not draft.ours and not run:
             old = events[-1]["description"]
             if len(old) < MAX_DESCRIPTION:  # past the cap, copying it again would be quadratic
                 events[-1]["description"] = (old + "\n" + line)[:MAX_DESCRIPTION]
         else:
-            leftovers.append(line)
+            run.append(line)
+    keep_run()
 
 
 _TIME_COLUMN = re.compile(r"time|date|when|^utc$|^ts$|timestamp")
@@ -1245,6 +1375,161 @@ def _priority(text: str) -> str | None:
     return match.group("word").upper()
 
 
+# Follow-ups written outside a list under an "Action Items" heading: a label line naming
+# them ("**Actions taken:**", "Next steps:", "Countermeasures") above a list or a table, and
+# paragraphs that start with a status word ("**TODO**: …").
+
+_PLAIN_LABEL = re.compile(r"^(?P<label>[^\W\d_][^:*_.,;!?\n]{0,60}?)\s*(?P<colon>:?)\s*$")
+_TAKEN = re.compile(r"\b(taken|done|completed?|implemented|finished|carried out)\b")
+_PLANNED = re.compile(r"\b(planned|proposed|pending|future|to ?do|open|remaining|upcoming)\b")
+_UNDER_WAY = re.compile(r"\b(in progress|ongoing|under way|underway)\b")
+
+
+def label_status(label: str) -> str | None:
+    """The status a follow-ups label gives its items: "Actions taken" DONE, "Actions
+    planned" TODO, "In progress" IN_PROGRESS; None when it says nothing of it."""
+    name = headings.normalise(label)
+    said = {
+        status
+        for status, pattern in (("IN_PROGRESS", _UNDER_WAY), ("DONE", _TAKEN), ("TODO", _PLANNED))
+        if pattern.search(name)
+    }
+    return said.pop() if len(said) == 1 else None  # "planned or in progress" says neither
+
+
+def _follow_up_label(block: Block) -> str | None:
+    """The label on the paragraph BLOCK's last line ("**Actions taken:**", "Next steps:",
+    or "Action Items" alone) when its meaning is action items. A plain label closing a
+    longer paragraph needs its colon: without one it is the end of a sentence."""
+    line = block.lines[-1].strip()
+    bold = _LABEL.match(line)
+    if bold and not bold.group("rest").strip():
+        label = bold.group("label").strip()
+    else:
+        plain = _PLAIN_LABEL.match(line)
+        if plain is None or len(plain.group("label").split()) > 5:
+            return None
+        if len(block.lines) > 1 and not plain.group("colon"):
+            return None
+        label = plain.group("label").strip()
+    return label if headings.meaning(label) == "actionItems" else None
+
+
+def _strong_lead(line: str):
+    """A status word opening LINE as a label would ("**TODO**:", "DONE:", "[BLOCKED]",
+    "DOING -"), not a word that merely starts a sentence."""
+    match = _LEAD_WORD.match(line.lstrip())
+    return match if match and re.search(r"[:*_\[\]\-–—]", match.group(0)) else None
+
+
+def _status_entries(lines: list[str]) -> list[str] | None:
+    """The entries of a paragraph whose lines start with status words (a line without one
+    continues the entry above), or None when its first line does not start with one."""
+    entries: list[str] = []
+    for line in lines:
+        if _strong_lead(line):
+            entries.append(line.strip())
+        elif entries:
+            entries[-1] += "\n" + line.strip()
+        else:
+            return None
+    return entries
+
+
+def _listed_under(label: str | None, where: str | None) -> str | None:
+    names = [n for n in (label, where) if n]
+    generic = {"action items", "action item", "actions"}
+    names = [n for n in names if headings.normalise(n) not in generic]
+    if not names:
+        return None
+    return "Listed under " + " in ".join(f"“{n}”" for n in names) + "."
+
+
+def _take_follow_ups(draft: Draft, text: str, where: str | None) -> str:
+    """Read the follow-ups written in TEXT (a section's text, WHERE its heading if known)
+    into action items and return the rest of TEXT, as written."""
+    if draft.ours or not text.strip():
+        return text
+    lines = text.split("\n")
+    found = blocks(text)
+    taken: list[tuple[int, int]] = []  # spans of lines now read as items
+    items: list[dict] = []
+    index = 0
+    while index < len(found):
+        block = found[index]
+        after = found[index + 1] if index + 1 < len(found) else None
+        label = _follow_up_label(block) if block.kind == "paragraph" else None
+        if label is not None and after is not None and after.kind in ("list", "table"):
+            status = label_status(label)
+            why = _listed_under(label, where)
+            if after.kind == "list":
+                for item in list_items(after, 0, lines):
+                    parsed = _item(draft, item, status=status)
+                    if parsed is not None:
+                        items.append({**({"why": why} if why else {}), **parsed})
+            else:
+                for parsed in _item_table(after):
+                    items.append({**({"status": status} if status else {}), **parsed})
+            taken += [(block.end - 1, block.end), (after.start, after.end)]
+            index += 2
+            continue
+        entries = _status_entries(block.lines) if block.kind == "paragraph" else None
+        if block.kind == "list":
+            listed = list_items(block, 0, lines)
+            if listed and all(_strong_lead(i.head) for i in listed):
+                entries = None
+                for item in listed:
+                    parsed = _item(draft, item)
+                    if parsed is not None:
+                        items.append(parsed)
+                taken.append((block.start, block.end))
+        if entries:
+            why = _listed_under(None, where)
+            for entry in entries:
+                parsed = _item(draft, Item(entry, "", entry))
+                if parsed is not None:
+                    items.append({**({"why": why} if why else {}), **parsed})
+            taken.append((block.start, block.end))
+        index += 1
+    if not items:
+        return text
+    draft.data.setdefault("actionItems", []).extend(items)
+    draft.recognise("actionItems")
+    drop = set()
+    for start, end in taken:
+        drop.update(range(start, end))
+    kept: list[str] = []
+    for number, line in enumerate(lines):
+        if number in drop or (not line.strip() and kept and not kept[-1].strip()):
+            continue
+        kept.append(line)
+    return _trim(kept)
+
+
+def _label_says(line: str) -> dict | None:
+    """What a label line inside an action-items section ("**Actions taken:**", "Short
+    term:", "Monitoring:") says of the list below it: a status, a horizon or a category."""
+    line = line.strip()
+    bold = _LABEL.match(line)
+    match = bold if bold and not bold.group("rest").strip() else _PLAIN_LABEL.match(line)
+    if match is None or len(match.group("label").split()) > 5:
+        return None
+    label = match.group("label").strip()
+    said: dict = {}
+    meaning = headings.meaning(label, "actionItems")
+    if meaning and meaning.startswith("horizon:"):
+        said["horizon"] = meaning.split(":", 1)[1] or None
+    elif meaning and meaning.startswith("category:"):
+        said["category"] = meaning.split(":", 1)[1]
+    elif meaning != "actionItems":
+        return None
+    status = label_status(label)
+    if status:
+        said["status"] = status
+    why = _listed_under(label, None)
+    return said if said or not why else {"why": why}
+
+
 def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> None:
     draft.recognise("actionItems")
     items = draft.data.setdefault("actionItems", [])
@@ -1255,23 +1540,48 @@ def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> No
         attrs["category"] = group.split(":", 1)[1]
         if not draft.ours and headings.normalise(node.heading) not in ("process", "testing"):
             attrs["why"] = f"Listed under “{node.heading}”."
+    # "Actions taken" / "Actions planned": the status of items that do not state their own.
+    status = None if draft.ours else label_status(node.heading)
     leftovers: list[str] = []
     own = node.own()
     lines = own.split("\n")
     found = blocks(own)
     # Beside an action-item table, lists explain (priorities, types); they are not items.
     has_table = not draft.ours and any(b.kind == "table" for b in found)
-    for block in found:
+    pending: dict = {}  # what a label line ("**Actions taken:**") says of the list below it
+    for position, block in enumerate(found):
+        after = found[position + 1] if position + 1 < len(found) else None
+        given = {**attrs, **pending}
+        pending = {}
         if block.kind == "list" and not has_table:
+            item_status = given.pop("status", None) or status
             for item in list_items(block, 0, lines):
-                parsed = _item(draft, item)
+                parsed = _item(draft, item, status=item_status)
                 if parsed is None:
                     leftovers.append(item.raw)
                 else:
-                    items.append({**parsed, **{k: v for k, v in attrs.items() if k not in parsed}})
+                    items.append({**parsed, **{k: v for k, v in given.items() if k not in parsed}})
         elif block.kind == "table" and not draft.ours:
             for parsed in _item_table(block):
-                items.append({**attrs, **parsed})
+                items.append({**given, **parsed})
+        elif (
+            not draft.ours
+            and block.kind == "paragraph"
+            and (entries := _status_entries(block.lines))
+        ):
+            for entry in entries:
+                parsed = _item(draft, Item(entry, "", entry))
+                if parsed is not None:
+                    items.append({**parsed, **{k: v for k, v in attrs.items() if k not in parsed}})
+        elif (
+            not draft.ours
+            and block.kind == "paragraph"
+            and len(block.lines) == 1
+            and after is not None
+            and after.kind in ("list", "table")
+            and (said := _label_says(block.lines[0])) is not None
+        ):
+            pending = said
         else:
             leftovers.append("\n".join(block.lines))
     for child in node.children:
@@ -1292,7 +1602,9 @@ def _read_action_items(draft: Draft, node: Node, group: str | None = None) -> No
         draft.add_custom(node.heading, _trim("\n\n".join(leftovers).split("\n")))
 
 
-def _item(draft: Draft, item: Item) -> dict | None:
+def _item(draft: Draft, item: Item, *, status: str | None = None) -> dict | None:
+    """One action item from a list entry; STATUS is what the label above the list says
+    (an item's own box or status word wins over it, and it over words like "fixed")."""
     head = item.head.strip()
     if not head and not item.rest:
         return None
@@ -1328,6 +1640,8 @@ def _item(draft: Draft, item: Item) -> dict | None:
         entry["status"] = STATUS_WORDS[lead.group("word")]
     elif box:
         entry["status"] = "DONE" if box.group("mark") != " " else "TODO"
+    elif status:
+        entry["status"] = status
     elif _DONE.search(head):
         entry["status"] = "DONE"
     elif _IN_PROGRESS.search(head):
@@ -1414,10 +1728,35 @@ def _item_table(block: Block) -> list[dict]:
 # Our own front matter -----------------------------------------------------------------
 
 
+# The keys of our own front matter; a report's frontMatter holding one of them travels
+# under `frontMatter:` instead, so it never overrides what the export says.
+OWN_KEYS = frozenset(
+    {frontmatter.MARKER, "incidentId", "tags", "contributors", "timeline", "actionItems"}
+    | {"actionItemOrder", "exact"}
+    | {f.api_name for f in fields.REPORT_FIELDS}
+    | set(SECTION_ALIASES)
+)
+
+
+def front_matter_keys(front_matter: dict) -> dict:
+    """A report's frontMatter as our export writes it: its keys beside ours, those named
+    like ours under `frontMatter:`."""
+    out = {key: value for key, value in front_matter.items() if key not in OWN_KEYS}
+    clashing = {key: value for key, value in front_matter.items() if key in OWN_KEYS}
+    if clashing:
+        out["frontMatter"] = clashing
+    return out
+
+
 def _apply_front_matter(draft: Draft, front: dict) -> None:
     data = draft.data
     if isinstance(front.get("incidentId"), str):
         data["incidentId"] = front["incidentId"]
+    theirs = {key: value for key, value in front.items() if key not in OWN_KEYS}
+    if isinstance(front.get("frontMatter"), dict):
+        theirs.update(front["frontMatter"])
+    if theirs:
+        data["frontMatter"] = frontmatter.as_json(theirs)
     for key, value in front.items():
         if key in SECTION_ALIASES or key in ("tags",):
             data[key] = _merge(data.get(key), value)
@@ -1500,6 +1839,7 @@ def _normalise(draft: Draft) -> None:
     """Every field present, sections in their stored form, so drafts compare as records."""
     data = draft.data
     data.setdefault("summary", "")
+    data.setdefault("frontMatter", {})
     data.setdefault("impact", None)
     data.setdefault("rootCause", None)
     for key in ("timeline", "actionItems", "contributors", "tags"):
@@ -1559,6 +1899,7 @@ def import_markdown(
     body = creation_body(draft)
     with write_transaction():
         if incident_id is not None:
+            _warn_times_unused(draft, incident_id)
             if not Incident.objects.filter(pk=incident_id).exists():
                 raise Invalid(
                     f"There is no incident {incident_id}; create it first or leave incidentId"
@@ -1569,6 +1910,7 @@ def import_markdown(
             named = draft.data.get("incidentId") if draft.ours else None
             if named and Incident.objects.filter(pk=named).exists():
                 incident_id = named
+                _warn_times_unused(draft, incident_id)
             else:
                 title = " ".join((incident_title or "").split())
                 values = {"title": title or default_incident_title()}
@@ -1577,6 +1919,14 @@ def import_markdown(
                 started = _started_at(draft)
                 if started:
                     values["started_at"] = started
+                resolved = draft.resolved_at
+                if resolved is not None and (started is None or resolved >= started):
+                    values["resolved_at"] = resolved
+                elif resolved is not None:
+                    draft.clock.warn(
+                        f"The document's end ({resolved.isoformat()}) is before its start"
+                        f" ({started.isoformat()}); the incident was left unresolved."
+                    )
                 if draft.severity:
                     values["severity"] = draft.severity
                 incident_id = create_incident(values, by=by).pk
@@ -1587,6 +1937,19 @@ def import_markdown(
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
+
+
+def _warn_times_unused(draft: Draft, incident_id: str) -> None:
+    said = [
+        f"{name} {moment.isoformat()}"
+        for name, moment in (("start", draft.started_at), ("end", draft.resolved_at))
+        if moment is not None
+    ]
+    if said:
+        draft.clock.warn(
+            f"The document's {' and '.join(said)} were not applied: the report joins the"
+            f" existing incident {incident_id}, whose times stay as they are."
+        )
 
 
 def default_incident_title() -> str:
@@ -1615,6 +1978,8 @@ def _snake(name: str) -> str:
 
 
 def _started_at(draft: Draft) -> datetime | None:
+    if draft.started_at is not None:
+        return draft.started_at
     instants = [parse_timestamp(e["time"]) for e in draft.data.get("timeline", [])]
     instants = [i for i in instants if i is not None]
     if draft.incident_date:
