@@ -6,6 +6,15 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on PAGE, as in test_accessibility."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in {"serious", "critical"}]
+
+
 pytestmark = pytest.mark.browser
 
 
@@ -49,6 +58,7 @@ def test_a_section_comment_is_replied_to_and_resolved_beside_its_section(site):
     expect(thread.locator(".resolved-note")).to_contain_text("Resolved by alice")
     expect(thread.get_by_role("button", name="Reopen")).to_be_visible()
     screenshot(page, "report-comment-threads")
+    assert serious_violations(page) == []
     stored = site.api("GET", f"/api/postmortems/{pm_id}/comments", "bob")["items"]
     assert [(c["parentId"], c["resolvedBy"]) for c in stored] == [
         (None, "alice"),

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_comment_threads import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -50,4 +51,5 @@ def test_the_history_shows_reviews_and_comments_beside_the_versions(site):
     entries.nth(3).get_by_role("link", name="What changed").click()
     expect(page.locator("#diff .diff-changes")).to_contain_text("Status: Draft → In review")
     screenshot(page, "history")
+    assert serious_violations(page) == []
     page.context.close()

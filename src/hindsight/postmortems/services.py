@@ -446,6 +446,11 @@ def lint_postmortem(user, postmortem_id: str) -> list[lint.Finding]:
     return lint.check(document.read(user, postmortem_id), names=people_names())
 
 
+def lint_loaded(postmortem: PostMortem) -> list[lint.Finding]:
+    """The lint findings on a post-mortem already loaded with its rows (a page's)."""
+    return lint.check(document.render(postmortem), names=people_names())
+
+
 def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list[str]) -> None:
     """A published report keeps its text; only its action items' follow-through moves on."""
     if postmortem.status == Status.ARCHIVED:

@@ -2,6 +2,7 @@
 rules live in the services (get_postmortem_for, workflow.allowed_moves, …); a refused
 change comes back as a DomainError whose message is shown to the person as it is."""
 
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleV
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, services, templates, workflow
+from hindsight.postmortems import document, lint, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
 from hindsight.web import changes, owners, queries, timeline
@@ -226,10 +227,35 @@ def _workflow_context(postmortem: PostMortem, user) -> dict:
         except DomainError as exc:
             reason = refusal(exc)
         refused.append({"label": MOVE_LABELS[target], "reason": reason})
+    moves = [{"to": m, "label": MOVE_LABELS[m]} for m in allowed]
+    # Submitting and publishing show the lint as a checklist first.
+    checked = any(m["to"] in (Status.IN_REVIEW, Status.PUBLISHED) for m in moves)
     return {
-        "moves": [{"to": m, "label": MOVE_LABELS[m]} for m in allowed],
+        "moves": moves,
         "refused_moves": refused,
+        "lint": lint_findings(postmortem) if checked else [],
+        "lint_blocks": checked and lint.blocks_on_errors(),
     }
+
+
+# Where each finding's field is on the edit page.
+_LINT_ANCHORS = {
+    "summary": "id_summary",
+    "impact": "id_impact",
+    "rootCause": "id_root_cause",
+    "timeline": "timeline",
+    "actionItems": "action-items",
+}
+
+
+def lint_findings(postmortem: PostMortem) -> list[dict]:
+    """The lint's findings for a page, each with the edit page's anchor for its field."""
+    out = []
+    for finding in services.lint_loaded(postmortem):
+        top = re.split(r"[\[.]", finding.field, maxsplit=1)[0]
+        anchor = _LINT_ANCHORS.get(top) or f"sec-{re.sub(r'(?<!^)(?=[A-Z])', '_', top).lower()}"
+        out.append({**finding.as_dict(), "anchor": anchor, "top": top})
+    return out
 
 
 # The report's own parts, by the API names comments use, in the order the page shows them.
@@ -353,8 +379,13 @@ def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, err
     attach_hints(nodes, postmortem.template_hints)
     items = postmortem.action_item_list
     entries = timeline.entries(postmortem)
+    findings = lint_findings(postmortem)
     return {
         **_report_context(postmortem, user),
+        "lint_all": findings,
+        "lint_tops": {
+            top: sum(f["top"] == top for f in findings) for top in {f["top"] for f in findings}
+        },
         "form": form or CoreForm(initial=CoreForm.initial_for(postmortem)),
         "hints": postmortem.template_hints,
         "section_nodes": nodes,
