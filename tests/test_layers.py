@@ -163,7 +163,7 @@ def test_without_a_review_app_no_one_has_approved_so_required_approvals_block_pu
     report, operator = PostMortem(status=Status.IN_REVIEW), User(role=Role.ADMIN)
     assert workflow.approvers(report) == []
     with pytest.raises(Conflict) as refused:
-        workflow.check_move(report, Status.PUBLISHED, operator, action_items=[])
+        workflow.check_move(report, Status.PUBLISHED, operator, action_items=[], timeline=[])
     assert refused.value.extra["approvals"] == []
     with override_settings(REQUIRED_APPROVALS=0):
-        workflow.check_move(report, Status.PUBLISHED, operator, action_items=[])
+        workflow.check_move(report, Status.PUBLISHED, operator, action_items=[], timeline=[])

@@ -72,7 +72,8 @@ def test_filters_are_the_apis_query_parameters_and_feed_the_csv_link(alice, post
     assert "1 action item " in body
     assert "Implement connection pool monitoring" in body
     assert "Add auto-scaling" not in body
-    assert 'class="flag-overdue">Overdue<' in body  # a word, not colour alone
+    # A word with an icon, not colour alone.
+    assert re.search(r'class="flag-overdue"><svg [^>]*class="icon".*?</svg>Overdue<', body, re.S)
     assert 'href="/api/action-items.csv?priority=HIGH&amp;overdue=true"' in body
 
 

@@ -23,7 +23,7 @@ def _form(incident, **changes):
 
 def test_links_are_edited_one_per_line_and_shown_on_the_incident(signed_in, incident):
     response = signed_in.post(
-        f"/incidents/{incident.id}",
+        f"/incidents/{incident.id}/edit",
         _form(
             incident,
             links="Ticket | https://tracker.example.com/INC-9\nChat | https://chat.example.com/c/9",
@@ -37,12 +37,13 @@ def test_links_are_edited_one_per_line_and_shown_on_the_incident(signed_in, inci
     ]
     page = signed_in.get(f"/incidents/{incident.id}").content.decode()
     assert 'href="https://tracker.example.com/INC-9"' in page
-    assert "Ticket | https://tracker.example.com/INC-9" in page  # the form shows them back
+    edit_page = signed_in.get(f"/incidents/{incident.id}/edit").content.decode()
+    assert "Ticket | https://tracker.example.com/INC-9" in edit_page  # the form shows them back
 
 
 def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_saved(signed_in, incident):
     response = signed_in.post(
-        f"/incidents/{incident.id}",
+        f"/incidents/{incident.id}/edit",
         _form(incident, title="Changed", links="Bad | javascript:alert(1)"),
     )
     assert response.status_code == 200

@@ -32,6 +32,7 @@ def test_every_main_page_renders(signed_in, postmortem):
         "/incidents",
         "/incidents/new",
         "/incidents/inc_123",
+        "/incidents/inc_123/edit",
         "/account/tokens",
         "/account/password",
     ):

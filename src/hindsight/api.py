@@ -27,6 +27,7 @@ from hindsight.lib.errors import DomainError
 from hindsight.lib.http import ETAG_HEADER
 from hindsight.notifications import api as notifications
 from hindsight.postmortems.api import router as postmortems_router
+from hindsight.postmortems.factors_api import router as factor_categories_router
 from hindsight.postmortems.templates_api import router as templates_router
 from hindsight.reviews.api import router as reviews_router
 
@@ -329,3 +330,4 @@ api.add_router("/channels", notifications.channels)
 api.add_router("/deliveries", notifications.deliveries)
 api.add_router("/templates", templates_router)
 api.add_router("/insights", insights_router)
+api.add_router("/factor-categories", factor_categories_router)

@@ -55,6 +55,30 @@ def _ensure_migrated() -> None:
         print(f"hindsight: {_migrated(count)}", file=sys.stderr)
 
 
+def _note_base_url(what: str) -> None:
+    """When HINDSIGHT_BASE_URL is not set, say at start (stderr) what goes without it:
+    pages follow each request's own host and port, but a notification or a file written
+    here has no request to follow. WHAT may name {base}, the default address."""
+    from django.conf import settings
+
+    if settings.BASE_URL_CONFIGURED:
+        return
+    print(
+        f"hindsight: note: HINDSIGHT_BASE_URL is not set, so {what.format(base=settings.BASE_URL)}."
+        " Set it to the address people open Hindsight at.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _exported_site() -> str | None:
+    """The site exports written by the CLI link to: HINDSIGHT_BASE_URL, or none at all
+    (rather than a guessed address)."""
+    from django.conf import settings
+
+    return settings.BASE_URL if settings.BASE_URL_CONFIGURED else None
+
+
 def _refresh_documents() -> None:
     """Re-render stored post-mortem documents written by an older version of Hindsight."""
     from hindsight.postmortems.document import refresh_stale
@@ -117,6 +141,10 @@ def cmd_serve(args) -> int:
             file=sys.stderr,
             flush=True,
         )
+    _note_base_url(
+        "links in notifications point to {base} (pages and their exports link to the"
+        " address each request came to)"
+    )
     print(_migrated(migrate_locked(verbosity=0, then=_after_migrating)), flush=True)
     print(
         f"Hindsight on http://{args.host}:{args.port} ({server_name}, {workers} workers);"
@@ -213,6 +241,8 @@ def cmd_export(args) -> int:
     if args.all and args.output:
         return _fail("--all writes one file per post-mortem into DIR; -o is for one ID", EXIT_USAGE)
     export_formats.get_format(args.format)  # refuse an unknown format before any work
+    if args.format in ("html", "pdf"):
+        _note_base_url("the export links to no report on the site")
     _ensure_migrated()
     user = _acting_user(args.as_user)
     if args.all:
@@ -223,7 +253,7 @@ def cmd_export(args) -> int:
         if args.as_user:
             return _fail(f"{args.id} does not exist or {user.username} may not see it.")
         raise
-    content = export_formats.render(postmortem, args.format)
+    content = export_formats.render(postmortem, args.format, site=_exported_site())
     if args.output and args.output != "-":
         Path(args.output).write_bytes(content)
         print(f"Wrote {args.output}.", file=sys.stderr)
@@ -251,7 +281,7 @@ def _export_all(user, directory: Path, fmt: str) -> int:
     rows = queryset.with_report().iterator(chunk_size=100)
     for postmortem in tqdm(rows, total=total, unit="report", desc="Exporting", file=sys.stderr):
         target = directory / export_formats.filename(postmortem, fmt)
-        target.write_bytes(export_formats.render(postmortem, fmt))
+        target.write_bytes(export_formats.render(postmortem, fmt, site=_exported_site()))
         written += 1
     noun = "post-mortem" if written == 1 else "post-mortems"
     print(f"Wrote {written} {noun} to {directory}.", file=sys.stderr)
@@ -391,6 +421,7 @@ def cmd_worker(args) -> int:
     from hindsight.notifications.worker import Worker
 
     config = WorkerConfig.from_env().with_(check_interval=args.interval, poll=args.poll)
+    _note_base_url("links in the notifications this worker sends point to {base}")
     _ensure_migrated()
     worker = Worker(config)
     if args.once:

@@ -25,6 +25,10 @@ DEBUG = env_bool("HINDSIGHT_DEBUG", False)
 SECRET_KEY = env_secret("HINDSIGHT_SECRET_KEY") or load_or_create_secret_key(DATA_DIR)
 
 BASE_URL = env_str("HINDSIGHT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, a page or an export made for a request links to the host and port that request
+# came to (lib/http.site_url); only what has no request (notifications, the CLI) uses the
+# default above.
+BASE_URL_CONFIGURED = bool(env_str("HINDSIGHT_BASE_URL"))
 if not BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         f"HINDSIGHT_BASE_URL must start with http:// or https://, not {BASE_URL!r}"
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "heroicons",
     "hindsight.accounts",
     "hindsight.incidents",
     "hindsight.postmortems",

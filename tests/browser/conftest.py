@@ -85,6 +85,21 @@ class Site:
         return self.api("POST", "/api/incidents", "alice", body)["id"]
 
 
+def assert_accessible(page, what: str = "") -> None:
+    """axe-core (shipped by axe-playwright-python) over the page as it is now, every rule
+    on: no serious or critical violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{what or page.url}:\n" + "\n".join(bad)
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -64,6 +64,8 @@ def test_no_page_violates_the_content_security_policy(site):
         "/incidents",
         "/incidents/new",
         f"/incidents/{incident}",
+        f"/incidents/{incident}/edit",
+        "/incidents?severity=SEV1&postmortem=needed",
         "/account/password",
         "/account/tokens",
         "/admin/",

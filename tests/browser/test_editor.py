@@ -135,7 +135,7 @@ def test_lists_grow_with_add_without_saving(site):
 def test_incident_times_are_entered_in_24_hour_utc(site):
     incident = site.incident("24-hour incident")
     page = site.page("alice")
-    page.goto(f"/incidents/{incident}")
+    page.goto(f"/incidents/{incident}/edit")
     started = page.get_by_label("Started (UTC)")
     expect(started).to_have_attribute("type", "text")  # never the 12-hour widget
     expect(started).to_have_value("2026-03-01 14:30")
@@ -151,6 +151,7 @@ def test_incident_times_are_entered_in_24_hour_utc(site):
     saved = site.api("GET", f"/api/incidents/{incident}", "alice")
     assert saved["detectedAt"] == "2026-03-01T16:36:00Z"
     assert saved["resolvedAt"] == "2026-03-01T17:05:00Z"
+    page.goto(f"/incidents/{incident}/edit")
     expect(page.get_by_label("Detected (UTC)")).to_have_value("2026-03-01 16:36")
     expect(page.get_by_label("Resolved (UTC)")).to_have_value("2026-03-01 17:05")
     page.context.close()

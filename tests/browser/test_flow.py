@@ -161,7 +161,7 @@ def test_write_review_publish_follow_through_and_export(site):
     page.goto("/incidents")
     screenshot(page, "09-incidents")
     page.get_by_role("link", name="Checkout DB connection pool exhausted").click()
-    expect(page.locator(".durations")).to_contain_text("20 min")
+    expect(page.locator(".milestones")).to_contain_text("20 min")
     screenshot(page, "10-incident")
     page.goto("/account/tokens")
     page.fill("#id_label", "laptop CLI")

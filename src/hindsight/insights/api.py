@@ -103,3 +103,19 @@ def action_items(request, filters: Query[InsightFilters]):
         return header, [[m[key] for key in header] for m in body["byMonth"]]
 
     return _answer(filters, body, table)
+
+
+@router.get(
+    "/factors",
+    summary="Contributing-factor categories and services ranked by incidents",
+    openapi_extra=CSV_ANSWER,
+)
+def factors(request, filters: Query[InsightFilters]):
+    body = figures.factor_figures(_checked(filters), request.auth)
+
+    def table(body):
+        rows = [["category", c["slug"], c["name"], c["incidents"]] for c in body["categories"]]
+        rows += [["service", s["service"], s["service"], s["incidents"]] for s in body["services"]]
+        return ["kind", "key", "name", "incidents"], rows
+
+    return _answer(filters, body, table)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import DenseRank, Lower
 from django.utils import timezone
 
 from hindsight.accounts.models import User
@@ -23,6 +23,7 @@ from hindsight.accounts.services import users_named
 from hindsight.incidents.models import Incident, IncidentType, Severity
 from hindsight.postmortems.models import (
     ActionItem,
+    Factor,
     ItemStatus,
     PostMortem,
     Priority,
@@ -516,3 +517,93 @@ def _follow_through(filters: Filters, user) -> dict:
         "noActionItems": counts.get((False, False), 0),
         "allDoneShare": round(all_done / with_items, 4) if with_items else None,
     }
+
+
+# Factors ---------------------------------------------------------------------------------
+
+LISTED = 20  # post-mortems listed behind each count (the count itself is exact)
+
+
+def factor_figures(filters: Filters, user) -> dict:
+    """Contributing-factor categories and services, ranked by the number of incidents they
+    appear in, each with (up to LISTED of) the readable post-mortems behind the count."""
+    reports = postmortems_for(filters, user)
+    rows = Factor.objects.filter(postmortem__in=reports.values("pk"), category__isnull=False)
+    ranked = list(
+        rows.values("category_id", "category__name")
+        .annotate(incidents=Count("postmortem__incident", distinct=True))
+        .order_by("-incidents", "category_id")
+    )
+    behind = _listed(
+        rows.annotate(
+            rank=Window(DenseRank(), partition_by=[F("category_id")], order_by="postmortem_id")
+        )
+        .filter(rank__lte=LISTED)
+        .values_list("category_id", "postmortem_id", "postmortem__title")
+        .distinct()
+    )
+    categories = [
+        {
+            "slug": row["category_id"],
+            "name": row["category__name"],
+            "incidents": row["incidents"],
+            "postmortems": behind.get(row["category_id"], []),
+        }
+        for row in ranked
+    ]
+    return {
+        "categories": categories,
+        "uncategorisedFactors": Factor.objects.filter(
+            postmortem__in=reports.values("pk"), category__isnull=True
+        ).count(),
+        "services": _services(filters, user, reports),
+    }
+
+
+def _listed(rows) -> dict[str, list[dict]]:
+    """key → [{id, title}] from (key, id, title) rows."""
+    out: dict[str, list[dict]] = {}
+    for key, pk, title in rows:
+        out.setdefault(key, []).append({"id": pk, "title": title})
+    for entries in out.values():
+        entries.sort(key=lambda e: e["id"])
+    return out
+
+
+def _services(filters: Filters, user, reports: QuerySet) -> list[dict]:
+    """Services ranked by the incidents in the period that name them (everyone sees
+    incidents), each with the readable post-mortems of those incidents."""
+    sql, params = _sql(incidents_for(filters, user).values_list("id", "services"))
+    counted = _rows(
+        f"SELECT s.value, COUNT(DISTINCT i.id) AS n FROM {_each_service(f'({sql})', 'i')}"
+        " GROUP BY s.value ORDER BY n DESC, s.value",
+        params,
+    )
+    sql, params = _sql(
+        reports.annotate(report_id=F("pk"), services=F("incident__services")).values_list(
+            "report_id", "title", "services"
+        )
+    )
+    listed = _rows(
+        f"""SELECT value, report_id, title FROM (
+                SELECT s.value AS value, p.report_id AS report_id, p.title AS title,
+                    DENSE_RANK() OVER (PARTITION BY s.value ORDER BY p.report_id) AS rank
+                FROM {_each_service(f"({sql})", "p")}
+            ) AS ranked WHERE rank <= {LISTED}""",
+        params,
+    )
+    by_incident = _listed(listed)
+    return [
+        {"service": name, "incidents": n, "postmortems": by_incident.get(name, [])}
+        for name, n in counted
+    ]
+
+
+def _each_service(rows_sql: str, alias: str) -> str:
+    """FROM clause: each row of ROWS_SQL (which has a column `services`, a JSON list) once
+    per service it names, as s.value."""
+    if connection.vendor == "postgresql":
+        return (
+            f"{rows_sql} AS {alias}, jsonb_array_elements_text({alias}.services::jsonb) AS s(value)"
+        )
+    return f"{rows_sql} AS {alias}, json_each({alias}.services) AS s"

@@ -1,8 +1,11 @@
 """Small HTTP helpers shared by the API routers: entity tags and the conditional headers
-(If-Match, If-None-Match) as RFC 9110 §8.8.3 and §13.1 define them."""
+(If-Match, If-None-Match) as RFC 9110 §8.8.3 and §13.1 define them, and the site's own
+address for links."""
 
 import re
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from hindsight.lib.errors import DomainError
 
@@ -142,3 +145,13 @@ ETAG_HEADER = {
 }
 CONDITIONAL_WRITE = {"parameters": [IF_MATCH_PARAMETER]}
 CONDITIONAL_READ = {"parameters": [IF_NONE_MATCH_PARAMETER]}
+
+
+def site_url(request=None) -> str:
+    """The address people open this site at, for absolute links (no trailing slash):
+    HINDSIGHT_BASE_URL when it is set; else the scheme, host and port REQUEST came to, so
+    `hindsight serve --port 8123` gives links to 8123 (behind a trusted proxy, the host it
+    forwarded); with neither, the default base URL."""
+    if settings.BASE_URL_CONFIGURED or request is None:
+        return settings.BASE_URL
+    return f"{request.scheme}://{request.get_host()}"

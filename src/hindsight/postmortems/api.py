@@ -17,6 +17,7 @@ from hindsight.lib.http import (
     etag,
     if_match,
     not_modified,
+    site_url,
 )
 from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.lib.schema import CommaList
@@ -280,7 +281,8 @@ def export_postmortem(
         content, version = export_formats.from_document(request.auth, postmortem_id, fmt.name)
     else:
         postmortem = services.get_postmortem_for(request.auth, postmortem_id)
-        content, version = export_formats.render(postmortem, fmt.name), postmortem.version
+        content = export_formats.render(postmortem, fmt.name, site=site_url(request))
+        version = postmortem.version
     response = HttpResponse(content, content_type=fmt.content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{export_formats.filename_for(postmortem_id, fmt.name)}"'

@@ -53,12 +53,16 @@ def get_format(name: str) -> Format:
     return found
 
 
-def render(postmortem: PostMortem, name: str) -> bytes:
-    """POSTMORTEM in format NAME, as the bytes of the file a user downloads."""
+def render(postmortem: PostMortem, name: str, *, site: str | None = None) -> bytes:
+    """POSTMORTEM in format NAME, as the bytes of the file a user downloads. SITE (the
+    address people open Hindsight at, lib/http.site_url) makes the HTML and PDF link back
+    to the report and to its related post-mortems."""
     fmt = get_format(name)
     if fmt.name == "pdf":
-        return to_pdf(postmortem)
-    text = {"markdown": export.to_markdown, "html": to_html, "json": to_json}[fmt.name](postmortem)
+        return to_pdf(postmortem, site=site)
+    if fmt.name == "html":
+        return to_html(postmortem, site=site).encode("utf-8")
+    text = {"markdown": export.to_markdown, "json": to_json}[fmt.name](postmortem)
     return text.encode("utf-8")
 
 
@@ -192,8 +196,13 @@ def _impact_rows(md, analysis: dict | None) -> list[tuple[str, str, SafeString |
     return [row for row in rows if row[2]]
 
 
-def html_context(postmortem: PostMortem) -> dict:
-    """Everything the export page shows, with user Markdown already rendered and sanitised."""
+def _report_url(site: str | None, postmortem_id: str) -> str | None:
+    return f"{site}/postmortems/{postmortem_id}" if site else None
+
+
+def html_context(postmortem: PostMortem, site: str | None = None) -> dict:
+    """Everything the export page shows, with user Markdown already rendered and sanitised;
+    with SITE, the addresses of the report and its related post-mortems there."""
     s = {name: postmortem.section(name) for name in SECTION_NAMES}
     what = s["what_happened"] or {}
     rca = s["root_cause_analysis"] or {}
@@ -204,6 +213,7 @@ def html_context(postmortem: PostMortem) -> dict:
     md = _markdown(document.renderings(postmortem))
     return {
         "pm": postmortem,
+        "report_url": _report_url(site, postmortem.id),
         "overview": _overview(postmortem),
         "last_changed": _utc(postmortem.updated_at),
         "executive_summary": md(s["executive_summary"]),
@@ -301,7 +311,10 @@ def html_context(postmortem: PostMortem) -> dict:
             for c in s["communication"]
         ],
         "acknowledgments": md(s["acknowledgments"]),
-        "related": appendix.get("relatedPostmortems") or [],
+        "related": [
+            {"id": related, "url": _report_url(site, related)}
+            for related in appendix.get("relatedPostmortems") or []
+        ],
         "references": [
             {"label": r["label"], "url": r["url"], "safe": r["url"].startswith(("http:", "https:"))}
             for r in appendix.get("references") or []
@@ -315,9 +328,9 @@ def html_context(postmortem: PostMortem) -> dict:
     }
 
 
-def to_html(postmortem: PostMortem) -> str:
+def to_html(postmortem: PostMortem, site: str | None = None) -> str:
     """One standalone page (inline CSS, no external assets) that prints well."""
-    return render_to_string("postmortems/export/report.html", html_context(postmortem))
+    return render_to_string("postmortems/export/report.html", html_context(postmortem, site))
 
 
 # PDF -----------------------------------------------------------------------------------
@@ -331,7 +344,7 @@ def refuse_url(url: str, *args, **kwargs):
     raise ValueError(f"not fetching {url[:200]}: exports load no external resources")
 
 
-def to_pdf(postmortem: PostMortem) -> bytes:
+def to_pdf(postmortem: PostMortem, site: str | None = None) -> bytes:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or its libraries are missing
@@ -341,7 +354,7 @@ def to_pdf(postmortem: PostMortem) -> bytes:
             " system's packages, or export as HTML and print that to PDF.",
             fields={"format": "pdf unavailable"},
         ) from exc
-    document = weasyprint.HTML(string=to_html(postmortem), url_fetcher=_fetcher(weasyprint))
+    document = weasyprint.HTML(string=to_html(postmortem, site), url_fetcher=_fetcher(weasyprint))
     return document.write_pdf()
 
 

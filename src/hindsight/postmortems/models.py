@@ -390,3 +390,38 @@ class Template(models.Model):
 
     def can_be_changed_by(self, user) -> bool:
         return user.is_admin or (user.can_write and self.created_by_id == user.pk)
+
+
+class FactorCategory(models.Model):
+    """A kind of contributing factor (capacity/load, configuration, …) from a list the
+    admins keep. The slug never changes, so renaming keeps old reports counted under it;
+    a retired category stays on the reports that have it but is offered to no new one."""
+
+    slug = models.SlugField(max_length=50, primary_key=True)
+    name = models.CharField(max_length=100)
+    retired = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = "factor categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Factor(models.Model):
+    """A report's contributing factor as a row of its own (its section keeps the full
+    text), so factors can be counted in SQL by category and found by search. Written by
+    the write path whenever the report's contributing factors change."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="factor_rows")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField()
+    category = models.ForeignKey(
+        FactorCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="factors"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["category", "postmortem"], name="factor_category_idx")]

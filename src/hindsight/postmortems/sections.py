@@ -97,6 +97,8 @@ class ContributingFactor(In):
     factor: Annotated[str, Field(min_length=1, max_length=2000)]
     how_it_contributed: Prose | None = None
     why_it_existed: Prose | None = None
+    # A slug from GET /api/factor-categories (checked against them by the write path).
+    category: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")] | None = None
 
 
 class Why(In):

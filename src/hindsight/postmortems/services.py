@@ -9,7 +9,9 @@ post-mortem carries what was written (its nested rows prefetched), so nothing is
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hindsight.accounts.services import people_names, users_named
@@ -21,8 +23,9 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, fields, lint, search, templates, workflow
+from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
+    UNFINISHED,
     ActionItem,
     Contributor,
     ItemStatus,
@@ -31,6 +34,7 @@ from hindsight.postmortems.models import (
     Status,
     Tag,
     TimelineEvent,
+    due_window,
     new_action_item_id,
     new_event_id,
 )
@@ -262,9 +266,11 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         incident = _incident_or_invalid(data["incident_id"])
         now = timezone.now()
         state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
+        factors.check([], state["contributing_factors"])
         hints = data.get("template_hints") or {}
         postmortem = _insert(state, incident, by=by, now=now, hints=hints)
         _check_lint(postmortem)
+        factors.write_rows(postmortem, state["contributing_factors"], new=True)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
         search.reindex(postmortem, new=True)
         _announce(postmortem, EMPTY_STATE, state, by=by)
@@ -310,6 +316,25 @@ def update_postmortem(postmortem_id: str, data: dict, *, by, if_match: IfMatch |
         # With its stored HTML, so the texts this change leaves alone are not rendered again.
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True, html=True)
         return _apply(postmortem, data, by=by, if_match=if_match)
+
+
+def needs_postmortem(
+    incidents: QuerySet[Incident] | None = None, *, now: datetime | None = None
+) -> QuerySet[Incident]:
+    """The INCIDENTS (all by default) that need a post-mortem: resolved, and with no
+    post-mortem at all, or with only post-mortems past their due time (still DRAFT or
+    IN_REVIEW, HINDSIGHT_POSTMORTEM_DUE_HOURS after the resolution: PostMortem.is_overdue).
+    A draft counts as existing whoever may read it; a published or archived one, or an
+    unfinished one still within its time, settles it. An unresolved incident needs none yet."""
+    cutoff = (now or timezone.now()) - due_window()
+    incidents = Incident.objects.all() if incidents is None else incidents
+    any_postmortem = PostMortem.objects.filter(incident=OuterRef("pk"))
+    finished = any_postmortem.exclude(status__in=UNFINISHED)
+    return (
+        incidents.filter(resolved_at__isnull=False)
+        .exclude(Exists(finished))
+        .filter(~Exists(any_postmortem) | Q(resolved_at__lt=cutoff))
+    )
 
 
 def may_create_postmortem(user) -> bool:
@@ -399,6 +424,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     if not changed:
         return postmortem
     _check_lock(postmortem, before, after, changed)
+    if "contributing_factors" in changed:
+        factors.check(before["contributing_factors"], after["contributing_factors"])
     if _changes_text(before, after, changed):
         # Set before the workflow check, so a publish that also rewrites the text counts
         # no approval of the text it replaces.
@@ -417,6 +444,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
         _check_lint(postmortem)
     for plan in plans:
         plan.save()
+    if "contributing_factors" in changed:
+        factors.write_rows(postmortem, after["contributing_factors"])
     _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)

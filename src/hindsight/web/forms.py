@@ -157,6 +157,36 @@ class IncidentForm(forms.Form):
         return data
 
 
+class IncidentFilterForm(forms.Form):
+    """The incident list's filters (web/queries.incident_list applies them)."""
+
+    POSTMORTEM_CHOICES = [
+        ("", "Any"),
+        ("yes", "Has a post-mortem"),
+        ("no", "Has none"),
+        ("needed", "Needs a post-mortem"),
+    ]
+
+    severity = forms.ChoiceField(
+        choices=_choices(Severity, "Any severity", raw=True), required=False
+    )
+    service = forms.CharField(required=False, max_length=100, help_text="One service's name")
+    started_from = forms.DateField(
+        required=False, label="Started from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    started_to = forms.DateField(
+        required=False, label="Started until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    postmortem = forms.ChoiceField(choices=POSTMORTEM_CHOICES, required=False, label="Post-mortem")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("started_from"), data.get("started_to")
+        if start and end and end < start:
+            self.add_error("started_to", "Pick a day on or after the first one.")
+        return data
+
+
 class NewIncidentForm(IncidentForm):
     """The incident fields offered inline on the create page (prefixed `incident`)."""
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from hindsight.incidents.models import Incident
 from hindsight.postmortems import search
 from hindsight.postmortems.models import (
     ActionItem,
@@ -11,6 +12,7 @@ from hindsight.postmortems.models import (
     Tag,
     named,
 )
+from hindsight.postmortems.services import needs_postmortem
 from hindsight.reviews import services as reviews
 from hindsight.web.forms import SORTS
 
@@ -73,6 +75,33 @@ def postmortem_list(user, filters: dict):
             queryset = queryset.order_by(*SORTS[sort][1])
         return queryset
     return queryset.order_by(*SORTS[sort or "newest"][1])
+
+
+def incident_list(filters: dict):
+    """Incidents filtered as the list form asks, newest first, each annotated with
+    `needs_pm` (postmortems.services.needs_postmortem, the rule the home page uses too)."""
+    queryset = Incident.objects.all()
+    if filters.get("severity"):
+        queryset = queryset.filter(severity=filters["severity"])
+    if filters.get("service"):
+        # services is a JSON list: match one whole element, case-insensitively (as the
+        # post-mortem list does).
+        queryset = queryset.filter(services__icontains=f'"{filters["service"]}"')
+    if filters.get("started_from"):
+        queryset = queryset.filter(started_at__date__gte=filters["started_from"])
+    if filters.get("started_to"):
+        queryset = queryset.filter(started_at__date__lte=filters["started_to"])
+    # Any post-mortem counts, a draft the reader may not see included (as in needs_postmortem).
+    has_one = Exists(PostMortem.objects.filter(incident=OuterRef("pk")))
+    choice = filters.get("postmortem")
+    if choice == "yes":
+        queryset = queryset.filter(has_one)
+    elif choice == "no":
+        queryset = queryset.filter(~has_one)
+    elif choice == "needed":
+        queryset = needs_postmortem(queryset)
+    needs = Exists(needs_postmortem().filter(pk=OuterRef("pk")))
+    return queryset.annotate(needs_pm=needs).order_by("-created_at", "-id")
 
 
 def review(postmortem, user) -> dict:

@@ -64,4 +64,5 @@ urlpatterns = [
     path("incidents", views.incident_list, name="incidents"),
     path("incidents/new", views.incident_create, name="incident_create"),
     path("incidents/<str:incident_id>", views.incident_detail, name="incident"),
+    path("incidents/<str:incident_id>/edit", views.incident_edit, name="incident_edit"),
 ]

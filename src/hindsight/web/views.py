@@ -5,7 +5,6 @@ change comes back as a DomainError whose message is shown to the person as it is
 import re
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from hindsight.accounts.services import create_token, revoke_token
 from hindsight.incidents import services as incident_services
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
@@ -34,6 +34,7 @@ from hindsight.web.forms import (
     CoreForm,
     EventForm,
     EventLinesForm,
+    IncidentFilterForm,
     IncidentForm,
     ItemStatusForm,
     ListFilterForm,
@@ -76,9 +77,28 @@ def web_view(view):
         except NotFound as exc:
             raise Http404(exc.message) from None
         except PermissionDenied as exc:
-            return render(request, "web/error.html", {"message": exc.message}, status=403)
+            return render(request, "403.html", {"message": exc.message}, status=403)
 
     return wrapper
+
+
+# Error pages (hindsight/urls.py names them; 500 is Django's own, which renders 500.html
+# with no request or database) -------------------------------------------------------------
+
+
+def _exception_message(exception) -> str:
+    """The sentence a view gave its Http404 or PermissionDenied, or "" (a URL that matched
+    no route carries a dict, not a sentence)."""
+    message = exception.args[0] if exception and exception.args else ""
+    return message if isinstance(message, str) else ""
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", {"message": _exception_message(exception)}, status=404)
+
+
+def forbidden(request, exception=None):
+    return render(request, "403.html", {"message": _exception_message(exception)}, status=403)
 
 
 def _fragment_or_page(request, page: str, fragment: str, context: dict, status: int = 200):
@@ -282,7 +302,6 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
-        "share_url": f"{settings.BASE_URL}{reverse('web:report', args=[postmortem.id])}",
         **_workflow_context(postmortem, user),
     }
 
@@ -311,6 +330,7 @@ def report(request, pm_id: str):
     postmortem = document.load(request.user, pm_id)
     context = {
         **_report_context(postmortem, request.user),
+        "share_url": site_url(request) + reverse("web:report", args=[postmortem.id]),
         **queries.completion(postmortem),
         **queries.review(postmortem, request.user),
         "follow_through": [
@@ -732,9 +752,18 @@ def item_status(request, item_id: str):
 
 @web_view
 def incident_list(request):
-    incidents = Incident.objects.order_by("-created_at")
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/incident_list.html", {"page": page})
+    form = IncidentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(queries.incident_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(filters.values()),
+    }
+    return render(request, "web/incident_list.html", context)
 
 
 @web_view
@@ -755,6 +784,47 @@ def incident_create(request):
 
 @web_view
 def incident_detail(request, incident_id: str):
+    """The incident to read: its times and the durations between them, services, links,
+    details and post-mortems; changing it is the edit page's."""
+    if request.method == "POST":  # a form rendered before the edit page had its own address
+        return incident_edit(request, incident_id)
+    incident = incident_services.get_incident(incident_id)
+    every = PostMortem.objects.filter(incident=incident)
+    postmortems = list(
+        every.visible_to(request.user).select_related("created_by").order_by("-created_at")
+    )
+    context = {
+        "incident": incident,
+        "milestones": _milestones(incident),
+        "unrecorded": [
+            label for name, label in timeline.MILESTONES if getattr(incident, name) is None
+        ],
+        "postmortems": postmortems,
+        # Drafts count as existing (needs_postmortem says so); their titles stay private.
+        "unreadable": every.count() - len(postmortems),
+        "needs_pm": services.needs_postmortem(Incident.objects.filter(pk=incident.pk)).exists(),
+    }
+    return render(request, "web/incident.html", context)
+
+
+def _milestones(incident: Incident) -> list[dict]:
+    """The incident's recorded milestones in time order (web/timeline.py, as the edit page's
+    timeline shows them), each with the seconds since the start and since the one before."""
+    started = incident.started_at
+    return [
+        {
+            "label": m.label,
+            "at": m.at,
+            "since_start": int((m.at - started).total_seconds()) if started else None,
+            "since_previous": m.since,
+            "previous": m.previous,
+        }
+        for m in timeline.milestones(incident)
+    ]
+
+
+@web_view
+def incident_edit(request, incident_id: str):
     incident = incident_services.get_incident(incident_id)
     initial = {
         f: getattr(incident, f) for f in IncidentForm.base_fields if f not in ("services", "links")
@@ -764,7 +834,7 @@ def incident_detail(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
-    if request.method == "POST" and not incident_services.may_write_incidents(request.user):
+    if not incident_services.may_write_incidents(request.user):
         raise PermissionDenied("Viewers cannot change incidents.")
     if request.method == "POST" and form.is_valid():
         try:
@@ -793,16 +863,5 @@ def incident_detail(request, incident_id: str):
         else:
             messages.success(request, "Incident saved.")
             return redirect("web:incident", incident.id)
-    postmortems = (
-        PostMortem.objects.visible_to(request.user)
-        .filter(incident=incident)
-        .select_related("created_by")
-        .order_by("-created_at")
-    )
-    context = {
-        "form": form,
-        "incident": incident,
-        "postmortems": postmortems,
-        "conflict": conflict,
-    }
+    context = {"form": form, "incident": incident, "conflict": conflict}
     return render(request, "web/incident_form.html", context)

@@ -86,6 +86,9 @@
       note.className = "field-warn";
       note.setAttribute("data-past-note", "");
       note.textContent = "This date is in the past.";
+      // The icon is the server's inline SVG (base.html), never a symbol character.
+      var icon = document.getElementById("icon-warning");
+      if (icon) note.prepend(icon.content.cloneNode(true));
       event.target.insertAdjacentElement("afterend", note);
     }
     var today = new Date().toISOString().slice(0, 10);
