@@ -136,6 +136,7 @@ RULES_BY_OPERATION = {
     "POST /api/postmortems/{postmortem_id}/reviewers": "reviewers",
     "PATCH /api/postmortems/{postmortem_id}/comments/{comment_id}": "resolve",
     "POST /api/action-items/bulk": "follow_through",  # its body names the items
+    "POST /api/factor-categories": "admin",
 }
 # Notification channels and the delivery log are for admins only.
 ADMIN_ONLY = ("/api/channels", "/api/deliveries")
@@ -158,6 +159,8 @@ def rule_for(op: "Operation") -> str | None:
         return "shared" if read else "incident_edit"
     if params == {"slug"}:
         return "shared" if read else "template_owner"
+    if params == {"category"}:  # the factor categories: admins keep them
+        return "shared" if read else "admin"
     if not params:
         return "shared" if read else "create" if op.method == "POST" else None
     return None
@@ -171,6 +174,8 @@ BODIES = {
         "kind": "webhook",
         "url": "http://127.0.0.1:9/hook",
     },
+    # A category's slug has a pattern the generated value does not meet.
+    "POST /api/factor-categories": lambda ctx: {"slug": "probe-category", "name": "Probe"},
     # The generated status may be what the items already have, which changes nothing.
     "POST /api/action-items/bulk": lambda ctx: {"ids": [ctx.item], "status": "IN_PROGRESS"},
     "PATCH /api/postmortems/{postmortem_id}/comments/{comment_id}": lambda ctx: {"resolved": True},
@@ -258,6 +263,7 @@ class Context:
             "delivery_id": self.delivery,
             "slug": self.template,
             "comment_id": self.comment,
+            "category": "capacity-load",
         }
         if name not in values:
             raise CannotBuild(f"no value for path parameter {name}")

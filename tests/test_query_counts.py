@@ -81,3 +81,40 @@ def test_the_report_page_loads_the_report_once(
     assert b"Connection pool size increased manually" in response.content
     loads = [q for q in captured.captured_queries if 'FROM "postmortems_postmortem"' in q["sql"]]
     assert len(loads) == 1
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "pool"}, {"sort": "title", "service": "check"}])
+def test_the_web_list_page_costs_the_same_whatever_its_rows(
+    alice, client, api, incident, seed_body, params, django_assert_max_num_queries
+):
+    """The web list is the API's list function: session, user, count and page, and one
+    more for the snippets of a search; never a query per row."""
+    client.force_login(alice)
+    for _ in range(25):
+        api.post("/api/postmortems", seed_body)
+    client.get("/postmortems")
+    with django_assert_max_num_queries(5 if params.get("q") else 4):
+        response = client.get("/postmortems", params)
+    assert response.status_code == 200
+    assert response.content.count(b"<tr>") == 21  # the headings and 20 reports
+
+
+def test_the_home_page_costs_the_same_whatever_its_rows(
+    alice, client, api, incident, seed_body, django_assert_max_num_queries
+):
+    client.force_login(alice)
+    client.get("/")
+    with django_assert_max_num_queries(12) as few:
+        client.get("/")
+    baseline = len(few.captured_queries)  # read now: the next request resets the log
+    for _ in range(8):
+        api.post(
+            "/api/postmortems",
+            {
+                **seed_body,
+                "actionItems": [{"description": "Mine", "owner": "alice", "dueDate": "2026-01-01"}],
+            },
+        )
+    with django_assert_max_num_queries(baseline):
+        body = client.get("/").content.decode()
+    assert body.count(">Mine</strong>") == 8

@@ -303,7 +303,7 @@ def test_moving_the_start_after_a_later_time_is_a_422(alice, api_for, db):
         ({"limit": "1000"}, "limit"),
         ({"limit": "many"}, "limit"),
         ({"status": "FINISHED"}, "status"),
-        ({"sort": "title"}, "sort"),
+        ({"sort": "name"}, "sort"),
         ({"order": "sideways"}, "order"),
         ({"cursor": "!!!"}, "cursor"),
     ],

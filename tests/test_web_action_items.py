@@ -53,7 +53,7 @@ def test_the_page_lists_visible_items_and_never_those_of_others_drafts(
     body = signed_in(alice).get("/action-items").content.decode()
     assert "Implement connection pool monitoring with alerts" in body
     assert "Secret follow-up of a draft" not in body
-    assert "3 action items" in body
+    assert "3 open action items" in body
     assert f'href="/postmortems/{postmortem["id"]}#action-items"' in body
 
 
@@ -69,12 +69,15 @@ def test_filters_are_the_apis_query_parameters_and_feed_the_csv_link(alice, post
         item.id, {"due_date": timezone.localdate() - timedelta(days=3)}, by=alice
     )
     body = signed_in(alice).get("/action-items?priority=HIGH&overdue=true").content.decode()
-    assert "1 action item " in body
+    assert "1 open action item " in body
     assert "Implement connection pool monitoring" in body
     assert "Add auto-scaling" not in body
     # A word with an icon, not colour alone.
     assert re.search(r'class="flag-overdue"><svg [^>]*class="icon".*?</svg>Overdue<', body, re.S)
-    assert 'href="/api/action-items.csv?priority=HIGH&amp;overdue=true"' in body
+    assert (
+        'href="/api/action-items.csv?priority=HIGH&amp;overdue=true&amp;status=TODO%2CIN_PROGRESS"'
+        in body
+    )
 
 
 def test_the_csv_link_answers_with_the_signed_in_session(alice, postmortem):
@@ -89,7 +92,7 @@ def test_my_action_items_are_those_owned_by_me(alice, postmortem, api_for):
     item = items(PostMortem.objects.get(pk=postmortem["id"]))[1]
     services.update_action_item(item.id, {"owner": "alice@example.com"}, by=alice)
     body = signed_in(alice).get("/action-items?mine=true").content.decode()
-    assert "1 action item " in body
+    assert "1 open action item " in body
     assert "Add auto-scaling for database connections" in body
     home = signed_in(alice).get("/").content.decode()
     assert 'href="/action-items?mine=true"' in home
@@ -98,7 +101,7 @@ def test_my_action_items_are_those_owned_by_me(alice, postmortem, api_for):
 def test_a_bad_filter_is_reported_and_ignored(alice, postmortem):
     body = signed_in(alice).get("/action-items?status=SOMEDAY").content.decode()
     assert "were not understood" in body
-    assert "3 action items" in body
+    assert "3 open action items" in body
 
 
 def test_the_list_is_paginated(alice, incident):

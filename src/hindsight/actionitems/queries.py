@@ -6,10 +6,11 @@ from django.db.models import Case, DateField, IntegerField, Q, QuerySet, Value, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from hindsight.accounts.models import User
 from hindsight.incidents.models import Incident
 from hindsight.lib.errors import Invalid
 from hindsight.lib.pagination import decode_cursor, encode_cursor
-from hindsight.postmortems.models import PRIORITY_RANK, ActionItem
+from hindsight.postmortems.models import PRIORITY_RANK, ActionItem, PostMortem
 
 # Items without a due date sort after every dated one.
 NO_DUE_DATE = date(9999, 12, 31)
@@ -31,8 +32,8 @@ def find(user, filters) -> QuerySet:
     items = ActionItem.objects.visible_to(user)
     if filters.mine:
         items = items.owned_by(user)
-    if filters.owner:
-        items = items.filter(owner__iexact=filters.owner.strip())
+    if filters.owner and filters.owner.strip():
+        items = owned_as(items, filters.owner.strip())
     if filters.status:
         items = items.filter(status__in=filters.status)
     if filters.priority:
@@ -56,6 +57,31 @@ def find(user, filters) -> QuerySet:
             postmortem__incident__in=Incident.objects.with_service(filters.service.strip())
         )
     return ordered(items.select_related("postmortem"))
+
+
+# How many reports the Action Items page's post-mortem picker offers (the most recently
+# updated ones; the chosen one always).
+PICKER_SIZE = 200
+
+
+def picker_choices(user, query) -> list[tuple[str, str, str]]:
+    """(id, title, status) of the post-mortems USER may see that the picker offers: the
+    most recently updated, and the one QUERY's `postmortemId` names if USER may see it."""
+    visible = PostMortem.objects.visible_to(user)
+    rows = list(
+        visible.order_by("-updated_at", "-id").values_list("id", "title", "status")[:PICKER_SIZE]
+    )
+    chosen = query.get("postmortemId")
+    if chosen and all(row[0] != chosen for row in rows):
+        rows += list(visible.filter(pk=chosen).values_list("id", "title", "status"))
+    return rows
+
+
+def owned_as(items, text: str):
+    """ITEMS whose owner is TEXT, in any case; when TEXT is a user's name or email, the
+    items owned under either (`bob` finds those owned by bob@example.com too)."""
+    person = User.objects.filter(Q(username__iexact=text) | Q(email__iexact=text)).first()
+    return items.owned_by(person) if person else items.filter(owner__iexact=text)
 
 
 def ordered(items: QuerySet) -> QuerySet:

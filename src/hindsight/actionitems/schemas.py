@@ -15,7 +15,11 @@ class ActionItemFilters(Schema):
 
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = None
-    owner: str | None = Field(None, description="The owner as written (any case)")
+    owner: str | None = Field(
+        None,
+        description="The owner as written (any case); a user's name or email finds the items"
+        " owned under either",
+    )
     mine: bool = Field(False, description="Only items owned by the caller (name or email)")
     status: Annotated[list[ItemStatus], CommaList] = Field(
         default_factory=list, description="Repeat or comma-separate"

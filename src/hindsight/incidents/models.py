@@ -51,6 +51,30 @@ class IncidentQuerySet(models.QuerySet):
             )
         )
 
+    def matching_service(self, text: str) -> "IncidentQuerySet":
+        """Incidents with a service whose name starts with TEXT, in any case: the rule the
+        post-mortem list follows in the API and the web (`check` finds `Checkout`).
+        SQLite folds the case of ASCII letters only."""
+        pattern = _like_prefix(text.strip().lower())
+        table = self.model._meta.db_table
+        if connections[self.db].vendor == "postgresql":
+            elements = "jsonb_array_elements_text(i.services) s(value)"
+        else:
+            elements = "json_each(i.services) s"
+        return self.filter(
+            pk__in=RawSQL(
+                f'SELECT i.id FROM "{table}" i, {elements} '
+                "WHERE lower(s.value) LIKE %s ESCAPE '\\'",
+                [pattern],
+            )
+        )
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching what starts with TEXT, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
 
 class Incident(models.Model):
     # Clients may bring their own ids (their pager's or tracker's), hence a string key.

@@ -1,15 +1,13 @@
-import json
+from datetime import date
 from typing import Annotated, Literal
 
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import Field
 
+from hindsight.incidents.models import Severity
 from hindsight.lib.errors import Invalid
-from hindsight.lib.filters import distinct_values
 from hindsight.lib.http import (
     CONDITIONAL_READ,
     CONDITIONAL_WRITE,
@@ -19,11 +17,10 @@ from hindsight.lib.http import (
     not_modified,
     site_url,
 )
-from hindsight.lib.pagination import bounded_count, keyset_page, offset_page
 from hindsight.lib.schema import CommaList
-from hindsight.postmortems import document, export_formats, history, limits, search, services
+from hindsight.postmortems import document, export_formats, history, limits, listing, services
 from hindsight.postmortems.markdown.importer import import_markdown
-from hindsight.postmortems.models import PostMortem, Status, Tag
+from hindsight.postmortems.models import Status
 from hindsight.postmortems.schemas import (
     History,
     HistoryDiff,
@@ -42,79 +39,37 @@ class PostMortemFilters(Schema):
     status: Annotated[list[Status], CommaList] = Field(
         default_factory=list, description="Repeat or comma-separate"
     )
+    severity: Annotated[list[Severity], CommaList] = Field(
+        default_factory=list, description="The incident's severity; repeat or comma-separate"
+    )
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
     tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
+    service: str | None = Field(None, max_length=100, description=listing.SERVICE_HELP)
     overdue: bool | None = Field(
         None, description="true: drafts and reviews past their due time; false: all others"
+    )
+    created_from: date | None = Field(
+        None, alias="createdFrom", description="Created on this day (UTC) or later"
+    )
+    created_to: date | None = Field(
+        None, alias="createdTo", description="Created on this day (UTC) or earlier"
     )
     q: str | None = Field(
         None, max_length=200, description="Words in title, summary, impact, root cause"
     )
-    sort: str = Field("createdAt", pattern="^(createdAt|updatedAt)$")
+    sort: Literal[tuple(listing.SORTS)] | None = Field(None, description=listing.SORT_HELP)
     order: str = Field("desc", pattern="^(asc|desc)$")
+
+    def filters(self) -> listing.ListFilters:
+        return listing.ListFilters(
+            **self.model_dump(include=set(listing.ListFilters.__dataclass_fields__))
+        )
 
 
 @router.get("", response=PostMortemList, by_alias=True, summary="List post-mortems")
 def list_postmortems(request, filters: Query[PostMortemFilters]):
-    queryset = PostMortem.objects.visible_to(request.auth)
-    if filters.status:
-        queryset = queryset.filter(status__in=filters.status)
-    if filters.incident_id:
-        queryset = queryset.filter(incident_id=filters.incident_id)
-    if filters.created_by:
-        queryset = queryset.filter(created_by__username__iexact=filters.created_by)
-    if filters.overdue is not None:
-        late = PostMortem.objects.overdue().values("pk")
-        queryset = (
-            queryset.filter(pk__in=late) if filters.overdue else queryset.exclude(pk__in=late)
-        )
-    for tag in distinct_values(filters.tag, name="tag"):
-        queryset = queryset.filter(
-            Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag))
-        )
-    page = queryset.values(*LIST_COLUMNS)
-    if filters.q:
-        ranked = search.apply(page, filters.q)
-        total, exact = bounded_count(search.matching(queryset, filters.q))
-        rows, next_cursor = offset_page(ranked, limit=filters.limit, cursor=filters.cursor)
-    else:
-        total, exact = bounded_count(queryset)
-        field = "created_at" if filters.sort == "createdAt" else "updated_at"
-        rows, next_cursor = keyset_page(
-            page,
-            field=field,
-            descending=filters.order == "desc",
-            limit=filters.limit,
-            cursor=filters.cursor,
-        )
-    now = timezone.now()
-    body = {
-        "items": [
-            document.finish_row(
-                json.loads(row["list_row"]), resolved_at=row["incident__resolved_at"], now=now
-            )
-            if row["render_version"] == document.RENDER_VERSION
-            else document.list_row_afresh(row["id"], now=now)
-            for row in rows
-        ],
-        "total": total,
-        "totalIsExact": exact,
-        "nextCursor": next_cursor,
-    }
-    return _json(body)
-
-
-# A list row is the stored document's row; these columns are what keyset paging and the
-# read-time values need beside it.
-LIST_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "incident__resolved_at",
-    "list_row",
-    "render_version",
-)
+    return _json(listing.page(request.auth, filters.filters()).body())
 
 
 def _json(body: dict, status: int = 200) -> HttpResponse:

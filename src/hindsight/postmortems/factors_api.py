@@ -44,6 +44,6 @@ def create_category(request, payload: CategoryCreate):
     return HttpStatus(201, factors.create_category(**payload.given(), by=request.auth))
 
 
-@router.patch("/{slug}", response=CategoryOut, summary="Rename or retire a category (admins)")
-def update_category(request, slug: str, payload: CategoryPatch):
-    return factors.update_category(slug, payload.given(), by=request.auth)
+@router.patch("/{category}", response=CategoryOut, summary="Rename or retire a category (admins)")
+def update_category(request, category: str, payload: CategoryPatch):
+    return factors.update_category(category, payload.given(), by=request.auth)

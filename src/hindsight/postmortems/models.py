@@ -88,6 +88,10 @@ class PostMortemQuerySet(models.QuerySet):
         )
 
 
+# Statuses in which a post-mortem is done with: its incident needs no other.
+FINISHED = (Status.PUBLISHED, Status.ARCHIVED)
+
+
 class PostMortem(models.Model):
     id = models.CharField(primary_key=True, max_length=limits.ID, default=new_postmortem_id)
     incident = models.ForeignKey(

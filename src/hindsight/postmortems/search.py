@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce
+from django.utils.html import escape
 
 from hindsight.postmortems.models import PostMortem
 
@@ -115,3 +116,73 @@ def _search(queryset, text: str, *, ranked: bool):
         select={"rank": f"{FTS_TABLE}.rank"},
         order_by=["rank", "-created_at", "-id"],
     )
+
+
+# Snippets -----------------------------------------------------------------------------
+# The database marks the matched words with these two control characters; the caller
+# escapes the text for HTML first and only then turns each pair into <mark>…</mark>, so
+# nothing a person wrote can become markup (see `highlighted`).
+MARK_START = "\x02"
+MARK_END = "\x03"
+SNIPPET_WORDS = 24
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+
+
+def snippets(postmortem_ids: list[str], text: str) -> dict[str, str]:
+    """For each of POSTMORTEM_IDS (a page of results), a short passage around the words of
+    TEXT, the matched words between MARK_START and MARK_END: from the summary, impact or
+    root cause where they match (the title is shown anyway), else from the title. One query
+    for the page."""
+    if not postmortem_ids:
+        return {}
+    table = PostMortem._meta.db_table
+    marks = ", ".join(["%s"] * len(postmortem_ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            expression = tsquery(text)
+            if expression is None:
+                return {}
+            options = (
+                f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, "
+                'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+            )
+            cursor.execute(
+                "SELECT id, "
+                "ts_headline('english', concat_ws(' — ', summary, impact, root_cause), q, %s), "
+                f"ts_headline('english', title, q, %s) FROM {table}, "
+                f"to_tsquery('english', %s) q WHERE id IN ({marks})",
+                # A title is short: all of it, its matches marked.
+                [
+                    options,
+                    f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true",
+                    expression,
+                    *postmortem_ids,
+                ],
+            )
+        else:
+            expression = fts5_query(text)
+            if expression is None:
+                return {}
+            # One snippet per column (0 is the title), the first that holds a match wins.
+            columns = ", ".join(
+                f"snippet({FTS_TABLE}, {column}, %s, %s, '…', %s)" for column in (1, 2, 3, 0)
+            )
+            cursor.execute(
+                f"SELECT p.id, {columns} FROM {FTS_TABLE} "
+                f"JOIN {table} p ON p.search_key = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH %s AND p.id IN ({marks})",
+                [*[MARK_START, MARK_END, SNIPPET_WORDS] * 4, expression, *postmortem_ids],
+            )
+        found = {}
+        for pm_id, *passages in cursor.fetchall():
+            marked = [p for p in passages if p and MARK_START in p]
+            found[pm_id] = marked[0] if marked else ""
+        return found
+
+
+def highlighted(snippet: str) -> str:
+    """SNIPPET as safe HTML: escaped whole, then each marked word wrapped in <mark>; a
+    marker without its pair (a control character someone typed) is dropped."""
+    escaped = escape(snippet)
+    marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    return marked.replace(MARK_START, "").replace(MARK_END, "")

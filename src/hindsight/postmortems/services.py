@@ -35,6 +35,7 @@ from hindsight.postmortems.models import (
     Tag,
     TimelineEvent,
     due_window,
+    named,
     new_action_item_id,
     new_event_id,
 )
@@ -347,9 +348,31 @@ def may_follow_through(postmortem: PostMortem, owner: str | None, user) -> bool:
     contributors), and the item's owner when OWNER names USER, whatever USER's role."""
     if postmortem.status == Status.ARCHIVED:
         return False
-    if postmortem.can_be_edited_by(user):
-        return True
+    return postmortem.can_be_edited_by(user) or _owns(owner, user)
+
+
+def _owns(owner: str | None, user) -> bool:
     return bool(owner) and owner.strip().lower() in user.identities
+
+
+def items_followable_by(user, items) -> set[str]:
+    """The ids of ITEMS (their post-mortems loaded) whose follow-through USER may change:
+    may_follow_through for a page of items from many reports, in one query."""
+    reports = {item.postmortem_id: item.postmortem for item in items}
+    if user.is_admin:
+        editable = set(reports)
+    elif user.can_write:
+        editable = set(
+            PostMortem.objects.filter(named(user), pk__in=reports).values_list("pk", flat=True)
+        )
+    else:
+        editable = set()
+    return {
+        item.id
+        for item in items
+        if item.postmortem.status != Status.ARCHIVED
+        and (item.postmortem_id in editable or _owns(item.owner, user))
+    }
 
 
 def may_change_owner(postmortem: PostMortem, user) -> bool:

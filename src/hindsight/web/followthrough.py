@@ -15,12 +15,14 @@ from hindsight.lib.errors import DomainError, NotFound
 from hindsight.postmortems import document, history, services
 from hindsight.postmortems.models import ActionItem
 from hindsight.reviews import services as reviews
+from hindsight.web import owners
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
     ActionItemFilterForm,
     BulkStatusForm,
     CommentForm,
     FollowThroughForm,
+    ItemStatusForm,
     ReviewersForm,
     ReviewForm,
 )
@@ -33,18 +35,30 @@ from hindsight.web.views import PAGE_SIZE, web_view
 
 @web_view
 def action_items(request):
-    form = ActionItemFilterForm(request.GET or None)
-    filters = form.filters() if form.is_valid() else {}
-    items = item_queries.find(request.user, ActionItemFilters(**filters))
+    form = ActionItemFilterForm(
+        request.GET, postmortems=item_queries.picker_choices(request.user, request.GET)
+    )
+    form.is_valid()
+    items = item_queries.find(request.user, ActionItemFilters(**form.filters()))
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    done_toggle = query.copy()
+    if form.open_only:
+        done_toggle["includeDone"] = "true"
+    else:
+        done_toggle.pop("includeDone", None)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "api_query": form.api_query(query).urlencode(),
+        "done_toggle": done_toggle.urlencode(),
         "bulk_form": BulkStatusForm(),
         "here": request.get_full_path(),
+        "followable": services.items_followable_by(request.user, page.object_list),
+        "owner_users": owners.picker_users(),
+        "item_status_choices": ItemStatusForm.base_fields["status"].choices,
     }
     return render(request, "web/action_items.html", context)
 

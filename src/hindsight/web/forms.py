@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import QueryDict
 from django.utils.html import format_html
 
 from hindsight.incidents.models import Severity
 from hindsight.lib import times
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
+from hindsight.postmortems.listing import ListFilters
 from hindsight.postmortems.models import ItemStatus, Priority, Status
 from hindsight.postmortems.sections import Category, Horizon
 from hindsight.web import throttle
@@ -500,33 +502,64 @@ class ItemStatusForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(ItemStatus, None))
 
 
-SORTS = {
-    "newest": ("Newest first", ["-created_at", "-id"]),
-    "oldest": ("Oldest first", ["created_at", "id"]),
-    "updated": ("Recently updated", ["-updated_at", "-id"]),
-    "title": ("Title A–Z", ["title", "id"]),
+# What the list's sort control and column headings offer: the API's sort values.
+SORT_LABELS = {
+    "createdAt": "Created",
+    "updatedAt": "Updated",
+    "title": "Title",
+    "status": "Status",
+    "severity": "Severity",
 }
 
 
 class ListFilterForm(forms.Form):
+    """The post-mortem list's filters. The names are the API's query parameters
+    (GET /api/postmortems), so a list's address reads the same in both, and
+    postmortems.listing applies them for both."""
+
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(choices=_choices(Status, "Any status"), required=False)
     severity = forms.ChoiceField(
         choices=_choices(Severity, "Any severity", raw=True), required=False
     )
-    service = forms.CharField(required=False, max_length=100)
+    service = forms.CharField(required=False, max_length=100, help_text="Starts with, any case")
     tag = forms.CharField(required=False, max_length=100)
-    author = forms.CharField(required=False, max_length=150, help_text="User name")
-    created_from = forms.DateField(
+    createdBy = forms.CharField(  # noqa: N815
+        required=False, max_length=150, label="Author", help_text="User name"
+    )
+    createdFrom = forms.DateField(  # noqa: N815
         required=False, label="Created from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    created_to = forms.DateField(
+    createdTo = forms.DateField(  # noqa: N815
         required=False, label="Created until", widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
         required=False,
-        choices=[("", "Best match / newest")] + [(k, v[0]) for k, v in SORTS.items()],
+        label="Sort by",
+        choices=[("", "Best match, else newest")] + list(SORT_LABELS.items()),
     )
+    order = forms.ChoiceField(
+        required=False,
+        choices=[("", "Descending (Z–A, newest)"), ("asc", "Ascending (A–Z, oldest)")],
+    )
+
+    def filters(self, *, cursor: str | None, limit: int) -> ListFilters:
+        """The cleaned values as the list function reads them (call is_valid() first)."""
+        data = getattr(self, "cleaned_data", {})  # a filter in error is left out
+        return ListFilters(
+            q=data.get("q") or None,
+            status=[data["status"]] if data.get("status") else [],
+            severity=[data["severity"]] if data.get("severity") else [],
+            service=data.get("service") or None,
+            tag=[data["tag"]] if (data.get("tag") or "").strip() else [],
+            created_by=data.get("createdBy") or None,
+            created_from=data.get("createdFrom"),
+            created_to=data.get("createdTo"),
+            sort=data.get("sort") or None,
+            order=data.get("order") or "desc",
+            cursor=cursor,
+            limit=limit,
+        )
 
 
 # Follow-through ------------------------------------------------------------------------
@@ -534,38 +567,75 @@ class ListFilterForm(forms.Form):
 
 class ActionItemFilterForm(forms.Form):
     """The Action Items page's filters. The names are the API's query parameters, so the
-    same query string serves the page and the CSV export; actionitems.queries applies them."""
+    same query string serves the page and the CSV export; actionitems.queries applies them.
+    One is the page's own: `includeDone`. Without it and without a status, the page shows
+    the open items (TODO and IN_PROGRESS), and the CSV link asks the API for the same."""
 
-    owner = forms.CharField(required=False, max_length=254, help_text="User name or email")
-    status = forms.ChoiceField(choices=_choices(ItemStatus, "Any status"), required=False)
+    owner = forms.CharField(
+        required=False,
+        max_length=254,
+        help_text="A user's name or email finds the items owned under either",
+        widget=forms.TextInput(attrs={"list": "owner-options", "autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(choices=_choices(ItemStatus, "Open (not done)"), required=False)
     priority = forms.ChoiceField(choices=_choices(Priority, "Any priority"), required=False)
     horizon = forms.ChoiceField(choices=_choices(Horizon, "Any horizon"), required=False)
     category = forms.ChoiceField(choices=_choices(Category, "Any category"), required=False)
     service = forms.CharField(required=False, max_length=100)
-    postmortemId = forms.CharField(required=False, max_length=32, label="Post-mortem id")  # noqa: N815
+    postmortemId = forms.ChoiceField(required=False, label="Post-mortem")  # noqa: N815
     mine = forms.BooleanField(required=False, label="Only mine")
     overdue = forms.BooleanField(required=False, label="Overdue")
     dueThisWeek = forms.BooleanField(required=False, label="Due this week")  # noqa: N815
     noDueDate = forms.BooleanField(required=False, label="No due date")  # noqa: N815
+    includeDone = forms.BooleanField(required=False, label="Done items too")  # noqa: N815
 
-    def __init__(self, data=None, *args, **kwargs):
+    CHECKBOXES = ("mine", "overdue", "dueThisWeek", "noDueDate", "includeDone")
+    OPEN = (ItemStatus.TODO, ItemStatus.IN_PROGRESS)
+
+    def __init__(self, data=None, *args, postmortems=(), **kwargs):
+        """POSTMORTEMS: (id, title, status) of the reports the picker offers."""
         # Checkboxes send "true" (what the API reads); "false" means unchecked here.
         if data is not None:
             data = data.copy()
-            for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
+            for name in self.CHECKBOXES:
                 if data.get(name, "").lower() == "false":
                     data.pop(name)
         super().__init__(data, *args, **kwargs)
-        for name in ("mine", "overdue", "dueThisWeek", "noDueDate"):
-            self.fields[name].widget.attrs["value"] = "true"
+        if data is not None and data.get("includeDone"):
+            # With done items asked for, no status chosen means any status.
+            self.fields["status"].choices = _choices(ItemStatus, "Any status")
+        self.fields["postmortemId"].choices = [("", "Any post-mortem")] + [
+            (pm_id, f"{title} ({status.replace('_', ' ').lower()})")
+            for pm_id, title, status in postmortems
+        ]
+
+    @property
+    def open_only(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("status") and not data.get("includeDone")
 
     def filters(self) -> dict:
-        """The filters as ActionItemFilters reads them (by their query names)."""
+        """The filters as ActionItemFilters reads them (by their query names); call
+        is_valid() first: a filter in error is left out."""
         data = {k: v for k, v in self.cleaned_data.items() if v not in ("", None, False)}
+        data.pop("includeDone", None)
         for name in ("status", "priority", "horizon", "category"):
             if name in data:
                 data[name] = [data[name]]
+        if self.open_only:
+            data["status"] = list(self.OPEN)
         return data
+
+    def api_query(self, query: QueryDict) -> QueryDict:
+        """QUERY (the page's) as the API's: without the page's own parameters, and with
+        the open statuses when the page shows only those."""
+        api = QueryDict(mutable=True)
+        for key, values in query.lists():
+            if key not in ("page", "includeDone"):
+                api.setlist(key, values)
+        if self.open_only:
+            api["status"] = ",".join(self.OPEN)
+        return api
 
 
 class BulkStatusForm(forms.Form):

@@ -1,20 +1,31 @@
-"""What the home page and the list show: read-only queries over what the user may see."""
+"""What the home and report pages show: read-only queries over what the user may see.
+The post-mortem list is postmortems.listing, the API's own."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from hindsight.incidents.models import Incident
-from hindsight.postmortems import search
 from hindsight.postmortems.models import (
     ActionItem,
     ItemStatus,
     PostMortem,
     Status,
-    Tag,
     named,
+    readable_by,
 )
 from hindsight.postmortems.services import needs_postmortem
 from hindsight.reviews import services as reviews
-from hindsight.web.forms import SORTS
 
 
 def with_counts(queryset):
@@ -27,9 +38,10 @@ def with_counts(queryset):
 
 def home(user) -> dict:
     visible = PostMortem.objects.visible_to(user)
-    owner = Q()
-    for identity in user.identities:
-        owner |= Q(owner__iexact=identity)
+    today = timezone.localdate()
+    late = Case(
+        When(due_date__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
     return {
         "drafts": with_counts(visible.filter(named(user), status=Status.DRAFT)).order_by(
             "-updated_at"
@@ -38,43 +50,49 @@ def home(user) -> dict:
             :20
         ],
         "ready": reviews.ready_to_publish(user, with_counts(visible).order_by("-updated_at")),
-        "my_items": ActionItem.objects.filter(owner, postmortem__in=visible)
+        # Overdue first, then the soonest due, undated last.
+        "my_items": ActionItem.objects.owned_by(user)
+        .filter(postmortem__in=visible)
         .exclude(status=ItemStatus.DONE)
         .select_related("postmortem")
-        .order_by("due_date", "postmortem__created_at", "position")[:50],
+        .annotate(late=late)
+        .order_by("late", F("due_date").asc(nulls_last=True), "postmortem__created_at", "position")[
+            :50
+        ],
         "published": with_counts(visible.filter(status=Status.PUBLISHED)).order_by("-published_at")[
             :10
         ],
+        "needing": needing_postmortem(user),
     }
 
 
-def postmortem_list(user, filters: dict):
-    """Post-mortems USER may see, filtered as the list form asks, in the order it asks."""
-    queryset = PostMortem.objects.visible_to(user)
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    if filters.get("severity"):
-        queryset = queryset.filter(incident__severity=filters["severity"])
-    if filters.get("service"):
-        # services is a JSON list: match one whole element, case-insensitively.
-        queryset = queryset.filter(incident__services__icontains=f'"{filters["service"]}"')
-    if filters.get("tag"):
-        tagged = Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=filters["tag"])
-        queryset = queryset.filter(Exists(tagged))
-    if filters.get("author"):
-        queryset = queryset.filter(created_by__username__iexact=filters["author"])
-    if filters.get("created_from"):
-        queryset = queryset.filter(created_at__date__gte=filters["created_from"])
-    if filters.get("created_to"):
-        queryset = queryset.filter(created_at__date__lte=filters["created_to"])
-    queryset = with_counts(queryset)
-    sort = filters.get("sort")
-    if filters.get("q"):
-        queryset = search.apply(queryset, filters["q"])
-        if sort:
-            queryset = queryset.order_by(*SORTS[sort][1])
-        return queryset
-    return queryset.order_by(*SORTS[sort or "newest"][1])
+def needing_postmortem(user, limit: int = 10) -> list:
+    """The incidents that need a post-mortem, most recently resolved first, each with its
+    late post-mortems as `late_reports`: (title, id) for those USER may read, (None, None)
+    for a draft USER may not (it exists, but its title is not theirs to see)."""
+    incidents = list(needs_postmortem().order_by("-resolved_at", "-id")[:limit])
+    readable = (
+        Value(True, output_field=BooleanField())
+        if user.is_admin  # readable_by is Q() for admins: every report
+        else Case(
+            When(readable_by(user), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    reports = (
+        PostMortem.objects.filter(incident__in=[i.pk for i in incidents])
+        .annotate(readable=readable)
+        .order_by("created_at", "id")
+        .values("id", "incident_id", "title", "status", "readable")
+    )
+    late: dict[str, list] = {}
+    for row in reports:
+        shown = (row["title"], row["id"]) if row["readable"] else (None, None)
+        late.setdefault(row["incident_id"], []).append(shown)
+    for incident in incidents:
+        incident.late_reports = late.get(incident.pk, [])
+    return incidents
 
 
 def incident_list(filters: dict):

@@ -13,21 +13,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from hindsight.accounts.models import ApiToken
 from hindsight.accounts.services import create_token, revoke_token
 from hindsight.incidents import services as incident_services
 from hindsight.incidents.models import Incident
-from hindsight.lib.errors import DomainError, NotFound, PermissionDenied, StaleVersion
+from hindsight.lib.errors import DomainError, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, lint, services, templates, workflow
+from hindsight.postmortems import document, lint, listing, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
-from hindsight.web import changes, owners, queries, timeline
+from hindsight.web import changes, listpage, owners, queries, timeline
 from hindsight.web.forms import (
     ActionItemForm,
     CommentForm,
@@ -162,15 +164,32 @@ def home(request):
 
 @web_view
 def postmortem_list(request):
-    form = ListFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(queries.postmortem_list(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    return _fragment_or_page(request, "web/postmortem_list.html", "web/_results.html", context)
+    """The list, filtered and sorted as its address says: the address carries no empty
+    parameter (a form sent without JavaScript is redirected to the clean one, and a live
+    search pushes the clean one), so it can be shared and bookmarked."""
+    query = listpage.without_empty(request.GET)
+    if not request.htmx and query.urlencode() != request.GET.urlencode():
+        return redirect(listpage.address(query))
+    form = ListFilterForm(query or None)
+    form.is_valid()
+    try:
+        result = listing.page(
+            request.user,
+            form.filters(cursor=query.get("cursor"), limit=PAGE_SIZE),
+            snippets=True,
+        )
+    except Invalid as exc:  # a cursor from an old link: start again at the first page
+        messages.error(request, refusal(exc))
+        query.pop("cursor", None)
+        return redirect(listpage.address(query))
+    context = {"form": form, "page": result, **listpage.context(query, form, result.next_cursor)}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = push_url(render(request, "web/_results.html", context), listpage.address(query))
+    else:
+        response = render(request, "web/postmortem_list.html", context)
+    # The same address answers a fragment or the page: Back must never show the fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # Creating ------------------------------------------------------------------------------
@@ -738,6 +757,7 @@ def item_status(request, item_id: str):
             "pm": postmortem,
             "status_error": error,
             "item_status_choices": ItemStatusForm.base_fields["status"].choices,
+            "status_next": safe_next(request, ""),
         }
         return render(request, "web/_item_status.html", context, status=403 if error else 200)
     if error:

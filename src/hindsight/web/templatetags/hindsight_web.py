@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 from heroicons.templatetags.heroicons import heroicon_micro
 
 from hindsight.lib.markdown import Renderings
+from hindsight.postmortems import search
 from hindsight.web import forms, sectionform
 
 register = template.Library()
@@ -44,6 +45,12 @@ def markdown(text, renderings: Renderings | None = None) -> str:
 
 
 @register.filter
+def highlighted(snippet: str) -> str:
+    """A search snippet with its matched words in <mark>, everything else escaped."""
+    return mark_safe(search.highlighted(snippet))  # noqa: S308 — escaped before marking
+
+
+@register.filter
 def status_text(status: str) -> str:
     return STATUS_TEXT.get(status, (status, ""))[0]
 
@@ -72,6 +79,12 @@ def utc_date(moment: datetime | None) -> str:
 @register.filter
 def utc_time(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%H:%M") if moment else ""
+
+
+@register.filter
+def instant(text: str | None) -> str:
+    """An API instant ("2026-03-01T14:30:00.123Z") as `utc` shows a datetime."""
+    return utc(datetime.fromisoformat(text)) if text else ""
 
 
 @register.filter
