@@ -100,6 +100,15 @@ RULES = {
             else OK
         ),
     ),
+    # A comment thread is resolved by the comment's author (the subject's is the member's),
+    # the report's authors and admins, in any status but ARCHIVED.
+    "resolve": lambda role, status: on_report(
+        role,
+        status,
+        lambda: (
+            403 if role not in EDITORS | {"member"} else 409 if status == Status.ARCHIVED else OK
+        ),
+    ),
     "reviewers": lambda role, status: on_report(
         role,
         status,
@@ -125,12 +134,13 @@ RULES_BY_OPERATION = {
     "POST /api/postmortems/{postmortem_id}/comments": "comment",
     "POST /api/postmortems/{postmortem_id}/reviews": "review",
     "POST /api/postmortems/{postmortem_id}/reviewers": "reviewers",
+    "PATCH /api/postmortems/{postmortem_id}/comments/{comment_id}": "resolve",
     "POST /api/action-items/bulk": "follow_through",  # its body names the items
     "POST /api/factor-categories": "admin",
 }
 # Notification channels and the delivery log are for admins only.
 ADMIN_ONLY = ("/api/channels", "/api/deliveries")
-REPORT_PARAMS = {"postmortem_id", "item_id"}
+REPORT_PARAMS = {"postmortem_id", "item_id", "comment_id"}
 
 
 def rule_for(op: "Operation") -> str | None:
@@ -168,6 +178,7 @@ BODIES = {
     "POST /api/factor-categories": lambda ctx: {"slug": "probe-category", "name": "Probe"},
     # The generated status may be what the items already have, which changes nothing.
     "POST /api/action-items/bulk": lambda ctx: {"ids": [ctx.item], "status": "IN_PROGRESS"},
+    "PATCH /api/postmortems/{postmortem_id}/comments/{comment_id}": lambda ctx: {"resolved": True},
 }
 
 # Further requests for an operation, beside the one built from its schema: (rule, body,
@@ -241,6 +252,7 @@ class Context:
     channel: str
     delivery: str
     template: str
+    comment: str = ""
 
     def path_value(self, name: str) -> str:
         values = {
@@ -250,6 +262,7 @@ class Context:
             "channel_id": self.channel,
             "delivery_id": self.delivery,
             "slug": self.template,
+            "comment_id": self.comment,
             "category": "capacity-load",
         }
         if name not in values:
@@ -525,7 +538,19 @@ def make_subject(client_for, status: str) -> dict:
     channel = admin.post("/api/channels", BODIES["POST /api/channels"](None)).json()
     delivery = admin.post(f"/api/channels/{channel['id']}/test").json()
     template = alice.post("/api/templates", {"slug": "alices-template", "name": "Alice's"}).json()
+    # A comment from the review round every status but a draft has been through (a draft
+    # may have one too, from before it went back): written as the data it is.
+    from hindsight.accounts.models import User
+    from hindsight.reviews.models import Comment
+
+    comment = Comment.objects.create(
+        postmortem_id=pm["id"],
+        author=User.objects.get(username="dave"),
+        body=f"{SECRET}comment",
+        version=pm["version"],
+    )
     return {
+        "comment": str(comment.pk),
         "postmortem": pm["id"],
         "item": pm["actionItems"][0]["id"],
         "incident": incident["id"],

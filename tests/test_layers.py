@@ -45,8 +45,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cli.py", "hindsight.postmortems.services"): SETUP_FIRST,
     ("notifications/apps.py", "hindsight.notifications.services"): APP_READY,
     ("postmortems/apps.py", "hindsight.postmortems.document"): APP_READY,
+    ("reviews/apps.py", "hindsight.postmortems.history"): APP_READY,
     ("reviews/apps.py", "hindsight.postmortems.workflow"): APP_READY,
     ("reviews/apps.py", "hindsight.reviews.models"): APP_READY,
+    ("reviews/apps.py", "hindsight.reviews.services"): APP_READY,
 }
 
 

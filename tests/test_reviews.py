@@ -84,7 +84,7 @@ def test_viewers_read_comments_but_cannot_write_them(carol, dana, api_for, in_re
 def test_comments_are_taken_only_while_in_review(alice, api_for, postmortem):
     response = api_for(alice).post(url(postmortem, "/comments"), {"body": "early"})
     assert response.status_code == 409
-    assert "IN_REVIEW" in response.json()["message"]
+    assert "in review" in response.json()["message"]
     assert not Comment.objects.exists()
 
 
@@ -207,12 +207,16 @@ def test_publishing_waits_for_the_required_approvals(alice, dana, erin, api_for,
     api = api_for(alice)
     refused = api.patch(url(in_review), {"status": "PUBLISHED"})
     assert refused.status_code == 409
-    assert "needs 2 approvals, has 0" in refused.json()["message"]
+    assert (
+        "waits for 2 approvals in this review round; it has none yet" in refused.json()["message"]
+    )
 
     api_for(dana).post(url(in_review, "/reviews"), {"decision": "APPROVED"})
     refused = api.patch(url(in_review), {"status": "PUBLISHED"})
     assert refused.status_code == 409
-    assert "needs 2 approvals, has 1 (dana)" in refused.json()["message"]
+    assert (
+        "waits for 2 approvals in this review round; it has 1 (dana)" in refused.json()["message"]
+    )
     assert refused.json()["approvals"] == ["dana"]
     assert PostMortem.objects.get(pk=in_review["id"]).status == "IN_REVIEW"
 
@@ -229,7 +233,7 @@ def test_a_later_request_for_changes_withdraws_an_approval(alice, dana, api_for,
     reviewer.post(url(in_review, "/reviews"), {"decision": "CHANGES_REQUESTED"})
     refused = api_for(alice).patch(url(in_review), {"status": "PUBLISHED"})
     assert refused.status_code == 409
-    assert "needs 1 approvals, has 0" in refused.json()["message"]
+    assert "waits for 1 approval in this review round; it has none yet" in refused.json()["message"]
 
 
 @override_settings(REQUIRED_APPROVALS=1)

@@ -35,10 +35,10 @@ def edited(alice, bob, postmortem):
 def test_the_history_lists_versions_with_who_when_and_which_fields(alice, edited):
     body = signed_in(alice).get(f"/postmortems/{edited.id}/history").content.decode()
     assert edited.version == 3
-    assert "<td>bob</td>" in body
-    assert "Summary" in body
-    assert "Action items" in body
-    assert " UTC</td>" in body
+    assert "Version 2</span>\n      <strong>bob</strong>" in body
+    assert "changed Summary" in body
+    assert "changed Action items" in body
+    assert "created the report" in body
 
 
 def test_prose_is_a_line_diff_and_user_text_is_escaped(alice, edited):
@@ -51,10 +51,17 @@ def test_prose_is_a_line_diff_and_user_text_is_escaped(alice, edited):
 
 def test_nested_lists_show_added_removed_and_changed_entries(alice, edited):
     body = signed_in(alice).get(f"/postmortems/{edited.id}/history?from=2&to=3").content.decode()
-    assert "Added:</span> Write a runbook" in body
-    assert "Removed:</span> Review capacity planning procedures" in body
-    assert "Changed:</span> Implement connection pool monitoring with alerts" in body
-    assert "<del>HIGH</del> → <ins>LOW</ins>" in body
+    assert (
+        'Action items</span> › <span class="diff-label">Added:</span> <ins>Write a runbook</ins>'
+        in body
+    )
+    assert "Removed:</span> <del>Review capacity planning procedures</del>" in body
+    # A changed entry's field at its path, the enum in words, in the one style for all.
+    assert (
+        '<span class="diff-path">Action items › Implement connection pool monitoring with'
+        " alerts › Priority</span>: <del>High</del>"
+    ) in body
+    assert "<ins>Low</ins>" in body
 
 
 def test_any_two_versions_can_be_compared_and_bad_numbers_are_clamped(alice, edited):
@@ -90,4 +97,7 @@ def test_line_diff_marks_kept_removed_and_added_lines():
 
 def test_lists_of_plain_values_show_what_was_added_and_removed():
     diff = field_diff("tags", ["db", "capacity"], ["db", "network"])
-    assert (diff.kind, diff.added, diff.removed) == ("values", ["network"], ["capacity"])
+    assert [(c.where, c.kind, c.old or c.new) for c in diff.changes] == [
+        ("Tags", "removed", "capacity"),
+        ("Tags", "added", "network"),
+    ]

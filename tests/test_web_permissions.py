@@ -92,17 +92,23 @@ def test_a_published_report_refuses_a_summary_edit_with_a_clear_message(client, 
 
 
 def test_refused_workflow_moves_say_why(client, postmortem, alice):
+    from hindsight.postmortems.models import ActionItem
     from hindsight.postmortems.services import update_postmortem
 
     update_postmortem(postmortem["id"], {"status": "IN_REVIEW"}, by=alice)
     update_postmortem(postmortem["id"], {"status": "PUBLISHED"}, by=alice)
     client.force_login(alice)
     page = client.get(f"/postmortems/{postmortem['id']}").content.decode()
-    assert "Cannot archive while 3 action item(s) are not DONE" in page
     response = client.post(
         f"/postmortems/{postmortem['id']}/status", {"to": "ARCHIVED"}, follow=True
     )
-    assert "Cannot archive while 3 action item(s) are not DONE" in response.content.decode()
+    items = ActionItem.objects.filter(postmortem_id=postmortem["id"]).order_by("position")
+    # Said in words: how many wait, and each one's description as a link to its row.
+    for html in (page, response.content.decode()):
+        refused = html.split("Archiving waits for 3 open action items:")[1].split("</ul>")[0]
+        for item in items:
+            assert f'<a href="#item-{item.id}">{item.description}</a>' in refused
+            assert f'id="item-{item.id}"' in html
 
 
 def test_tokens_of_others_cannot_be_revoked(client, alice, bob):

@@ -38,8 +38,8 @@ def test_a_team_member_comments_on_a_section_and_sees_author_and_time(dana, in_r
         },
     )
     assert response.status_code == 302
-    assert response["Location"].endswith("#review")
     comment = Comment.objects.get(postmortem=in_review)
+    assert response["Location"].endswith(f"#comment-{comment.pk}")
     assert (comment.author, comment.section, comment.version) == (
         dana,
         "rootCause",
@@ -47,7 +47,7 @@ def test_a_team_member_comments_on_a_section_and_sees_author_and_time(dana, in_r
     )
     body = client.get(f"/postmortems/{in_review.id}").content.decode()
     assert "Was the &lt;b&gt;pool&lt;/b&gt; size ever load-tested?" in body
-    assert "on <em>Root cause</em>" in body
+    assert 'aria-label="Comments on Root cause"' in body
     assert "<strong>dana</strong>" in body
     assert " UTC" in body
 
@@ -110,7 +110,10 @@ def test_publishing_waits_for_the_required_approvals(alice, dana, in_review):
     body = author.get(f"/postmortems/{in_review.id}").content.decode()
     assert "0 of 1 required approval" in body
     response = author.post(f"/postmortems/{in_review.id}/status", {"to": "PUBLISHED"}, follow=True)
-    assert "Cannot publish yet: needs 1 approvals, has 0" in response.content.decode()
+    assert (
+        "Publishing waits for 1 approval in this review round; it has none yet."
+        in response.content.decode()
+    )
     in_review.refresh_from_db()
     assert in_review.status == "IN_REVIEW"
 
@@ -145,7 +148,10 @@ def test_nobody_comments_on_a_draft(alice, dana, postmortem):
     response = signed_in(alice).post(
         f"/postmortems/{postmortem['id']}/comments", {"comment-body": "early"}, follow=True
     )
-    assert "Only a post-mortem IN_REVIEW can be commented on" in response.content.decode()
+    assert (
+        "Only a post-mortem in review can be commented on; this one is a draft."
+        in response.content.decode()
+    )
     assert not Comment.objects.exists()
 
 

@@ -302,9 +302,16 @@ def test_archiving_is_refused_while_an_action_item_is_open(alice, api_for, postm
     body = response.json()
     still_open = [i["id"] for i in pm["actionItems"][1:]]
     assert sorted(body["openActionItems"]) == sorted(still_open)
-    for item_id in still_open:
-        assert item_id in body["message"]
-    assert first not in body["message"]
+    # The message says the items in words, by their descriptions, not by id.
+    assert body["message"].startswith("Archiving waits for 2 open action items: ")
+    for item in pm["actionItems"][1:]:
+        assert item["description"] in body["message"]
+        assert item["id"] not in body["message"]
+    assert pm["actionItems"][0]["description"] not in body["message"]
+    assert body["openActionItemDetails"] == [
+        {"id": i["id"], "description": i["description"], "status": i["status"]}
+        for i in pm["actionItems"][1:]
+    ]
     assert "ARCHIVED" not in body["allowed"]
     assert api.get(url(pm["id"])).json() == pm
     assert stored(pm["id"]).status == "PUBLISHED"

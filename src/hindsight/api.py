@@ -45,6 +45,12 @@ class ErrorOut(Schema):
     fields: dict[str, str] = Field(description="Each offending field or header, and why")
     allowed: list[str] | None = Field(None, description="A refused move: where it may go")
     currentVersion: int | None = Field(None, description="A failed If-Match: the version now")
+    openActionItems: list[str] | None = Field(
+        None, description="A refused archive: the ids of the action items still open"
+    )
+    openActionItemDetails: list[dict[str, str]] | None = Field(
+        None, description="The same items as {id, description, status}, to name them"
+    )
     unconfirmed: dict[str, list[dict[str, str]]] | None = Field(
         None,
         description=(

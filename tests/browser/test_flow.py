@@ -106,7 +106,9 @@ def test_write_review_publish_follow_through_and_export(site):
     expect(page.locator(".locked")).to_contain_text("locked")
     expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     # Archive is refused while items are open, and the page says why.
-    expect(page.locator(".refused")).to_contain_text("action item(s) are not DONE")
+    refused = page.locator(".refused", has_text="Archiving waits for")
+    expect(refused).to_contain_text("open action item")
+    expect(refused.get_by_role("link").first).to_have_attribute("href", re.compile("^#item-"))
     screenshot(page, "05-report-published")
 
     # Editing the summary of a published report is refused with a clear message.

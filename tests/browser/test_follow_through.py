@@ -68,8 +68,10 @@ def test_approve_publish_mark_done_and_see_the_history(site):
     alice.get_by_role("link", name="History", exact=True).click()
     alice.wait_for_url(re.compile(rf"/postmortems/{pm_id}/history$"))
     expect(alice.locator("#diff")).to_contain_text("Alert on indexing lag")
-    # The status moved to DONE, and with it the item's completion time.
-    expect(alice.locator("#diff ins")).to_have_text(["DONE", re.compile(r"^\d{4}-\d\d-\d\dT")])
+    # The status moved to done, and with it the item's completion time, both in words.
+    expect(alice.locator("#diff ins")).to_have_text(
+        ["Done", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")]
+    )
     alice.get_by_label("From version", exact=True).select_option("1")
     alice.get_by_role("button", name="Compare").click()
     expect(alice.locator("#diff h2")).to_contain_text("Changes from version 1")

@@ -1,6 +1,6 @@
 """Changes to many action items at once, each through the post-mortems' one write path."""
 
-from hindsight.lib.errors import DomainError, Invalid
+from hindsight.lib.errors import DomainError, Invalid, NotFound
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import services
 from hindsight.postmortems.models import ActionItem
@@ -25,10 +25,24 @@ def set_status(ids: list[str], status: str, *, by) -> list[ActionItem]:
                 services.update_action_item(item_id, {"status": status}, by=by)
             except DomainError as exc:
                 raise type(exc)(
-                    f"Action item {item_id}: {exc.message} Nothing was changed.",
+                    f"Action item {_named(item_id, exc)}: {exc.message} Nothing was changed.",
                     fields={f"ids[{position[item_id]}]": exc.message},
                     failedId=item_id,
                     **{k: v for k, v in exc.extra.items() if k != "failedId"},
                 ) from exc
     changed = ActionItem.objects.filter(pk__in=ids).select_related("postmortem")
     return sorted(changed, key=lambda item: position[item.pk])
+
+
+def _named(item_id: str, refusal: DomainError) -> str:
+    """The item as the refusal names it: by its description when the caller may know it
+    (anything but a NotFound, which must not tell what the item says), else by its id."""
+    if isinstance(refusal, NotFound):
+        return item_id
+    description = (
+        ActionItem.objects.filter(pk=item_id).values_list("description", flat=True).first()
+    )
+    if not description:
+        return item_id
+    text = " ".join(description.split())
+    return f"“{text if len(text) <= 80 else text[:79] + '…'}”"

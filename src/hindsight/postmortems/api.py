@@ -246,15 +246,22 @@ def export_postmortem(
     return response
 
 
+class HistoryFilters(Schema):
+    type: Annotated[list[Literal["revision", "review", "comment"]], CommaList] = Field(
+        default_factory=list, description="Only these entries; repeat or comma-separate"
+    )
+
+
 @router.get(
     "/{postmortem_id}/history",
     response=History,
     by_alias=True,
-    summary="Every accepted change: version, who, when, each field's old and new value",
+    summary="Every accepted change (version, who, when, each field's old and new value), and"
+    " the review decisions and comments beside them",
 )
-def get_history(request, postmortem_id: str):
+def get_history(request, postmortem_id: str, filters: Query[HistoryFilters]):
     postmortem = services.get_postmortem_for(request.auth, postmortem_id)
-    rows = history.revisions(postmortem)
+    rows = history.entries(postmortem, filters.type)
     return {"items": rows, "total": len(rows)}
 
 

@@ -5,9 +5,54 @@ so the report at any version is the fold of revisions 1…N. Nested entries (tim
 action items) are stored with Python field names and are returned with the API's.
 """
 
+from collections.abc import Callable
+
 from hindsight.lib.errors import Invalid
 from hindsight.lib.schema import api_name
 from hindsight.postmortems.models import PostMortem, Revision
+
+# What a history lists: the report's own revisions, and what the apps built on it add
+# (reviews adds its decisions and comments, registering them in its AppConfig.ready, so
+# this module never imports it).
+ENTRY_TYPES = ("revision", "review", "comment")
+EntryProvider = Callable[[PostMortem], list[dict]]
+_providers: list[EntryProvider] = []
+
+
+def register_entries(provider: EntryProvider) -> None:
+    """Add PROVIDER(postmortem) → [entry, …] to every history: each entry a dict with
+    `type`, `version`, `changed_by` (a user name), `changed_at`, and the fields of its type
+    (see entries). Registering again is a no-op."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def entries(postmortem: PostMortem, types: list[str] | None = None) -> list[dict]:
+    """The report's history, oldest first: every revision (with its changes, in the API's
+    names) and, beside them, what others registered (review decisions, comments), read-only.
+    Each entry has every key, None where its type has no such thing. TYPES keeps only those."""
+    blank = {"changes": {}, "decision": None, "body": None, "section": None}
+    blank |= {"comment_id": None, "parent_id": None}
+    rows = [
+        {
+            **blank,
+            "type": "revision",
+            "version": row.version,
+            "changed_by": row.changed_by.username,
+            "changed_at": row.changed_at,
+            "changes": present_changes(row.changes),
+            "revision": row,
+        }
+        for row in revisions(postmortem)
+    ]
+    for provider in _providers:
+        rows += [{**blank, **entry} for entry in provider(postmortem)]
+    if types:
+        rows = [row for row in rows if row["type"] in types]
+    # Oldest first; a revision comes before what was said about that version at that moment.
+    order = {name: index for index, name in enumerate(ENTRY_TYPES)}
+    return sorted(rows, key=lambda r: (r["changed_at"], r["version"], order.get(r["type"], 9)))
+
 
 # Changes whose values are lists of entries stored with Python field names.
 NESTED = ("timeline", "actionItems")

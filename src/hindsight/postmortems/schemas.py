@@ -10,7 +10,6 @@ from pydantic import AfterValidator, Field, JsonValue, create_model
 from hindsight.lib.errors import Invalid
 from hindsight.lib.schema import In, Out, api_name
 from hindsight.postmortems import fields, limits
-from hindsight.postmortems.history import present_changes
 from hindsight.postmortems.models import Status
 from hindsight.postmortems.sections import Sections
 
@@ -302,23 +301,6 @@ class ActionItemWithParent(ActionItemOut):
     postmortem_version: int
 
 
-class RevisionOut(Out):
-    version: int
-    changed_by: str
-    changed_at: datetime
-    changes: dict[str, JsonValue] = Field(
-        description="Per field (API name) its old and new value: {field: {old, new}}"
-    )
-
-    @staticmethod
-    def resolve_changed_by(obj) -> str:
-        return obj.changed_by.username
-
-    @staticmethod
-    def resolve_changes(obj) -> dict:
-        return present_changes(obj.changes)
-
-
 class RevisionSummary(Out):
     version: int
     changed_by: str
@@ -334,8 +316,31 @@ class RevisionSummary(Out):
         return list(obj.changes)
 
 
+class HistoryEntryOut(Out):
+    type: Literal["revision", "review", "comment"] = Field(
+        description="revision: an accepted change; review: a reviewer's decision; comment: a"
+        " review comment or reply (read-only entries beside the versions)"
+    )
+    version: int = Field(description="The version changed to, or the one reviewed or commented on")
+    changed_by: str = Field(description="Who changed, reviewed or commented")
+    changed_at: datetime
+    changes: dict[str, JsonValue] = Field(
+        description="Per field (API name) its old and new value: {field: {old, new}};"
+        " empty unless a revision"
+    )
+    decision: Literal["APPROVED", "CHANGES_REQUESTED"] | None = Field(
+        description="A review's decision"
+    )
+    body: str | None = Field(description="A comment's Markdown, or a review's note")
+    section: str | None = Field(description="The part a comment is on")
+    comment_id: int | None = Field(description="A comment's id")
+    parent_id: int | None = Field(description="The comment a reply answers")
+
+
 class History(Out):
-    items: list[RevisionOut]
+    items: list[HistoryEntryOut] = Field(
+        description="Oldest first: the revisions, and review decisions and comments beside them"
+    )
     total: int
 
 

@@ -519,9 +519,10 @@ def _check_lock(postmortem: PostMortem, before: dict, after: dict, changed: list
     ):
         refused.append("action_items")
     if refused:
-        names = ", ".join(api_name(f) for f in refused)
+        names = ", ".join(f.replace("_", " ") for f in refused)
         raise Conflict(
-            f"This post-mortem is published and locked: {names} can no longer change."
+            f"This post-mortem is {workflow.status_words(postmortem.status)} and locked:"
+            f" {names} can no longer change."
             " Only action items' status, owner, due date and tracker link stay editable.",
             fields={api_name(f): "locked after publishing" for f in refused},
             allowed=[str(s) for s in workflow.TRANSITIONS[postmortem.status]],
@@ -772,7 +773,8 @@ def delete_postmortem(postmortem_id: str, *, by, if_match: IfMatch | int | None 
             raise PermissionDenied("Only the post-mortem's creator or an admin can delete it.")
         if postmortem.status != Status.DRAFT:
             raise Conflict(
-                f"A {postmortem.status} post-mortem cannot be deleted; only drafts can."
+                f"This post-mortem is {workflow.status_words(postmortem.status)} and cannot be"
+                " deleted; only drafts can."
                 + (" Archive it instead." if postmortem.status == Status.PUBLISHED else ""),
                 fields={"status": postmortem.status},
                 allowed=workflow.allowed_moves(postmortem, by),

@@ -47,6 +47,22 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # A new post-mortem may start here; anything else must go through the workflow.
 INITIAL = (Status.DRAFT, Status.IN_REVIEW)
 
+# A status as a refusal says it, in a sentence ("this one is a draft").
+STATUS_WORDS = {
+    Status.DRAFT: "a draft",
+    Status.IN_REVIEW: "in review",
+    Status.PUBLISHED: "published",
+    Status.ARCHIVED: "archived",
+}
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
 
 def allowed_moves(postmortem: PostMortem, user) -> list[str]:
     """The statuses USER may move POSTMORTEM to now (what the UI offers as buttons)."""
@@ -103,8 +119,10 @@ def check_move(
         raise PermissionDenied("Only the author, a contributor or an admin can change the status.")
     allowed = [str(m) for m in TRANSITIONS[postmortem.status]]
     if target not in allowed:
+        onward = " or ".join(status_words(m) for m in allowed) or "nowhere: it is final"
         raise Conflict(
-            f"A post-mortem cannot move from {postmortem.status} to {target}.",
+            f"A post-mortem that is {status_words(postmortem.status)} cannot become"
+            f" {status_words(target)}; it can move to {onward}.",
             fields={"status": f"allowed from {postmortem.status}: {', '.join(allowed) or 'none'}"},
             allowed=allowed,
         )
@@ -124,16 +142,21 @@ def check_move(
     if target == Status.ARCHIVED:
         still_open = [i for i in action_items if i["status"] != ItemStatus.DONE]
         if still_open:
-            shown = "; ".join(f"{i['id']} ({_short(i['description'])})" for i in still_open)
+            shown = "; ".join(_short(i["description"]) for i in still_open)
             raise Conflict(
-                f"Cannot archive while {len(still_open)} action item(s) are not DONE: {shown}.",
+                f"Archiving waits for {_plural(len(still_open), 'open action item')}: {shown}.",
                 fields={"status": "action items still open"},
                 allowed=[m for m in allowed if m != Status.ARCHIVED],
                 openActionItems=[i["id"] for i in still_open],
+                # The same items in words, for whoever shows the refusal to a person.
+                openActionItemDetails=[
+                    {"id": i["id"], "description": i["description"], "status": i["status"]}
+                    for i in still_open
+                ],
             )
 
 
-def _short(text: str, limit: int = 40) -> str:
+def _short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -159,10 +182,10 @@ def _check_approvals(postmortem: PostMortem, allowed: list[str]) -> None:
         return
     approved = approvers(postmortem)
     if len(approved) < needed:
+        has = f"has {len(approved)} ({', '.join(approved)})" if approved else "has none yet"
         raise Conflict(
-            f"Cannot publish yet: needs {needed} approvals, has {len(approved)}"
-            + (f" ({', '.join(approved)})" if approved else "")
-            + " in this review round. Ask reviewers other than its authors to approve it.",
+            f"Publishing waits for {_plural(needed, 'approval')} in this review round; it"
+            f" {has}. Ask reviewers other than its authors to approve it.",
             fields={"status": f"needs {needed} approvals, has {len(approved)}"},
             allowed=[m for m in allowed if m != Status.PUBLISHED],
             requiredApprovals=needed,

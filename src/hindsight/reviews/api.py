@@ -8,6 +8,7 @@ from hindsight.reviews.schemas import (
     CommentIn,
     CommentList,
     CommentOut,
+    CommentResolve,
     ReviewersIn,
     ReviewIn,
     ReviewOut,
@@ -32,13 +33,29 @@ def list_comments(request, postmortem_id: str):
     "/{postmortem_id}/comments",
     response={201: CommentOut},
     by_alias=True,
-    summary="Comment while the post-mortem is IN_REVIEW (optionally on one section)",
+    summary="Comment while the post-mortem is IN_REVIEW (optionally on one section, or as a reply)",
 )
 def add_comment(request, postmortem_id: str, payload: CommentIn):
     comment = services.add_comment(
-        postmortem_id, body=payload.body, section=payload.section, by=request.auth
+        postmortem_id,
+        body=payload.body,
+        section=payload.section,
+        parent_id=payload.parent_id,
+        by=request.auth,
     )
     return HttpStatus(201, comment)
+
+
+@router.patch(
+    "/{postmortem_id}/comments/{comment_id}",
+    response=CommentOut,
+    by_alias=True,
+    summary="Resolve a comment thread, or reopen it (its author, the report's authors, admins)",
+)
+def resolve_comment(request, postmortem_id: str, comment_id: int, payload: CommentResolve):
+    return services.set_resolved(
+        postmortem_id, comment_id, resolved=payload.resolved, by=request.auth
+    )
 
 
 @router.get(

@@ -26,6 +26,15 @@ class Comment(models.Model):
     # The post-mortem's version the comment was written against.
     version = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A reply answers a comment that is not itself a reply: threads are one level deep.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    # A thread (its first comment) is resolved as a whole; None while it is open.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -12,19 +12,38 @@ class CommentIn(In):
     section: str | None = Field(
         None, description="The API name of the part commented on, e.g. rootCause or timeline"
     )
+    parent_id: int | None = Field(
+        None,
+        description="Reply to this comment (one that is not itself a reply); the reply is"
+        " about the same section",
+    )
+
+
+class CommentResolve(In):
+    resolved: bool = Field(description="true resolves the thread, false reopens it")
 
 
 class CommentOut(Out):
     id: int
     author: str
     section: str | None
-    body: str
+    body: str = Field(description="Markdown")
     version: int = Field(description="The post-mortem's version the comment was written on")
     created_at: datetime
+    parent_id: int | None = Field(description="The comment this one replies to, or null")
+    resolved_at: datetime | None = Field(
+        description="When the thread this comment starts was resolved; null while open"
+        " (always null on a reply)"
+    )
+    resolved_by: str | None = Field(description="Who resolved it")
 
     @staticmethod
     def resolve_author(obj) -> str:
         return obj.author.username
+
+    @staticmethod
+    def resolve_resolved_by(obj) -> str | None:
+        return obj.resolved_by.username if obj.resolved_by_id else None
 
 
 class CommentList(Out):

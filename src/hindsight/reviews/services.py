@@ -2,15 +2,17 @@
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from hindsight.accounts.models import User
-from hindsight.lib.errors import Conflict, Invalid, PermissionDenied
+from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.lib.events import notify
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems.models import PostMortem, Status, named
 from hindsight.postmortems.sections import SECTION_NAMES
 from hindsight.postmortems.services import get_postmortem_for
+from hindsight.postmortems.workflow import status_words
 from hindsight.reviews.models import (
     Comment,
     Decision,
@@ -37,7 +39,8 @@ SECTIONS = (
 def _in_review(postmortem: PostMortem, doing: str) -> None:
     if postmortem.status != Status.IN_REVIEW:
         raise Conflict(
-            f"Only a post-mortem IN_REVIEW can be {doing}; this one is {postmortem.status}.",
+            f"Only a post-mortem in review can be {doing}; this one is"
+            f" {status_words(postmortem.status)}.",
             fields={"status": postmortem.status},
         )
 
@@ -52,13 +55,18 @@ def comments(user, postmortem_id: str) -> list[Comment]:
 
 
 def comments_of(postmortem: PostMortem) -> list[Comment]:
-    """The comments of a post-mortem already loaded with permission."""
-    return list(postmortem.comments.select_related("author"))
+    """The comments of a post-mortem already loaded with permission, oldest first."""
+    return list(postmortem.comments.select_related("author", "resolved_by"))
 
 
-def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Comment:
+def add_comment(
+    postmortem_id: str, *, body: str, section: str | None, by, parent_id: int | None = None
+) -> Comment:
     """Anyone who may read the post-mortem, except viewers, comments while it is IN_REVIEW.
-    A draft the caller may not read is a 404 for viewers too, as if it did not exist."""
+    A draft the caller may not read is a 404 for viewers too, as if it did not exist.
+
+    A reply (PARENT_ID) answers a comment of the same report that is not itself a reply,
+    and is about the same section: SECTION may be left out, and naming another is refused."""
     if section is not None and section not in SECTIONS:
         raise Invalid(
             f"section: {section} is not a part of a post-mortem.",
@@ -70,13 +78,77 @@ def add_comment(postmortem_id: str, *, body: str, section: str | None, by) -> Co
         postmortem = get_postmortem_for(by, postmortem_id, lock=True)
         _not_viewer(by, "comment on them")
         _in_review(postmortem, "commented on")
+        parent = None
+        if parent_id is not None:
+            parent = postmortem.comments.filter(pk=parent_id).first()
+            if parent is None:
+                raise Invalid(
+                    f"parentId: this post-mortem has no comment {parent_id} to reply to.",
+                    fields={"parentId": "no such comment on this post-mortem"},
+                )
+            if parent.parent_id is not None:
+                raise Invalid(
+                    "parentId: that comment is itself a reply; reply to the comment that"
+                    " starts its thread.",
+                    fields={"parentId": f"a reply; its thread starts at {parent.parent_id}"},
+                )
+            if section is not None and section != parent.section:
+                raise Invalid(
+                    "section: a reply is about what the comment it answers is about.",
+                    fields={"section": f"must be {parent.section or 'left out'}"},
+                )
+            section = parent.section
         return Comment.objects.create(
             postmortem=postmortem,
             author=by,
             section=section,
             body=body,
             version=postmortem.version,
+            parent=parent,
         )
+
+
+def may_resolve(comment: Comment, postmortem: PostMortem, user) -> bool:
+    """Whether USER may resolve (or reopen) COMMENT's thread: its author, the report's
+    creator and contributors, and admins. The API, the report page and its buttons ask
+    this one function."""
+    return comment.author_id == user.pk or postmortem.can_be_edited_by(user)
+
+
+def set_resolved(postmortem_id: str, comment_id: int, *, resolved: bool, by) -> Comment:
+    """Resolve a comment thread (or reopen it), in any status but ARCHIVED: the thread is
+    its first comment; resolving a resolved thread again changes nothing."""
+    with write_transaction():
+        postmortem = get_postmortem_for(by, postmortem_id, lock=True)
+        comment = (
+            postmortem.comments.select_related("author", "resolved_by")
+            .filter(pk=comment_id)
+            .first()
+        )
+        if comment is None:
+            raise NotFound(f"This post-mortem has no comment {comment_id}.")
+        if not may_resolve(comment, postmortem, by):
+            raise PermissionDenied(
+                "Only the comment's author, the report's author and contributors, or an admin"
+                " can resolve a comment."
+            )
+        if postmortem.status == Status.ARCHIVED:
+            raise Conflict(
+                "An archived post-mortem is read-only, its comments too.",
+                fields={"status": postmortem.status},
+            )
+        if comment.parent_id is not None:
+            raise Invalid(
+                "resolved: a reply is resolved with its thread; resolve the comment that"
+                " starts it.",
+                fields={"resolved": f"resolve comment {comment.parent_id} instead"},
+            )
+        if resolved and comment.resolved_at is None:
+            comment.resolved_at, comment.resolved_by = timezone.now(), by
+        elif not resolved:
+            comment.resolved_at, comment.resolved_by = None, None
+        comment.save(update_fields=["resolved_at", "resolved_by"])
+        return comment
 
 
 def _user_named(name: str) -> User | None:
@@ -91,7 +163,8 @@ def request_reviewers(postmortem_id: str, names: list[str], *, by) -> list[Revie
         postmortem = get_postmortem_for(by, postmortem_id, write=True, lock=True)
         if postmortem.status not in (Status.DRAFT, Status.IN_REVIEW):
             raise Conflict(
-                f"Reviewers are asked before publishing; this post-mortem is {postmortem.status}.",
+                "Reviewers are asked before publishing; this post-mortem is"
+                f" {status_words(postmortem.status)}.",
                 fields={"status": postmortem.status},
             )
         reviewers, problems = [], {}
@@ -128,7 +201,10 @@ def approval_refusal(postmortem: PostMortem, user) -> str | None:
     if not user.can_write:
         return "Viewers can read post-mortems but not review them."
     if postmortem.status != Status.IN_REVIEW:
-        return f"Only a post-mortem IN_REVIEW can be reviewed; this one is {postmortem.status}."
+        return (
+            "Only a post-mortem in review can be reviewed; this one is"
+            f" {status_words(postmortem.status)}."
+        )
     if postmortem.names(user):
         return AUTHORS_CANNOT_APPROVE
     return None
@@ -239,3 +315,33 @@ def ready_to_publish(user, postmortems) -> list[PostMortem]:
         ):
             ready.append(postmortem)
     return ready
+
+
+def history_entries(postmortem: PostMortem) -> list[dict]:
+    """Review decisions and comments as entries of the report's history
+    (postmortems.history.entries, which calls this once the app is ready)."""
+    decisions = [
+        {
+            "type": "review",
+            "version": review.version,
+            "changed_by": review.reviewer.username,
+            "changed_at": review.created_at,
+            "decision": review.decision,
+            "body": review.comment or None,
+        }
+        for review in postmortem.reviews.select_related("reviewer")
+    ]
+    said = [
+        {
+            "type": "comment",
+            "version": comment.version,
+            "changed_by": comment.author.username,
+            "changed_at": comment.created_at,
+            "body": comment.body,
+            "section": comment.section,
+            "comment_id": comment.pk,
+            "parent_id": comment.parent_id,
+        }
+        for comment in postmortem.comments.select_related("author")
+    ]
+    return decisions + said

@@ -122,27 +122,67 @@ def _back_to_review(pm_id: str):
     return redirect(reverse("web:report", args=[pm_id]) + "#review")
 
 
+def _back_to_thread(pm_id: str, thread_id: int):
+    return redirect(reverse("web:report", args=[pm_id]) + f"#comment-{thread_id}")
+
+
+def _thread_tags(thread_id: int) -> str:
+    """Messages about one thread are shown in that thread (see views.report)."""
+    return f"review thread-{thread_id}"
+
+
 @require_POST
 @web_view
 def comment_add(request, pm_id: str):
     form = CommentForm(request.POST, sections=reviews.SECTIONS)
+    parent = form.data.get("comment-parent") or None
+    parent_id = int(parent) if parent and parent.isdigit() else None
+    tags = _thread_tags(parent_id) if parent_id else "review"
+    back = (
+        (lambda: _back_to_thread(pm_id, parent_id))
+        if parent_id
+        else (lambda: _back_to_review(pm_id))
+    )
     if not form.is_valid():
         messages.error(
-            request, extra_tags="review", message="Write a comment first; nothing was posted."
+            request, extra_tags=tags, message="Write a comment first; nothing was posted."
         )
-        return _back_to_review(pm_id)
+        return back()
     try:
-        reviews.add_comment(
+        comment = reviews.add_comment(
             pm_id,
             body=form.cleaned_data["body"],
-            section=form.cleaned_data["section"] or None,
+            section=None if parent_id else form.cleaned_data["section"] or None,
+            parent_id=parent_id,
             by=request.user,
         )
     except DomainError as exc:
-        messages.error(request, extra_tags="review", message=refusal(exc))
+        messages.error(request, extra_tags=tags, message=refusal(exc))
+        return back()
+    thread = comment.parent_id or comment.pk
+    messages.success(
+        request,
+        extra_tags=_thread_tags(thread),
+        message="Reply posted." if comment.parent_id else "Comment posted.",
+    )
+    return _back_to_thread(pm_id, thread)
+
+
+@require_POST
+@web_view
+def comment_resolve(request, pm_id: str, comment_id: int):
+    resolved = request.POST.get("resolved") != "false"
+    try:
+        reviews.set_resolved(pm_id, comment_id, resolved=resolved, by=request.user)
+    except DomainError as exc:
+        messages.error(request, extra_tags=_thread_tags(comment_id), message=refusal(exc))
     else:
-        messages.success(request, extra_tags="review", message="Comment posted.")
-    return _back_to_review(pm_id)
+        messages.success(
+            request,
+            extra_tags=_thread_tags(comment_id),
+            message="Resolved." if resolved else "Reopened.",
+        )
+    return _back_to_thread(pm_id, comment_id)
 
 
 @require_POST
@@ -207,10 +247,9 @@ def postmortem_history(request, pm_id: str):
     to_version = _version(request.GET.get("to"), current, current)
     from_version = _version(request.GET.get("from"), max(to_version - 1, 1), current)
     result = history.diff(postmortem, from_version, to_version)
-    rows = history.revisions(postmortem)
     context = {
         "pm": postmortem,
-        "revisions": list(reversed(rows)),
+        "entries": list(reversed(history.entries(postmortem))),
         "versions": range(current, 0, -1),
         "from_version": from_version,
         "to_version": to_version,

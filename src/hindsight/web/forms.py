@@ -659,7 +659,10 @@ def _readable_name(api_name: str) -> str:
 class CommentForm(forms.Form):
     prefix = "comment"
     body = forms.CharField(
-        label="Comment", max_length=20_000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Comment",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: **bold**, `code`, lists and links.",
     )
     section = forms.ChoiceField(required=False, label="About (optional)")
 

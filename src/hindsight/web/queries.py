@@ -128,8 +128,15 @@ def review(postmortem, user) -> dict:
     reviewed, to offer "changes since"."""
     state = reviews.review_state_of(postmortem)
     seen = [r.version for r in state["reviews"] if r.reviewer_id == user.pk]
+    comments = reviews.comments_of(postmortem)
+    threads = comment_threads(postmortem, comments, user)
+    by_section: dict[str, list[dict]] = {}
+    for thread in threads:
+        by_section.setdefault(thread["comment"].section or "", []).append(thread)
     return {
-        "comments": reviews.comments_of(postmortem),
+        "comments": comments,
+        "threads": by_section.pop("", []),
+        "section_threads": by_section,
         "review": state,
         "approval_refusal": reviews.approval_refusal(postmortem, user),
         "since_version": max(seen, default=None),
@@ -142,3 +149,21 @@ def completion(postmortem) -> dict:
         "items_done": sum(1 for item in items if item.status == ItemStatus.DONE),
         "items_total": len(items),
     }
+
+
+def comment_threads(postmortem, comments, user) -> list[dict]:
+    """COMMENTS as threads (a comment and its replies, oldest first), each saying whether
+    USER may resolve it (the reviews service's rule) and whether anyone still can."""
+    threads: dict[int, dict] = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            threads[comment.pk] = {
+                "comment": comment,
+                "replies": [],
+                "may_resolve": postmortem.status != Status.ARCHIVED
+                and reviews.may_resolve(comment, postmortem, user),
+            }
+    for comment in comments:
+        if comment.parent_id in threads:
+            threads[comment.parent_id]["replies"].append(comment)
+    return list(threads.values())

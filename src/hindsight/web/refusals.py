@@ -7,11 +7,37 @@ sent (htmx swaps it in), beside the field it names, or in the block they acted o
 a page as a whole is checked before any change (get_postmortem_for), so those stay 403 pages.
 """
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
 from hindsight.lib.errors import DomainError, NotFound
+
+ITEM_STATUS_WORDS = {"TODO": "to do", "IN_PROGRESS": "in progress", "DONE": "done"}
 
 
 def refusal(exc: DomainError) -> str:
-    """The message to show for EXC; NotFound propagates to the 404 page."""
+    """The message to show for EXC; NotFound propagates to the 404 page. A refusal that
+    names records says them in words: the open action items that keep a report from being
+    archived are listed by their descriptions, each a link to its row (#item-<id>)."""
     if isinstance(exc, NotFound):
         raise exc
+    items = exc.extra.get("openActionItemDetails")
+    if items:
+        return _waiting_items(items)
     return exc.message
+
+
+def _waiting_items(items: list[dict]) -> SafeString:
+    count = len(items)
+    noun = "open action item" if count == 1 else "open action items"
+    listed = format_html_join(
+        "",
+        '<li><a href="#item-{}">{}</a> <span class="muted small">({})</span></li>',
+        (
+            (i["id"], i["description"], ITEM_STATUS_WORDS.get(i["status"], i["status"]))
+            for i in items
+        ),
+    )
+    return format_html(
+        'Archiving waits for {} {}:<ul class="refused-items">{}</ul>', count, noun, listed
+    )

@@ -20,6 +20,11 @@ urlpatterns = [
     path("postmortems/<str:pm_id>/history", followthrough.postmortem_history, name="history"),
     path("postmortems/<str:pm_id>/comments", followthrough.comment_add, name="comment_add"),
     path(
+        "postmortems/<str:pm_id>/comments/<int:comment_id>/resolve",
+        followthrough.comment_resolve,
+        name="comment_resolve",
+    ),
+    path(
         "postmortems/<str:pm_id>/reviewers",
         followthrough.reviewers_request,
         name="reviewers_request",

@@ -24,6 +24,7 @@ from hindsight.incidents.models import Incident
 from hindsight.lib.errors import DomainError, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
+from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import document, lint, listing, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
@@ -296,9 +297,22 @@ def lint_findings(postmortem: PostMortem) -> list[dict]:
     return out
 
 
+# The report's own parts, by the API names comments use, in the order the page shows them.
+REPORT_PARTS = ("summary", "impact", "rootCause", "timeline", "actionItems")
+
+
 def _report_context(postmortem: PostMortem, user) -> dict:
     sections = section_nodes(postmortem.sections, blank_rows=0)
     return {
+        "section_blocks": [
+            {
+                "name": api_name(node.name),
+                "node": node,
+                "nodes": node.children if node.kind == "group" else [node],
+            }
+            for node in sections
+            if node.has_content
+        ],
         "pm": postmortem,
         "renderings": document.renderings(postmortem),
         "can_edit": postmortem.can_be_edited_by(user) and not postmortem.is_locked,
@@ -309,6 +323,25 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
         **_workflow_context(postmortem, user),
     }
+
+
+def _place_threads(context: dict) -> None:
+    """Threads about a part the page shows go beside it; the others (the title, the tags,
+    a section emptied since) join the review block's list, which names what they are on."""
+    shown = {*REPORT_PARTS, *(block["name"] for block in context["section_blocks"])}
+    if context["pm"].impact is None:
+        shown.discard("impact")
+    if context["pm"].root_cause is None:
+        shown.discard("rootCause")
+    placed = context["section_threads"]
+    for name in [n for n in placed if n not in shown]:
+        context["threads"].extend(placed.pop(name))
+    context["threads"].sort(key=lambda thread: (thread["comment"].created_at, thread["comment"].pk))
+    # A message about a thread the page does not show is said in the review block.
+    shown_threads = {t["comment"].pk for t in context["threads"]}
+    shown_threads |= {t["comment"].pk for ts in placed.values() for t in ts}
+    for thread_id in [t for t in context["thread_messages"] if t not in shown_threads]:
+        context["review_messages"] += context["thread_messages"].pop(thread_id)
 
 
 @web_view
@@ -324,15 +357,57 @@ def report(request, pm_id: str):
             for item in postmortem.action_item_list
         ],
         "may_change_owner": services.may_change_owner(postmortem, request.user),
-        # A review action's outcome is shown in the review block it jumped to.
-        "review_messages": [
-            m for m in messages.get_messages(request) if "review" in m.tags.split()
-        ],
-        "comment_form": CommentForm(sections=review_services.SECTIONS),
+        **_review_messages(request),
+        "comment_form": CommentForm(
+            sections=review_services.SECTIONS, initial={"section": request.GET.get("section")}
+        ),
         "reviewers_form": ReviewersForm(),
         "review_form": ReviewForm(),
     }
+    _place_threads(context)
+    context["contents"] = _contents(context)
     return render(request, "web/report.html", context)
+
+
+def _contents(context: dict) -> list[dict]:
+    """The report page's table of contents: each part shown, its anchor, and how many
+    comment threads on it are still open."""
+    pm = context["pm"]
+    parts = [("summary", "Summary")]
+    if pm.impact is not None:
+        parts.append(("impact", "Impact"))
+    if pm.root_cause is not None:
+        parts.append(("rootCause", "Root cause"))
+    parts += [("timeline", "Timeline"), ("actionItems", "Action items")]
+    parts += [(block["name"], block["node"].label) for block in context["section_blocks"]]
+    threads = context["section_threads"]
+    contents = [
+        {
+            "anchor": "action-items" if name == "actionItems" else f"section-{name}",
+            "label": label,
+            "open_threads": sum(1 for t in threads.get(name, []) if not t["comment"].resolved_at),
+        }
+        for name, label in parts
+    ]
+    review = context["review"]
+    if pm.status == Status.IN_REVIEW or context["comments"] or review["reviews"]:
+        open_threads = sum(1 for t in context["threads"] if not t["comment"].resolved_at)
+        contents.append({"anchor": "review", "label": "Review", "open_threads": open_threads})
+    return contents
+
+
+def _review_messages(request) -> dict:
+    """A review action's outcome is shown in the block it jumped to: a thread's in that
+    thread, the others' in the review block."""
+    review, threads = [], {}
+    for message in messages.get_messages(request):
+        tags = message.tags.split()
+        thread = next((t.removeprefix("thread-") for t in tags if t.startswith("thread-")), None)
+        if thread and thread.isdigit():
+            threads.setdefault(int(thread), []).append(message)
+        elif "review" in tags:
+            review.append(message)
+    return {"review_messages": review, "thread_messages": threads}
 
 
 # Editing the report --------------------------------------------------------------------

@@ -72,6 +72,16 @@ def utc(moment: datetime | None) -> str:
 
 
 @register.filter
+def utc_date(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d") if moment else ""
+
+
+@register.filter
+def utc_time(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%H:%M") if moment else ""
+
+
+@register.filter
 def instant(text: str | None) -> str:
     """An API instant ("2026-03-01T14:30:00.123Z") as `utc` shows a datetime."""
     return utc(datetime.fromisoformat(text)) if text else ""
