@@ -39,7 +39,7 @@ def test_an_approval_no_longer_counts_once_the_text_is_rewritten(alice, dave, ap
     assert api.get(url(in_review, "/reviews")).json()["approvals"] == []
     refused = api.patch(url(in_review), {"status": "PUBLISHED"})
     assert refused.status_code == 409
-    assert "needs 1 approvals, has 0" in refused.json()["message"]
+    assert "waits for 1 approval in this review round; it has none yet" in refused.json()["message"]
     assert PostMortem.objects.get(pk=in_review["id"]).status == "IN_REVIEW"
     # Approving the version as it now stands lets it be published.
     assert (
