@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import QueryDict
 from django.utils.html import format_html
 
-from hindsight.incidents.models import Severity
+from hindsight.incidents.models import ImpactCategory, IncidentType, Severity
 from hindsight.lib import times
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
@@ -122,6 +122,18 @@ class IncidentForm(forms.Form):
     services = forms.CharField(
         max_length=2000, required=False, help_text="Comma-separated, e.g. checkout, postgres"
     )
+    type = forms.ChoiceField(
+        choices=_choices(IncidentType, None),
+        initial=IncidentType.INCIDENT,
+        required=False,
+        help_text="A near miss: nothing broke for users, and it is still worth learning from",
+    )
+    impact_categories = forms.MultipleChoiceField(
+        choices=_choices(ImpactCategory, None),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Impact",
+    )
     started_at = _utc_field("Started")
     detected_at = _utc_field("Detected")
     acknowledged_at = _utc_field("Acknowledged")
@@ -156,6 +168,7 @@ class IncidentForm(forms.Form):
         data.pop("version", None)
         data["severity"] = data["severity"] or None
         data["services"] = _comma_list(data["services"])
+        data["type"] = data.get("type") or IncidentType.INCIDENT
         return data
 
 
