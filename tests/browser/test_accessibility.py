@@ -62,6 +62,7 @@ def pages(incident: str, pm_id: str) -> list[str]:
         f"/postmortems/{pm_id}",
         f"/postmortems/{pm_id}/edit",
         f"/postmortems/{pm_id}/history",
+        f"/postmortems/{pm_id}/related",
         "/action-items",
         "/insights",
         "/incidents",

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.http import HttpResponse, JsonResponse
@@ -18,7 +18,15 @@ from hindsight.lib.http import (
     site_url,
 )
 from hindsight.lib.schema import CommaList
-from hindsight.postmortems import document, export_formats, history, limits, listing, services
+from hindsight.postmortems import (
+    document,
+    export_formats,
+    history,
+    limits,
+    listing,
+    related,
+    services,
+)
 from hindsight.postmortems.markdown.importer import import_markdown
 from hindsight.postmortems.models import Status
 from hindsight.postmortems.schemas import (
@@ -263,6 +271,40 @@ def get_history(request, postmortem_id: str, filters: Query[HistoryFilters]):
     postmortem = services.get_postmortem_for(request.auth, postmortem_id)
     rows = history.entries(postmortem, filters.type)
     return {"items": rows, "total": len(rows)}
+
+
+class RelatedItem(Schema):
+    id: str
+    description: str
+    owner: str | None
+
+
+class RelatedPostMortem(Schema):
+    id: str
+    title: str
+    status: str
+    incidentStartedAt: datetime | None  # noqa: N815 - the JSON name
+    score: float = Field(description="0 to 1 (README: Related post-mortems)")
+    reasons: list[str]
+    openActionItems: list[RelatedItem]  # noqa: N815
+    possibleRecurrence: bool = Field(  # noqa: N815
+        description="The best match scores above the threshold and all its action items"
+        " were done before this incident started"
+    )
+    itemsCompletedAt: datetime | None  # noqa: N815
+
+
+class RelatedAnswer(Schema):
+    items: list[RelatedPostMortem]
+
+
+@router.get(
+    "/{postmortem_id}/related",
+    response=RelatedAnswer,
+    summary="The most similar other post-mortems you may read, best first",
+)
+def get_related(request, postmortem_id: str, limit: int = Query(5, ge=1, le=20)):  # noqa: B008
+    return {"items": related.related(request.auth, postmortem_id, limit=limit)}
 
 
 class LintFinding(Schema):

@@ -77,6 +77,35 @@ def tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
+def any_of(queryset, words: list[str]):
+    """QUERYSET narrowed to post-mortems matching any of WORDS, best match first (the
+    related post-mortems' candidates)."""
+    words = [w for w in words if _WORD.fullmatch(w)]
+    if not words:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        query = SearchQuery(
+            " | ".join(f"'{w}'" for w in words), search_type="raw", config="english"
+        )
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-created_at", "-id")
+        )
+    expression = " OR ".join(f'"{w}"' for w in words)
+    return queryset.extra(
+        tables=[FTS_TABLE],
+        where=[
+            f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key",
+            f"{FTS_TABLE} MATCH %s",
+            f"{FTS_TABLE}.rank MATCH %s",
+        ],
+        params=[expression, f"bm25({FTS5_WEIGHTS})"],
+        select={"rank": f"{FTS_TABLE}.rank"},
+        order_by=["rank", "-created_at", "-id"],
+    )
+
+
 def matching(queryset, text: str):
     """QUERYSET narrowed to post-mortems matching TEXT, unranked (cheap to count)."""
     return _search(queryset, text, ranked=False)

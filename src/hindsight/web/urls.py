@@ -18,6 +18,7 @@ urlpatterns = [
     path("postmortems/<str:pm_id>", views.report, name="report"),
     path("postmortems/<str:pm_id>/edit", views.edit, name="edit"),
     path("postmortems/<str:pm_id>/history", followthrough.postmortem_history, name="history"),
+    path("postmortems/<str:pm_id>/related", views.related_panel, name="related"),
     path("postmortems/<str:pm_id>/comments", followthrough.comment_add, name="comment_add"),
     path(
         "postmortems/<str:pm_id>/comments/<int:comment_id>/resolve",

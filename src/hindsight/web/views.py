@@ -26,7 +26,7 @@ from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, lint, listing, services, templates, workflow
+from hindsight.postmortems import document, lint, listing, related, services, templates, workflow
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
 from hindsight.web import changes, listpage, owners, queries, timeline
@@ -408,6 +408,17 @@ def _review_messages(request) -> dict:
         elif "review" in tags:
             review.append(message)
     return {"review_messages": review, "thread_messages": threads}
+
+
+@web_view
+def related_panel(request, pm_id: str):
+    """The report's related post-mortems (and the recurrence banner): fetched by the report
+    page after it has shown, so the page itself costs the same queries; a page of its own
+    without JavaScript."""
+    postmortem = document.load(request.user, pm_id)
+    context = {"pm": postmortem, "related_reports": related.related(request.user, pm_id, limit=5)}
+    template = "web/_related.html" if request.htmx else "web/related.html"
+    return render(request, template, context)
 
 
 # Editing the report --------------------------------------------------------------------
