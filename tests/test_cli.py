@@ -251,7 +251,8 @@ def test_backup_on_postgresql_points_at_pg_dump(server):
 @pytest.mark.slow
 def test_demo_loads_every_status_once_and_a_second_run_changes_nothing(server):
     first = server.hindsight("demo")
-    assert "Loaded 7 incidents and 6 post-mortems" in first.stdout
+    assert "Loaded 127 incidents and " in first.stdout
+    assert "120 of the incidents make up 18 months of history" in first.stdout
     assert "password" in first.stdout
     counts = """SELECT (SELECT COUNT(*) FROM incidents_incident WHERE id LIKE 'inc_demo_%'),
                        (SELECT COUNT(*) FROM postmortems_postmortem),
@@ -277,10 +278,20 @@ def test_demo_loads_every_status_once_and_a_second_run_changes_nothing(server):
 
     # The data set is usable through the API: a viewer sees no drafts.
     carol = server.hindsight("token", "new", "carol").stdout.strip()
-    status, _, listing = server.request("GET", "/api/postmortems?limit=100", carol)
-    assert status == 200
-    seen = {item["status"] for item in listing["items"]}
-    assert "DRAFT" not in seen and {"IN_REVIEW", "PUBLISHED", "ARCHIVED"} <= seen
+    for wanted in ("IN_REVIEW", "PUBLISHED", "ARCHIVED"):
+        status, _, listing = server.request("GET", f"/api/postmortems?status={wanted}", carol)
+        assert status == 200 and listing["items"], wanted
+    status, _, drafts = server.request("GET", "/api/postmortems?status=DRAFT", carol)
+    assert status == 200 and drafts["items"] == []
+
+    # Eighteen months of history: trends, near misses, and one recurrence.
+    status, _, incidents = server.request("GET", "/api/insights/incidents", carol)
+    assert len(incidents["byMonth"]) >= 17 and incidents["nearMisses"] >= 5
+    (later,) = server.query(
+        "SELECT id FROM postmortems_postmortem WHERE incident_id = 'inc_demo_h119'"
+    )
+    status, _, found = server.request("GET", f"/api/postmortems/{later[0]}/related", carol)
+    assert status == 200 and found["items"][0]["possibleRecurrence"] is True
 
 
 def test_migrate_is_idempotent(server):

@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from hindsight import demo_history
 from hindsight.accounts.models import Role, User
 from hindsight.accounts.services import create_user, get_user
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import create_incident
 from hindsight.lib.errors import Conflict
 from hindsight.lib.writers import write_transaction
+from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.services import create_postmortem, update_postmortem
 
 # Every demo incident id starts with this, which is how a second run recognises the data.
@@ -529,7 +531,14 @@ def load_demo() -> Iterator[str]:
                     postmortem.pk, {"status": step}, by=author, if_match=postmortem.version
                 )
             statuses[postmortem.status] += 1
+        history = demo_history.load(users)
     incidents = Incident.objects.filter(pk__startswith=DEMO_PREFIX).count()
+    statuses = Counter(
+        PostMortem.objects.filter(incident__id__startswith=DEMO_PREFIX).values_list(
+            "status", flat=True
+        )
+    )
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    yield f"Loaded {incidents} incidents and {sum(statuses.values())} post-mortems ({summary})."
+    yield f"Loaded {incidents} incidents and {sum(statuses.values())} post-mortems ({summary});"
+    yield f"  {history} of the incidents make up 18 months of history for the Insights page."
     yield "Next: `hindsight token new alice` gives an API token for alice."
