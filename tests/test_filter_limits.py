@@ -43,7 +43,7 @@ def test_request_connections_carry_the_statement_timeout(db, settings):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement timeout")
 def test_a_statement_stopped_by_the_timeout_answers_503(api, monkeypatch):
-    from hindsight.postmortems import api as postmortems_api
+    from hindsight.postmortems import listing
 
     def slow(*args, **kwargs):
         # In a savepoint, so the test's own transaction survives the cancelled statement.
@@ -51,7 +51,7 @@ def test_a_statement_stopped_by_the_timeout_answers_503(api, monkeypatch):
             cursor.execute("SET LOCAL statement_timeout = '50ms'")
             cursor.execute("SELECT pg_sleep(2)")
 
-    monkeypatch.setattr(postmortems_api, "bounded_count", slow)
+    monkeypatch.setattr(listing, "bounded_count", slow)
     response = api.get("/api/postmortems")
     assert response.status_code == 503
     assert response.json()["error"] == "timeout"

@@ -129,7 +129,12 @@ def test_a_snippet_shows_markup_as_text_even_without_the_csp(site):
     page.goto("/postmortems?q=zeppelin")
     snippet = page.locator("#results .snippet")
     expect(snippet.locator("mark")).to_have_text(["zeppelin"])  # from the summary
-    expect(snippet).to_contain_text('<img src=x onerror="window.pwned=1">')
+    # SQLite's snippet() keeps the markup, escaped, as text; PostgreSQL's ts_headline drops
+    # tags from the passage. Either way none of it becomes an element.
+    text = snippet.inner_text()
+    assert '<img src=x onerror="window.pwned=1">' in text or (
+        "<" not in text and "window.pwned=2" in text
+    ), text
     assert snippet.locator("img, script, b").count() == 0
     assert page.evaluate("window.pwned") is None
     page.context.close()
