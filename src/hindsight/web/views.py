@@ -529,7 +529,7 @@ def incident_list(request):
 
 @web_view
 def incident_create(request):
-    if not incident_services.may_write_incidents(request.user):
+    if not incident_services.may_create_incidents(request.user):
         raise PermissionDenied("Viewers cannot create incidents.")
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -540,7 +540,8 @@ def incident_create(request):
         else:
             messages.success(request, "Incident created.")
             return redirect("web:incident", incident.id)
-    return render(request, "web/incident_form.html", {"form": form, "incident": None})
+    context = {"form": form, "incident": None, "may_save": True}
+    return render(request, "web/incident_form.html", context)
 
 
 @web_view
@@ -554,8 +555,9 @@ def incident_detail(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
-    if request.method == "POST" and not incident_services.may_write_incidents(request.user):
-        raise PermissionDenied("Viewers cannot change incidents.")
+    refusal_reason = incident_services.edit_refusal(incident, request.user)
+    if request.method == "POST" and refusal_reason is not None:
+        raise PermissionDenied(refusal_reason)
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.update_incident(
@@ -594,5 +596,7 @@ def incident_detail(request, incident_id: str):
         "incident": incident,
         "postmortems": postmortems,
         "conflict": conflict,
+        "may_save": refusal_reason is None,
+        "refusal_reason": refusal_reason,
     }
     return render(request, "web/incident_form.html", context)
