@@ -163,6 +163,9 @@ BODIES = {
     },
     # The generated status may be what the items already have, which changes nothing.
     "POST /api/action-items/bulk": lambda ctx: {"ids": [ctx.item], "status": "IN_PROGRESS"},
+    # Bodies whose texts have a pattern (not blank; a slug's shape).
+    "POST /api/postmortems/{postmortem_id}/comments": lambda ctx: {"body": "probe comment"},
+    "POST /api/templates": lambda ctx: {"slug": "probe-template", "name": "Probe"},
 }
 
 # Further requests for an operation, beside the one built from its schema: (rule, body,
