@@ -14,10 +14,11 @@ from django.db import transaction
 from django.test import override_settings
 
 from hindsight.accounts.models import Role, User
+from hindsight.incidents import signals as incident_signals
 from hindsight.lib import events
 from hindsight.lib.errors import Conflict
 from hindsight.notifications.services import record_events
-from hindsight.postmortems import workflow
+from hindsight.postmortems import services, workflow
 from hindsight.postmortems.models import PostMortem, Status
 from hindsight.reviews.models import approvers
 
@@ -46,6 +47,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("notifications/apps.py", "hindsight.notifications.services"): APP_READY,
     ("postmortems/apps.py", "hindsight.postmortems.document"): APP_READY,
     ("reviews/apps.py", "hindsight.postmortems.history"): APP_READY,
+    ("postmortems/apps.py", "hindsight.postmortems.services"): APP_READY,
     ("reviews/apps.py", "hindsight.postmortems.workflow"): APP_READY,
     ("reviews/apps.py", "hindsight.reviews.models"): APP_READY,
     ("reviews/apps.py", "hindsight.reviews.services"): APP_READY,
@@ -149,6 +151,12 @@ def test_notify_calls_each_handler_once_in_the_callers_transaction(monkeypatch, 
     with transaction.atomic():
         events.notify("postmortem.published", postmortem_id="pm_1", by="alice")
     assert calls == [("postmortem.published", {"postmortem_id": "pm_1", "by": "alice"}, True)]
+
+
+def test_postmortems_follow_a_changed_incident_and_say_who_wrote_about_it():
+    receivers = [entry[1]() for entry in incident_signals.incident_changed.receivers]
+    assert services.follow_incident in receivers
+    assert services.reports_about_incident in incident_signals._finders
 
 
 def test_reviews_tells_the_workflow_who_approved():

@@ -77,7 +77,7 @@ class ActionItemList(Out):
 class BulkStatus(In):
     ids: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=32)]],
-        Field(min_length=1, max_length=500),
+        Field(min_length=1, max_length=500, json_schema_extra={"uniqueItems": True}),
     ]
     status: ItemStatus
 

@@ -1,22 +1,33 @@
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from hindsight.incidents.models import ImpactCategory, IncidentType, Severity
-from hindsight.lib.schema import In, Out
+from hindsight.lib.schema import (
+    WEB_ADDRESS_PATTERN,
+    In,
+    Out,
+    TextOnly,
+    is_web_address,
+    never_null,
+)
 
 Text = Annotated[str, Field(min_length=1, max_length=300)]
+Timestamp = Annotated[AwareDatetime, TextOnly]
 
 
 class Link(In):
     label: Annotated[str, Field(min_length=1, max_length=100)]
-    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    url: Annotated[
+        str,
+        Field(min_length=1, max_length=2000, json_schema_extra={"pattern": WEB_ADDRESS_PATTERN}),
+    ]
 
     @field_validator("url")
     @classmethod
     def web_address(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if not is_web_address(value):
             raise ValueError("must be an http:// or https:// address")
         return value
 
@@ -31,11 +42,11 @@ class IncidentFields(In):
     ) = Field(None, description="What kind of impact it had (the VOID database's set)")
     services: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = None
     links: list[Link] | None = None
-    started_at: AwareDatetime | None = None
-    detected_at: AwareDatetime | None = None
-    acknowledged_at: AwareDatetime | None = None
-    mitigated_at: AwareDatetime | None = None
-    resolved_at: AwareDatetime | None = None
+    started_at: Timestamp | None = None
+    detected_at: Timestamp | None = None
+    acknowledged_at: Timestamp | None = None
+    mitigated_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
     details: Annotated[str, Field(max_length=100_000)] | None = None
 
 
@@ -45,6 +56,7 @@ class IncidentCreate(IncidentFields):
 
 
 class IncidentPatch(IncidentFields):
+    model_config = ConfigDict(json_schema_extra=never_null("title"))
     title: Text | None = None
     # Returned by GET and accepted back unchanged, so a client can send what it read.
     id: Any = None

@@ -6,7 +6,7 @@ from datetime import UTC
 from django.db import IntegrityError
 
 from hindsight.incidents.models import Incident, IncidentType
-from hindsight.incidents.signals import incident_changed
+from hindsight.incidents.signals import incident_changed, reports_about
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.writers import write_transaction
@@ -32,8 +32,42 @@ API_NAMES = {
 }
 
 
-def may_write_incidents(user) -> bool:
+def may_create_incidents(user) -> bool:
     return user.can_write
+
+
+def edit_refusal(incident: Incident, user) -> str | None:
+    """Why USER may not change INCIDENT, or None if they may: the one rule the API and the
+    web ask (README "Roles").
+
+    Admins may. Viewers may not. A member may if they created the incident or created or
+    contribute to one of the post-mortems about it; but once a post-mortem about it is
+    published or archived, only that report's authors and contributors (and admins) may,
+    since the change rewrites the report's times. A draft the user cannot see is never
+    named in the answer.
+    """
+    if user.is_admin:
+        return None
+    if not user.can_write:
+        return "Viewers cannot change incidents."
+    reports = reports_about(incident, user)
+    for report in reports:
+        if report.locked and not report.named:
+            return (
+                f"The {report.label} about this incident is {report.status.lower()}:"
+                " only admins and that report's author and contributors can change the"
+                " incident, as the change rewrites the report's times."
+            )
+    if incident.created_by_id == user.pk or any(report.named for report in reports):
+        return None
+    return (
+        "Only admins, the incident's creator and the authors and contributors of its"
+        " post-mortems can change this incident."
+    )
+
+
+def may_edit_incident(incident: Incident, user) -> bool:
+    return edit_refusal(incident, user) is None
 
 
 def get_incident(incident_id: str) -> Incident:
@@ -72,7 +106,7 @@ def _in_utc(data: dict) -> dict:
 
 
 def create_incident(data: dict, *, by) -> Incident:
-    if not may_write_incidents(by):
+    if not may_create_incidents(by):
         raise PermissionDenied("Viewers cannot create incidents.")
     data = _in_utc(data)
     incident_id = data.get("id")
@@ -98,13 +132,19 @@ def create_incident(data: dict, *, by) -> Incident:
 def update_incident(
     incident_id: str, data: dict, *, by, if_match: IfMatch | int | None = None
 ) -> Incident:
-    if not may_write_incidents(by):
+    """Change INCIDENT_ID's fields in DATA, if BY may (edit_refusal). The post-mortems about
+    it follow in the same transaction (incident_changed: a report whose answer the change
+    alters gets a new version and a history entry)."""
+    if not may_create_incidents(by):
         raise PermissionDenied("Viewers cannot change incidents.")
     data = _in_utc(data)
     with write_transaction():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
             raise NotFound(f"There is no incident {incident_id}.", fields={"id": incident_id})
+        refusal = edit_refusal(incident, by)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
         if not precondition_holds(if_match, incident.version):
             raise StaleVersion(
                 f"The incident is at version {incident.version}, not {if_match}."
@@ -115,6 +155,7 @@ def update_incident(
         if "title" in data and not data["title"]:
             raise Invalid("title cannot be empty.", fields={"title": "required"})
         changed = [f for f in FIELDS if f in data and data[f] != getattr(incident, f)]
+        before = {field: getattr(incident, field) for field in changed}
         for field in changed:
             value = data[field]
             if field in ("services", "links") and value is None:
@@ -126,5 +167,5 @@ def update_incident(
         if changed:
             incident.version += 1
             incident.save()
-            incident_changed.send(sender=Incident, incident=incident)
+            incident_changed.send(sender=Incident, incident=incident, before=before, by=by)
         return incident

@@ -1,5 +1,7 @@
 """Base schemas: camelCase in JSON, snake_case in Python."""
 
+import re
+
 from ninja import Schema
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -51,3 +53,44 @@ def _comma_separated(value):
 
 # A query list filter: repeat the parameter or comma-separate its values.
 CommaList = BeforeValidator(_comma_separated)
+
+
+def _text_only(value):
+    """JSON has no date type: a date or an instant comes as text (pydantic would otherwise take
+    a number as seconds since 1970, which the OpenAPI does not offer)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 text")
+    return value
+
+
+# A date or an instant as the API takes it: ISO 8601 text only.
+TextOnly = BeforeValidator(_text_only)
+
+# A link the API stores (an incident's links, an item's tracker URL): http(s), a host of
+# plain characters (no brackets: an IPv6 literal is no tracker's address), then anything
+# but spaces. The OpenAPI states it; `is_web_address` holds it.
+WEB_ADDRESS_PATTERN = r"^https?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+([/?#]\S*)?$"
+_WEB_ADDRESS = re.compile(WEB_ADDRESS_PATTERN)
+
+
+def is_web_address(value: str) -> bool:
+    return _WEB_ADDRESS.match(value) is not None
+
+
+def never_null(*names: str):
+    """A json_schema_extra documenting NAMES (Python names) as optional but never null: the
+    model takes null to refuse it with a message naming the field, the OpenAPI says so."""
+
+    def strip(schema: dict, model) -> None:
+        for name in names:
+            prop = schema.get("properties", {}).get(api_name(name))
+            if prop is None:
+                continue
+            prop.pop("default", None)
+            branches = [b for b in prop.pop("anyOf", None) or [] if b.get("type") != "null"]
+            if len(branches) == 1:
+                prop.update(branches[0])
+            elif branches:
+                prop["anyOf"] = branches
+
+    return strip

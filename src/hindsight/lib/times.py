@@ -48,6 +48,30 @@ def time_of_day(value: str) -> time | None:
     return parse_time_of_day(value) or unsure_date_time(value)
 
 
+def _unsure_date_pattern() -> str:
+    """_UNSURE_DATE_TIME as JSON Schema can say it: the two leading fields differ (else the
+    date would be certain), so each first field lists the second fields it may meet."""
+    months = [f"{m:02d}" for m in range(1, 13)]
+    pairs = "|".join(
+        f"{first}{sep}({'|'.join(m for m in months if m != first)}){sep}"
+        for first in months
+        for sep in ("-", "/", r"\.")
+    )
+    clock = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
+    return rf"^({pairs})\d{{4}} {clock}(Z|[+-]\d{{2}}:\d{{2}})?$"
+
+
+# What is_valid_event_time accepts, for the OpenAPI: a time of day, an RFC 3339 timestamp
+# (the ISO 8601 form clients send; the parser takes a few more), or an unsure date.
+EVENT_TIME_SCHEMA = {
+    "anyOf": [
+        {"pattern": _TIME_OF_DAY.pattern},
+        {"format": "date-time"},
+        {"pattern": _unsure_date_pattern()},
+    ]
+}
+
+
 def is_valid_event_time(value: str) -> bool:
     return (
         parse_time_of_day(value) is not None

@@ -24,7 +24,8 @@ class ChannelCreate(In):
 
 class ChannelPatch(In):
     name: Name | None = None
-    kind: Kind | None = None
+    # Accepted back unchanged (a client may send what it read), refused if different.
+    kind: Kind | None = Field(None, json_schema_extra={"readOnly": True})
     url: Url | None = None
     secret: Secret | None = None
     rotate_secret: bool = Field(False, description="Replace the secret with a new random one")

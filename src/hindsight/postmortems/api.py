@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from django.http import HttpResponse, JsonResponse
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from hindsight.incidents.models import Severity
 from hindsight.lib.errors import Invalid
@@ -117,8 +117,16 @@ MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
         "requestBody": {
             "required": True,
             "content": {
-                # Any UTF-8 text that is not blank is a document to read.
-                t: {"schema": {"type": "string", "pattern": r"\S"}}
+                # Any UTF-8 text that is not blank is a document to read. The body of a text
+                # type is text by definition, so the schema states only what the text must
+                # hold: a `type` would let a checker "violate" it with a number or null that
+                # reaches the server as the text "0" or "null", a document like any other.
+                t: {
+                    "schema": {
+                        "description": "The Markdown document (UTF-8 text, not blank)",
+                        "pattern": r"\S",
+                    }
+                }
                 for t in MARKDOWN_TYPES
             },
         }
@@ -211,7 +219,8 @@ def delete_postmortem(request, postmortem_id: str):
 
 def _export_schema(name: str) -> dict:
     if name == "json":
-        return {"$ref": "#/components/schemas/PostMortemOut"}
+        # "type" replaces the string type the `response={200: str}` default gives the answer.
+        return {"type": "object", "$ref": "#/components/schemas/PostMortemOut"}
     return {"type": "string", "format": "binary"} if name == "pdf" else {"type": "string"}
 
 
@@ -234,7 +243,9 @@ def _export_schema(name: str) -> dict:
 def export_postmortem(
     request,
     postmortem_id: str,
-    format: str = Query(  # noqa: B008
+    format: Annotated[
+        str, WithJsonSchema({"type": "string", "enum": list(export_formats.FORMATS)})
+    ] = Query(  # noqa: B008
         "markdown",
         description="markdown (default), html, pdf or json",
     ),

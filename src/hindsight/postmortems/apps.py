@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 from hindsight.accounts.signals import user_renamed
-from hindsight.incidents.signals import incident_changed
+from hindsight.incidents.signals import incident_changed, register_reports
 
 
 class PostmortemsConfig(AppConfig):
@@ -11,8 +11,10 @@ class PostmortemsConfig(AppConfig):
 
     def ready(self):
         # Models (which document imports) load only once the app registry is ready.
-        from hindsight.postmortems import document
+        from hindsight.postmortems import document, services
 
-        # Stored documents show the incident's times and the author's name.
-        incident_changed.connect(document.on_incident_changed, dispatch_uid="pm-incident")
+        # A report's answer shows its incident's times (a change gives it a new version) and
+        # its author's name; who wrote the reports about an incident decides who may edit it.
+        incident_changed.connect(services.follow_incident, dispatch_uid="pm-incident")
+        register_reports(services.reports_about_incident)
         user_renamed.connect(document.on_user_renamed, dispatch_uid="pm-user")

@@ -183,17 +183,13 @@ def renderings(postmortem: PostMortem) -> Renderings:
 
 
 def restore(postmortem_ids) -> int:
-    """Render and store the given reports again (after a change to their incident or their
-    author's name); returns how many."""
+    """Render and store the given reports again (after a change to their author's name, or
+    of the code that renders them); returns how many."""
     count = 0
     for postmortem in PostMortem.objects.with_report().filter(pk__in=list(postmortem_ids)):
         PostMortem.objects.filter(pk=postmortem.pk).update(**columns(postmortem))
         count += 1
     return count
-
-
-def on_incident_changed(sender, *, incident, **kwargs) -> None:
-    restore(PostMortem.objects.filter(incident=incident).values_list("pk", flat=True))
 
 
 def on_user_renamed(sender, *, user, **kwargs) -> None:

@@ -23,8 +23,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from hindsight.lib.schema import api_name
-from hindsight.lib.times import is_valid_event_time
+from hindsight.lib.schema import WEB_ADDRESS_PATTERN, api_name, is_web_address
+from hindsight.lib.times import EVENT_TIME_SCHEMA, is_valid_event_time
 from hindsight.postmortems import limits
 from hindsight.postmortems.models import ItemStatus, Priority
 from hindsight.postmortems.sections import Category, EventKind, Horizon
@@ -40,6 +40,8 @@ class EntryField:
     follow_through: bool = False  # stays editable once the report is published
     derived: bool = False  # set by the write path, read-only in the API
     check: Callable[[Any], Any] | None = None  # raises ValueError with a message
+    pattern: str | None = None  # what `check` accepts, as the OpenAPI says it
+    json_schema: dict | None = None  # the same, where one pattern cannot say it
     description: str = ""
     label: str = ""  # a column heading for people (CSV, Markdown)
 
@@ -98,7 +100,7 @@ def _front_matter(value: dict) -> dict:
 
 
 def _web_address(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
+    if not is_web_address(value):
         raise ValueError("must be an http:// or https:// address")
     return value
 
@@ -131,6 +133,7 @@ EVENT_FIELDS: tuple[EntryField, ...] = (
         limits.EVENT_TIME,
         required=True,
         check=_event_time,
+        json_schema=EVENT_TIME_SCHEMA,
         description=(
             "As written: a time of day (14:35), an ISO 8601 timestamp, or a date whose"
             " day/month order is unknown (03-04-2021 14:35, whose `at` is null)"
@@ -158,6 +161,7 @@ ITEM_FIELDS: tuple[EntryField, ...] = (
         limits.URL,
         follow_through=True,
         check=_web_address,
+        pattern=WEB_ADDRESS_PATTERN,
         description="The issue in an external tracker (GitHub, Jira…): an http(s) address",
         label="Tracker",
     ),

@@ -1,14 +1,14 @@
 """The API's shapes of a post-mortem. Timeline events and action items are built from their
 declaration in fields.py, so a field added there appears in every body and answer."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, JsonValue, create_model
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, create_model
 
 from hindsight.lib.errors import Invalid
-from hindsight.lib.schema import In, Out, api_name
+from hindsight.lib.schema import In, Out, TextOnly, api_name, never_null
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.models import Status
 from hindsight.postmortems.sections import Sections
@@ -24,8 +24,15 @@ def _in_type(field: fields.EntryField):
         return (Any, Field(None, description=READ_BACK))
     base = field.type
     if base is str:
-        constraints = Field(min_length=1 if field.required else None, max_length=field.max_length)
+        constraints = Field(
+            min_length=1 if field.required else None,
+            max_length=field.max_length,
+            json_schema_extra=({"pattern": field.pattern} if field.pattern else None)
+            or field.json_schema,
+        )
         base = Annotated[str, constraints]
+    elif base in (date, datetime):
+        base = Annotated[base, TextOnly]
     if field.check is not None:
         base = Annotated[base, AfterValidator(field.check)]
     return (base | None, Field(None, description=field.description or None))
@@ -42,9 +49,24 @@ def _out_type(field: fields.EntryField):
 def _entry_in(name: str, entry_fields, read_back: tuple[str, ...], doc: str):
     """A nested entry as sent. Required fields may be left out of an entry with an id (they
     keep their value) and are checked for a new one by the service."""
+    required = [f.api_name for f in entry_fields if f.required]
+
+    def new_entry_rule(schema: dict, model) -> None:
+        # An entry names an existing one by id, or is new and gives the required fields.
+        schema["anyOf"] = [
+            {"required": ["id"], "properties": {"id": {"type": "string", "minLength": 1}}},
+            {
+                "required": required,
+                "properties": {n: {"not": {"type": "null"}} for n in required},
+            },
+        ]
+
+    base = type(
+        f"_{name}Base", (In,), {"model_config": ConfigDict(json_schema_extra=new_entry_rule)}
+    )
     return create_model(
         name,
-        __base__=In,
+        __base__=base,
         __doc__=doc,
         id=(str | None, None),
         **{f.name: _in_type(f) for f in entry_fields},
@@ -184,6 +206,7 @@ class PostMortemPatch(Sections, _TextPatch):
         {"tags", "incident_id", "title", "summary", "timeline", "action_items"}
         | {"contributors", "status", "front_matter"}
     )
+    model_config = ConfigDict(json_schema_extra=never_null(*sorted(NOT_NULL)))
     WRITABLE: ClassVar[frozenset[str]] = frozenset()
 
     def data(self) -> dict:
@@ -198,6 +221,7 @@ class PostMortemPatch(Sections, _TextPatch):
 
 class ActionItemPatch(ActionItemIn):
     postmortem_id: Any = Field(None, description=READ_BACK)
+    model_config = ConfigDict(json_schema_extra=never_null("description"))
 
     def data(self) -> dict:
         data = entry_data(self, fields.ITEM_FIELDS)

@@ -9,7 +9,7 @@ Numbers are numbers: pydantic refuses "1,200" where a count is expected.
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, Strict, ValidationError, field_validator
 
 from hindsight.lib.errors import Invalid
 from hindsight.lib.schema import In
@@ -17,8 +17,9 @@ from hindsight.postmortems import limits
 
 Short = Annotated[str, Field(max_length=limits.SHORT)]
 Prose = Annotated[str, Field(max_length=limits.PROSE)]
-Count = Annotated[int, Field(ge=0)]
-Amount = Annotated[float, Field(ge=0)]
+# Strict: JSON's false is not the number 0 (pydantic would otherwise take it as one).
+Count = Annotated[int, Strict(), Field(ge=0)]
+Amount = Annotated[float, Strict(), Field(ge=0)]
 
 
 def capped(entry, limit: int = limits.SECTION_ENTRIES):

@@ -8,6 +8,7 @@ revision → index for search → store the rendered document → queue the even
 post-mortem carries what was written (its nested rows prefetched), so nothing is read again.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from hindsight.accounts.services import people_names, users_named
 from hindsight.incidents.models import Incident
+from hindsight.incidents.signals import Report
 from hindsight.lib.compiled import CompiledGet
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.events import notify_all
@@ -759,6 +761,86 @@ def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
             }
             events.append(("action_item.assigned", {**assigned, **common}))
     notify_all(events)
+
+
+# The incident ------------------------------------------------------------------------
+
+
+def reports_about_incident(incident: Incident, user) -> list[Report]:
+    """The post-mortems about INCIDENT, for its edit rule (incidents.services.edit_refusal);
+    registered in PostmortemsConfig.ready. Two queries, whatever their number."""
+    reports = PostMortem.objects.filter(incident=incident)
+    mine = set(reports.filter(named(user)).values_list("pk", flat=True))
+    return [
+        Report(
+            label=f"post-mortem {pk}",
+            status=status,
+            locked=status in (Status.PUBLISHED, Status.ARCHIVED),
+            named=pk in mine,
+        )
+        for pk, status in reports.values_list("pk", "status")
+    ]
+
+
+# The incident fields a post-mortem's answer shows: event instants (and so their order) are
+# resolved against startedAt, dueAt and overdue follow resolvedAt. A change is recorded on
+# the report under these names.
+INCIDENT_FIELDS_SHOWN = {"started_at": "incidentStartedAt", "resolved_at": "incidentResolvedAt"}
+
+
+def follow_incident(sender, *, incident: Incident, before: dict, by, **kwargs) -> None:
+    """After INCIDENT changed (BEFORE: the old values of the fields that changed), give each
+    report whose GET now answers differently a new version (so its ETag changes), store its
+    document again and record the incident's change in its history, in the incident's
+    transaction. Connected to incident_changed in PostmortemsConfig.ready.
+
+    The report's own lock does not apply (its text is unchanged: who may change the
+    incident of a published report is the incident's rule), and its text_version stays,
+    so approvals of its text still count."""
+    shown = [field for field in INCIDENT_FIELDS_SHOWN if field in before]
+    if not shown:
+        return
+    old_incident = copy.copy(incident)
+    for field in shown:
+        setattr(old_incident, field, before[field])
+    now = timezone.now()
+    reports = (
+        PostMortem.objects.with_report()
+        .defer(None)
+        .defer("document", "list_row")  # the stored HTML is reused: no text changed
+        .select_for_update(of=("self",))
+        .filter(incident=incident)
+        .order_by("pk")
+    )
+    for postmortem in reports:
+        answers = []
+        for state in (old_incident, incident):
+            postmortem.incident = state
+            body = document.render(postmortem)
+            answers.append(
+                document.finish(
+                    body, status=postmortem.status, resolved_at=state.resolved_at, now=now
+                )
+            )
+        if answers[0] == answers[1]:
+            continue
+        old_version = postmortem.version
+        postmortem.version, postmortem.updated_at = old_version + 1, now
+        columns = {"version": postmortem.version, "updated_at": now}
+        columns.update(document.columns(postmortem))
+        PostMortem.objects.filter(pk=postmortem.pk, version=old_version).update(**columns)
+        Revision.objects.create(
+            postmortem=postmortem,
+            version=postmortem.version,
+            changed_by=by,
+            changes={
+                INCIDENT_FIELDS_SHOWN[field]: {
+                    "old": fields.instant(before[field]),
+                    "new": fields.instant(getattr(incident, field)),
+                }
+                for field in shown
+            },
+        )
 
 
 # Delete --------------------------------------------------------------------------------

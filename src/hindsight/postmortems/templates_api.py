@@ -5,10 +5,10 @@ from typing import Annotated, Any
 from django.http import HttpResponse
 from ninja import Router
 from ninja import Status as HttpStatus
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from hindsight.lib.errors import Invalid, NotFound
-from hindsight.lib.schema import In, Out
+from hindsight.lib.schema import In, Out, never_null
 from hindsight.postmortems import templates
 
 router = Router(tags=["templates"])
@@ -43,7 +43,10 @@ class TemplateOut(TemplateSummary):
 
 
 class TemplateCreate(In):
-    slug: Annotated[str, Field(min_length=1, max_length=100)]
+    slug: Annotated[
+        str,
+        Field(min_length=1, max_length=100, json_schema_extra={"pattern": templates.SLUG.pattern}),
+    ]
     name: Name
     description: Description = ""
     body: dict[str, Any] = Field(default_factory=dict, description=BODY)
@@ -51,12 +54,14 @@ class TemplateCreate(In):
 
 
 class TemplatePatch(In):
+    model_config = ConfigDict(json_schema_extra=never_null("name", "body"))
     name: Name | None = None
     description: Description | None = None
     body: dict[str, Any] | None = Field(None, description=BODY)
     hints: dict[str, Any] | None = Field(None, description=HINTS)
-    # Returned by GET and accepted back unchanged, so a client can send what it read.
-    slug: Any = None
+    # Returned by GET and accepted back unchanged, so a client can send what it read (a
+    # different slug is refused: the slug names the template).
+    slug: Any = Field(None, json_schema_extra={"readOnly": True})
     builtin: Any = None
     created_by: Any = None
 

@@ -5,12 +5,18 @@ from pydantic import Field
 
 from hindsight.lib.schema import In, Out
 from hindsight.reviews.models import Decision
+from hindsight.reviews.services import SECTIONS
 
 
 class CommentIn(In):
-    body: Annotated[str, Field(min_length=1, max_length=20_000)]
+    # At least one character that is not a space: a blank comment is refused.
+    body: Annotated[
+        str, Field(min_length=1, max_length=20_000, json_schema_extra={"pattern": r"\S"})
+    ]
     section: str | None = Field(
-        None, description="The API name of the part commented on, e.g. rootCause or timeline"
+        None,
+        description="The API name of the part commented on, e.g. rootCause or timeline",
+        json_schema_extra={"enum": [*SECTIONS, None]},
     )
     parent_id: int | None = Field(
         None,

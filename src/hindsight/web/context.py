@@ -8,8 +8,8 @@ from hindsight.postmortems import services
 def permissions(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"may_create": False, "may_write_incidents": False}
+        return {"may_create": False, "may_create_incidents": False}
     return {
         "may_create": services.may_create_postmortem(user),
-        "may_write_incidents": incident_services.may_write_incidents(user),
+        "may_create_incidents": incident_services.may_create_incidents(user),
     }

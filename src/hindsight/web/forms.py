@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from hindsight.incidents.models import ImpactCategory, IncidentType, Severity
 from hindsight.lib import times
+from hindsight.lib.schema import is_web_address
 from hindsight.postmortems import fields, limits
 from hindsight.postmortems.fields import EntryField, is_enum
 from hindsight.postmortems.listing import ListFilters
@@ -154,7 +155,7 @@ class IncidentForm(forms.Form):
             label, bar, url = (part.strip() for part in line.rpartition("|"))
             if not bar or not label:
                 raise forms.ValidationError(f"Line {number}: write it as label | https://…")
-            if not url.startswith(("http://", "https://")):
+            if not is_web_address(url):
                 raise forms.ValidationError(f"Line {number}: the address must start with https://")
             links.append({"label": label, "url": url})
         return links

@@ -799,7 +799,7 @@ def incident_list(request):
 
 @web_view
 def incident_create(request):
-    if not incident_services.may_write_incidents(request.user):
+    if not incident_services.may_create_incidents(request.user):
         raise PermissionDenied("Viewers cannot create incidents.")
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -810,7 +810,8 @@ def incident_create(request):
         else:
             messages.success(request, "Incident created.")
             return redirect("web:incident", incident.id)
-    return render(request, "web/incident_form.html", {"form": form, "incident": None})
+    context = {"form": form, "incident": None, "may_save": True}
+    return render(request, "web/incident_form.html", context)
 
 
 @web_view
@@ -834,6 +835,7 @@ def incident_detail(request, incident_id: str):
         # Drafts count as existing (needs_postmortem says so); their titles stay private.
         "unreadable": every.count() - len(postmortems),
         "needs_pm": services.needs_postmortem(Incident.objects.filter(pk=incident.pk)).exists(),
+        "edit_refusal": incident_services.edit_refusal(incident, request.user),
     }
     return render(request, "web/incident.html", context)
 
@@ -865,8 +867,9 @@ def incident_edit(request, incident_id: str):
     initial["severity"] = incident.severity or ""
     form = IncidentForm(request.POST or None, initial=initial)
     conflict = False
-    if not incident_services.may_write_incidents(request.user):
-        raise PermissionDenied("Viewers cannot change incidents.")
+    refusal_reason = incident_services.edit_refusal(incident, request.user)
+    if refusal_reason is not None:
+        raise PermissionDenied(refusal_reason)
     if request.method == "POST" and form.is_valid():
         try:
             incident = incident_services.update_incident(
