@@ -221,8 +221,10 @@ def test_the_incidents_creator_may_change_it_until_someone_elses_report_is_publi
 def test_the_web_form_refuses_a_member_with_no_part_and_says_why(client, alice, dave, published):
     client.force_login(dave)
     page = client.get("/incidents/inc_123").content.decode()
-    assert "Save incident" not in page
-    assert "only admins and that report&#x27;s author and contributors" in page
+    assert 'href="/incidents/inc_123/edit"' not in page  # no Edit offered
+    refused = client.get("/incidents/inc_123/edit")
+    assert refused.status_code == 403
+    assert "only admins and that report&#x27;s author and contributors" in refused.content.decode()
 
     response = client.post(
         "/incidents/inc_123", {"title": "Mine now", "version": "1", "started_at": ""}
@@ -234,7 +236,7 @@ def test_the_web_form_refuses_a_member_with_no_part_and_says_why(client, alice, 
 
 def test_the_web_form_change_gives_the_report_a_new_version(client, alice, published):
     client.force_login(alice)
-    assert "Save incident" in client.get("/incidents/inc_123").content.decode()
+    assert "Save incident" in client.get("/incidents/inc_123/edit").content.decode()
 
     response = client.post(
         "/incidents/inc_123",
