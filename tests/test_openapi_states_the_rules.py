@@ -117,3 +117,37 @@ def test_a_tracker_url_with_a_host_and_port_is_accepted(alice, api_for, postmort
 
     assert response.status_code == 200, response.content
     assert response.json()["trackerUrl"] == url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/postmortems?service=a&service=b",
+        "/api/postmortems?status=",
+        "/api/postmortems?createdFrom=0",
+        "/api/postmortems?overdue=1",
+        "/api/action-items?status=",
+        "/api/action-items?mine=yes",
+        "/api/insights/durations?to=0",
+        "/api/insights/incidents?severity=SEV1&severity=SEV2",
+        "/api/postmortems/pm_x/history?type=",
+    ],
+)
+def test_query_parameters_are_taken_as_the_openapi_states_them(path, alice, api_for):
+    """A parameter that takes one value given twice, a list given empty, a date or a
+    boolean not written as the OpenAPI says: each is a 422 naming the parameter."""
+    response = api_for(alice).get(path)
+    assert response.status_code in (404, 422), (path, response.status_code)
+    if response.status_code == 422:
+        name = path.split("?")[1].split("=")[0]
+        assert name in response.content.decode(), response.content
+
+
+def test_a_boolean_in_a_body_is_true_or_false(admin, api_for, postmortem):
+    api = api_for(admin)
+    refused = api.patch("/api/factor-categories/automation", {"retired": 0})
+    assert refused.status_code == 422 and "retired" in refused.content.decode()
+    item = postmortem["actionItems"][0]["id"]
+    body = {"actionItems": [{"id": item, "unconfirmed": 0}]}
+    refused = api.patch(f"/api/postmortems/{postmortem['id']}", body, headers={"If-Match": '"1"'})
+    assert refused.status_code == 422 and "unconfirmed" in refused.content.decode()

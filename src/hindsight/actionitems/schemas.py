@@ -1,16 +1,15 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from ninja import Schema
 from pydantic import Field
 
-from hindsight.lib.schema import CommaList, In, Out
+from hindsight.lib.schema import CommaList, In, Out, QueryFilters, QueryFlag
 from hindsight.postmortems.models import ItemStatus, Priority, Status
 from hindsight.postmortems.schemas import ActionItemOut
 from hindsight.postmortems.sections import Category, Horizon
 
 
-class ActionItemFilters(Schema):
+class ActionItemFilters(QueryFilters):
     """Query parameters of GET /api/action-items (and the Action Items page)."""
 
     limit: int = Field(50, ge=1, le=200)
@@ -20,7 +19,9 @@ class ActionItemFilters(Schema):
         description="The owner as written (any case); a user's name or email finds the items"
         " owned under either",
     )
-    mine: bool = Field(False, description="Only items owned by the caller (name or email)")
+    mine: Annotated[bool, QueryFlag] = Field(
+        False, description="Only items owned by the caller (name or email)"
+    )
     status: Annotated[list[ItemStatus], CommaList] = Field(
         default_factory=list, description="Repeat or comma-separate"
     )
@@ -33,13 +34,13 @@ class ActionItemFilters(Schema):
     category: Annotated[list[Category], CommaList] = Field(
         default_factory=list, description="Repeat or comma-separate"
     )
-    overdue: bool | None = Field(
+    overdue: Annotated[bool | None, QueryFlag] = Field(
         None, description="true: past their due date and not DONE; false: all others"
     )
-    due_this_week: bool = Field(
+    due_this_week: Annotated[bool, QueryFlag] = Field(
         False, alias="dueThisWeek", description="Due today or in the next six days"
     )
-    no_due_date: bool = Field(False, alias="noDueDate")
+    no_due_date: Annotated[bool, QueryFlag] = Field(False, alias="noDueDate")
     postmortem_id: str | None = Field(None, alias="postmortemId")
     service: str | None = Field(None, description="A service named on the incident")
     format: Literal["json", "csv"] = "json"

@@ -1,5 +1,5 @@
 from django.http import HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja import Status as HttpStatus
 from pydantic import Field
 
@@ -8,11 +8,12 @@ from hindsight.incidents.models import Incident
 from hindsight.incidents.schemas import IncidentCreate, IncidentList, IncidentOut, IncidentPatch
 from hindsight.lib.http import CONDITIONAL_WRITE, etag, if_match
 from hindsight.lib.pagination import keyset_page
+from hindsight.lib.schema import QueryFilters
 
 router = Router(tags=["incidents"])
 
 
-class IncidentFilters(Schema):
+class IncidentFilters(QueryFilters):
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = None
     severity: str | None = None

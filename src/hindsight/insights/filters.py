@@ -1,19 +1,22 @@
 """The filters every insight takes, as the API and the web page read them."""
 
 from datetime import date
+from typing import Annotated
 
-from ninja import Schema
 from pydantic import Field, model_validator
 
 from hindsight.incidents.models import IncidentType, Severity
 from hindsight.insights import figures
+from hindsight.lib.schema import IsoDate, QueryFilters
 
 
-class InsightFilters(Schema):
-    start: date | None = Field(
+class InsightFilters(QueryFilters):
+    start: Annotated[date | None, IsoDate] = Field(
         None, alias="from", description="First day (UTC, inclusive) of the incidents' start"
     )
-    end: date | None = Field(None, alias="to", description="Last day (UTC, inclusive)")
+    end: Annotated[date | None, IsoDate] = Field(
+        None, alias="to", description="Last day (UTC, inclusive)"
+    )
     service: str | None = Field(None, max_length=100)
     severity: Severity | None = None
     tag: str | None = Field(None, max_length=100)

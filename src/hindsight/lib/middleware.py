@@ -17,6 +17,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
+from hindsight.lib.schema import current_query
+
 NUL = "\x00"
 _JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
 _FORM_NUL = re.compile(rb"%00")
@@ -92,7 +94,12 @@ class RefuseNulMiddleware:
     def __call__(self, request):
         where = nul_in_request(request)
         if where is None:
-            return self.get_response(request)
+            # The query string, for the API's QueryFilters (a parameter given twice).
+            token = current_query.set(request.GET)
+            try:
+                return self.get_response(request)
+            finally:
+                current_query.reset(token)
         message = f"{where} contains a NUL character (U+0000), which is never accepted."
         if _is_api(request):
             body = {"error": "invalid", "message": message, "fields": {where: "contains NUL"}}

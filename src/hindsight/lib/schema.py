@@ -1,10 +1,17 @@
 """Base schemas: camelCase in JSON, snake_case in Python."""
 
 import re
+import types
+import typing
+from contextvars import ContextVar
+from datetime import date
 
 from ninja import Schema
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
+
+# A true/false in a JSON body: not 0, 1 or "yes" (pydantic's lax bool would take them).
+Flag = StrictBool
 
 
 def api_name(name: str) -> str:
@@ -43,12 +50,74 @@ class In(BaseModel):
 
 
 def _comma_separated(value):
-    """`?status=DRAFT,IN_REVIEW` and `?status=DRAFT&status=IN_REVIEW` alike."""
+    """`?status=DRAFT,IN_REVIEW` and `?status=DRAFT&status=IN_REVIEW` alike; a parameter
+    given empty (`?status=`) names no value and is refused."""
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list | tuple):
-        return [part.strip() for v in value for part in str(v).split(",") if part.strip()]
+        parts = [part.strip() for v in value for part in str(v).split(",") if part.strip()]
+        if value and not parts:
+            raise ValueError("names no value (leave the parameter out for all)")
+        return parts
     return value
+
+
+def _query_flag(value):
+    """A query string's boolean: `true` or `false`, nothing else."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError("must be true or false")
+
+
+# A boolean query parameter: true or false (not 0, 1, yes or on).
+QueryFlag = BeforeValidator(_query_flag)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# A date query parameter: YYYY-MM-DD only (pydantic would take "0" as 1970-01-01).
+IsoDate = BeforeValidator(_iso_date)
+
+# The request's query string, for QueryFilters (set by lib/middleware for API requests).
+current_query: ContextVar = ContextVar("current_query", default=None)
+
+
+class QueryFilters(Schema):
+    """Query parameters: a parameter that takes one value refuses to be given twice (Django
+    would keep the last one silently)."""
+
+    @model_validator(mode="after")
+    def _given_once(self):
+        query = current_query.get()
+        if query is None:
+            return self
+        for name, field in type(self).model_fields.items():
+            if typing.get_origin(_bare(field.annotation)) is list:
+                continue
+            key = field.alias or name
+            if len(query.getlist(key)) > 1:
+                raise ValueError(f"{key} is given more than once; it takes one value")
+        return self
+
+
+def _bare(annotation):
+    """list[X] out of Annotated[list[X], …] or list[X] | None."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return args[0] if len(args) == 1 else annotation
+    return annotation
 
 
 # A query list filter: repeat the parameter or comma-separate its values.

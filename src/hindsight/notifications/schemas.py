@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from hindsight.lib.schema import In, Out
 from hindsight.notifications.models import DeliveryStatus, Kind
@@ -19,7 +19,7 @@ class ChannelCreate(In):
     secret: Secret | None = Field(None, description="Webhook only; generated when left out")
     recipients: list[Email] = Field(default_factory=list, description="Email only")
     events: list[str] = Field(default_factory=list, description="Empty: every event")
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class ChannelPatch(In):
@@ -28,10 +28,10 @@ class ChannelPatch(In):
     kind: Kind | None = Field(None, json_schema_extra={"readOnly": True})
     url: Url | None = None
     secret: Secret | None = None
-    rotate_secret: bool = Field(False, description="Replace the secret with a new random one")
+    rotate_secret: StrictBool = Field(False, description="Replace the secret with a new random one")
     recipients: list[Email] | None = None
     events: list[str] | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class ChannelOut(Out):

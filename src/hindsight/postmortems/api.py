@@ -17,7 +17,7 @@ from hindsight.lib.http import (
     not_modified,
     site_url,
 )
-from hindsight.lib.schema import CommaList
+from hindsight.lib.schema import CommaList, IsoDate, QueryFilters, QueryFlag
 from hindsight.postmortems import (
     document,
     export_formats,
@@ -41,7 +41,7 @@ from hindsight.postmortems.schemas import (
 router = Router(tags=["postmortems"])
 
 
-class PostMortemFilters(Schema):
+class PostMortemFilters(QueryFilters):
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = None
     status: Annotated[list[Status], CommaList] = Field(
@@ -52,15 +52,17 @@ class PostMortemFilters(Schema):
     )
     incident_id: str | None = Field(None, alias="incidentId")
     created_by: str | None = Field(None, alias="createdBy", description="A user name")
-    tag: list[str] = Field(default_factory=list, description="Has this tag; repeat to need all")
+    tag: Annotated[list[str], CommaList] = Field(
+        default_factory=list, description="Has this tag; repeat to need all"
+    )
     service: str | None = Field(None, max_length=100, description=listing.SERVICE_HELP)
-    overdue: bool | None = Field(
+    overdue: Annotated[bool | None, QueryFlag] = Field(
         None, description="true: drafts and reviews past their due time; false: all others"
     )
-    created_from: date | None = Field(
+    created_from: Annotated[date | None, IsoDate] = Field(
         None, alias="createdFrom", description="Created on this day (UTC) or later"
     )
-    created_to: date | None = Field(
+    created_to: Annotated[date | None, IsoDate] = Field(
         None, alias="createdTo", description="Created on this day (UTC) or earlier"
     )
     q: str | None = Field(
@@ -265,7 +267,7 @@ def export_postmortem(
     return response
 
 
-class HistoryFilters(Schema):
+class HistoryFilters(QueryFilters):
     type: Annotated[list[Literal["revision", "review", "comment"]], CommaList] = Field(
         default_factory=list, description="Only these entries; repeat or comma-separate"
     )
@@ -340,7 +342,7 @@ def lint_postmortem(request, postmortem_id: str):
     return {"findings": [f.as_dict() for f in findings]}
 
 
-class DiffRange(Schema):
+class DiffRange(QueryFilters):
     from_version: int = Field(alias="from", ge=1)
     to_version: int | None = Field(
         None, alias="to", ge=1, description="Default: the current version"

@@ -6,7 +6,7 @@ from ninja import Router
 from ninja import Status as HttpStatus
 from pydantic import Field
 
-from hindsight.lib.schema import In, Out
+from hindsight.lib.schema import Flag, In, Out
 from hindsight.postmortems import factors
 
 router = Router(tags=["factor categories"])
@@ -29,7 +29,7 @@ class CategoryCreate(In):
 
 class CategoryPatch(In):
     name: Name | None = None
-    retired: bool | None = Field(
+    retired: Flag | None = Field(
         None, description="A retired category stays on the reports that have it"
     )
 

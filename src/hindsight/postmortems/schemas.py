@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, JsonValue, create_model
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StrictBool, create_model
 
 from hindsight.lib.errors import Invalid
 from hindsight.lib.schema import In, Out, TextOnly, api_name, never_null
@@ -33,6 +33,8 @@ def _in_type(field: fields.EntryField):
         base = Annotated[str, constraints]
     elif base in (date, datetime):
         base = Annotated[base, TextOnly]
+    elif base is bool:
+        base = StrictBool  # true or false, not 0 or "yes"
     if field.check is not None:
         base = Annotated[base, AfterValidator(field.check)]
     return (base | None, Field(None, description=field.description or None))
@@ -191,7 +193,7 @@ class PostMortemPatch(Sections, _TextPatch):
     contributors: _capped("contributors", Line) | None = None
     tags: _capped("tags", Tag) | None = None
     status: Status | None = None
-    confirm_template_content: bool | None = Field(
+    confirm_template_content: StrictBool | None = Field(
         None,
         description=(
             "true confirms every timeline event and action item a template suggested"

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from hindsight.lib.schema import In, Out
 from hindsight.reviews.models import Decision
@@ -26,7 +26,7 @@ class CommentIn(In):
 
 
 class CommentResolve(In):
-    resolved: bool = Field(description="true resolves the thread, false reopens it")
+    resolved: StrictBool = Field(description="true resolves the thread, false reopens it")
 
 
 class CommentOut(Out):
