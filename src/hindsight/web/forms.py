@@ -172,6 +172,37 @@ class IncidentForm(forms.Form):
         data["type"] = data.get("type") or IncidentType.INCIDENT
         return data
 
+    def rendered_values(self) -> list[tuple[str, str]]:
+        """(html name, text) of each field exactly as this form shows it: the `was-` inputs."""
+        out = []
+        for name in self.fields:
+            if name == "version":
+                continue
+            bound = self[name]
+            shown = bound.field.widget.format_value(bound.value())
+            for one in shown if isinstance(shown, list | tuple) else [shown]:
+                out.append((bound.html_name, "" if one is None else str(one)))
+        return out
+
+    def changed_data_for_service(self) -> dict | None:
+        """The fields whose submitted text differs from the text the form was rendered with
+        (its `was-` inputs), as the service takes them; None when the request carries no
+        `was-` inputs (then every field counts, checked against the version)."""
+        names = [n for n in self.fields if n != "version"]
+        if not any(WAS + self[n].html_name in self.data for n in names):
+            return None
+        data = self.data_for_service()
+        changed = {}
+        for name in names:
+            key = self[name].html_name
+            if isinstance(self.fields[name], forms.MultipleChoiceField):
+                same = sorted(self.data.getlist(key)) == sorted(self.data.getlist(WAS + key))
+            else:
+                same = _same(self.data.get(key, ""), self.data.get(WAS + key, ""))
+            if not same:
+                changed[name] = data[name]
+        return changed
+
 
 class IncidentFilterForm(forms.Form):
     """The incident list's filters (web/queries.incident_list applies them)."""

@@ -871,12 +871,15 @@ def incident_edit(request, incident_id: str):
     if refusal_reason is not None:
         raise PermissionDenied(refusal_reason)
     if request.method == "POST" and form.is_valid():
+        # Only what the person changed is written, so a field someone else changed meanwhile
+        # is kept; a client without the rendered values is checked against the version.
+        changed = form.changed_data_for_service()
         try:
             incident = incident_services.update_incident(
                 incident_id,
-                form.data_for_service(),
+                form.data_for_service() if changed is None else changed,
                 by=request.user,
-                if_match=form.cleaned_data["version"],
+                if_match=form.cleaned_data["version"] if changed is None else None,
             )
         except StaleVersion:
             # Keep what the person typed; show the saved values next to it.
@@ -897,5 +900,24 @@ def incident_edit(request, incident_id: str):
         else:
             messages.success(request, "Incident saved.")
             return redirect("web:incident", incident.id)
-    context = {"form": form, "incident": incident, "conflict": conflict}
+    shown = IncidentForm(initial=initial) if not conflict else form
+    context = {
+        "form": form,
+        "incident": incident,
+        "conflict": conflict,
+        # What each field showed: a re-shown form keeps the values it was first rendered with.
+        "was_values": _was_values(request, shown),
+    }
     return render(request, "web/incident_form.html", context)
+
+
+def _was_values(request, form) -> list[tuple[str, str]]:
+    """The `was-` inputs: those the request carried (a form shown again after a refusal
+    keeps what it first showed), else the form's own values."""
+    carried = [
+        (k[len("was-") :], v)
+        for k in request.POST
+        for v in request.POST.getlist(k)
+        if k.startswith("was-")
+    ]
+    return carried or form.rendered_values()
