@@ -283,3 +283,27 @@ def test_incident_type_and_impact_categories_in_the_api(alice, api_for):
     assert api.post("/api/incidents", {"title": "x"}).json()["type"] == "INCIDENT"
     wrong = api.post("/api/incidents", {"title": "x", "impactCategories": ["EVERYTHING"]})
     assert wrong.status_code == 422
+
+
+def test_the_list_filters_the_insights_link_to(world):
+    """type, incidentFrom/incidentTo and factorCategory narrow GET /api/postmortems."""
+
+    def ids(**params):
+        response = world.get("/api/postmortems", params=params)
+        assert response.status_code == 200, response.content
+        return {row["incidentId"] for row in response.json()["items"]}
+
+    assert ids(type="NEAR_MISS") == {"i3"}
+    assert ids(incidentFrom="2026-03-10", incidentTo="2026-04-30") == {"i2"}
+    pm = world.get("/api/postmortems", params={"incidentId": "i3"}).json()["items"][0]  # a draft
+    world.patch(
+        f"/api/postmortems/{pm['id']}",
+        {
+            "contributingFactors": [
+                {"factor": "Pool sized for average load", "category": "capacity-load"}
+            ]
+        },
+        headers={"If-Match": f'"{pm["version"]}"'},
+    )
+    assert ids(factorCategory="capacity-load") == {"i3"}
+    assert world.get("/api/postmortems", params={"factorCategory": "Not A Slug"}).status_code == 422

@@ -83,3 +83,13 @@ def test_an_unknown_chart_is_404_and_signing_in_is_needed(signed_in, incidents):
     assert signed_in.get("/insights/nothing.svg").status_code == 404
     assert Client().get("/insights").status_code == 302
     assert Client().get("/insights/incidents.svg").status_code == 302
+
+
+def test_counts_link_to_the_lists_they_count(signed_in, incidents, alice, api_for):
+    api_for(alice).post("/api/postmortems", {"incidentId": "i2", "title": "Near miss report"})
+    page = signed_in.get("/insights").content.decode()
+    assert 'href="/incidents?started_from=2026-03-01&amp;started_to=2026-03-31"' in page
+    link = "/postmortems?type=NEAR_MISS&amp;incidentFrom=2026-04-01&amp;incidentTo=2026-04-30"
+    assert f'href="{link}"' in page
+    listed = signed_in.get(link.replace("&amp;", "&")).content.decode()
+    assert "Near miss report" in listed

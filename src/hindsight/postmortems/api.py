@@ -6,7 +6,7 @@ from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
 from pydantic import Field, WithJsonSchema
 
-from hindsight.incidents.models import Severity
+from hindsight.incidents.models import IncidentType, Severity
 from hindsight.lib.errors import Invalid
 from hindsight.lib.http import (
     CONDITIONAL_READ,
@@ -64,6 +64,19 @@ class PostMortemFilters(QueryFilters):
     )
     created_to: Annotated[date | None, IsoDate] = Field(
         None, alias="createdTo", description="Created on this day (UTC) or earlier"
+    )
+    type: IncidentType | None = Field(None, description="The incident's type")
+    incident_from: Annotated[date | None, IsoDate] = Field(
+        None, alias="incidentFrom", description="The incident started on this day (UTC) or later"
+    )
+    incident_to: Annotated[date | None, IsoDate] = Field(
+        None, alias="incidentTo", description="The incident started on this day (UTC) or earlier"
+    )
+    factor_category: str | None = Field(
+        None,
+        alias="factorCategory",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,49}$",
+        description="Has a contributing factor of this category (a slug)",
     )
     q: str | None = Field(
         None, max_length=200, description="Words in title, summary, impact, root cause"

@@ -19,7 +19,7 @@ from hindsight.lib.errors import Invalid
 from hindsight.lib.filters import distinct_values
 from hindsight.lib.pagination import bounded_count, decode_cursor, encode_cursor, offset_page
 from hindsight.postmortems import document, search
-from hindsight.postmortems.models import PostMortem, Status, Tag
+from hindsight.postmortems.models import Factor, PostMortem, Status, Tag
 
 # Reports in workflow order; an incident without a severity sorts after SEV4.
 _STATUS_RANK = Case(
@@ -72,6 +72,11 @@ class ListFilters:
     overdue: bool | None = None
     created_from: date | None = None
     created_to: date | None = None
+    # The incident's: its type, and the days (UTC) it started in; a factor's category.
+    type: str | None = None
+    incident_from: date | None = None
+    incident_to: date | None = None
+    factor_category: str | None = None
     q: str | None = None
     sort: str | None = None
     order: str = "desc"
@@ -140,6 +145,20 @@ def matching(user, filters: ListFilters):
         queryset = queryset.filter(created_at__date__gte=filters.created_from)
     if filters.created_to:
         queryset = queryset.filter(created_at__date__lte=filters.created_to)
+    if filters.type:
+        queryset = queryset.filter(incident__type=filters.type)
+    if filters.incident_from:
+        queryset = queryset.filter(incident__started_at__date__gte=filters.incident_from)
+    if filters.incident_to:
+        queryset = queryset.filter(incident__started_at__date__lte=filters.incident_to)
+    if filters.factor_category:
+        queryset = queryset.filter(
+            Exists(
+                Factor.objects.filter(
+                    postmortem=OuterRef("pk"), category_id=filters.factor_category
+                )
+            )
+        )
     for tag in distinct_values(filters.tag, name="tag"):
         queryset = queryset.filter(
             Exists(Tag.objects.filter(postmortem=OuterRef("pk"), name__iexact=tag))

@@ -578,6 +578,16 @@ class ListFilterForm(forms.Form):
     createdTo = forms.DateField(  # noqa: N815
         required=False, label="Created until", widget=forms.DateInput(attrs={"type": "date"})
     )
+    type = forms.ChoiceField(choices=_choices(IncidentType, "Any type"), required=False)
+    incidentFrom = forms.DateField(  # noqa: N815
+        required=False, label="Incident from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    incidentTo = forms.DateField(  # noqa: N815
+        required=False, label="Incident until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    factorCategory = forms.SlugField(  # noqa: N815
+        required=False, max_length=50, label="Factor category", help_text="A category's slug"
+    )
     sort = forms.ChoiceField(
         required=False,
         label="Sort by",
@@ -600,6 +610,10 @@ class ListFilterForm(forms.Form):
             created_by=data.get("createdBy") or None,
             created_from=data.get("createdFrom"),
             created_to=data.get("createdTo"),
+            type=data.get("type") or None,
+            incident_from=data.get("incidentFrom"),
+            incident_to=data.get("incidentTo"),
+            factor_category=data.get("factorCategory") or None,
             sort=data.get("sort") or None,
             order=data.get("order") or "desc",
             cursor=cursor,

@@ -2,6 +2,7 @@
 chart as its text alternative, and a CSV link for each. The figures come from the same
 functions as /api/insights/… (insights/figures.py), with the same filters."""
 
+import calendar
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
@@ -47,7 +48,7 @@ def insights(request):
         "given": {name: request.GET.get(name, "") for name in FILTER_NAMES},
         "severities": Severity.values,
         "types": IncidentType.values,
-        "incidents": figures.incident_counts(filters, user),
+        "incidents": _with_days(figures.incident_counts(filters, user)),
         "durations": [
             (charts.DURATION_LABELS[name], figure)
             for name, figure in figures.durations(filters, user).items()
@@ -71,3 +72,12 @@ def insight_chart(request, name: str):
     response = HttpResponse(draw(figure(filters, request.user)), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _with_days(body: dict) -> dict:
+    """Each month's first and last day, for the links to the lists a count counts."""
+    for month in body["byMonth"]:
+        year, number = map(int, month["month"].split("-"))
+        last = calendar.monthrange(year, number)[1]
+        month["first"], month["last"] = f"{month['month']}-01", f"{month['month']}-{last:02d}"
+    return body
