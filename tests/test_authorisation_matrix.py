@@ -286,6 +286,7 @@ class Context:
             "service": "probe-service",
             "channelId": self.channel,
             "event": "ping",
+            "factorCategory": "capacity-load",
         }.get(name)
 
     def resolve(self, schema: dict) -> dict:

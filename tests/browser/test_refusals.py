@@ -34,6 +34,12 @@ def test_a_refused_event_shows_its_message_by_the_field_and_keeps_the_typing(sit
     timeline.get_by_role("button", name="Save event").first.click()
     expect(timeline.locator(".form-error")).to_contain_text("Event not saved")
     expect(timeline.locator(".timeline-edit .event .time")).to_have_text(["2026-03-01 14:31 UTC"])
+    # The event's own form stays open with what was typed, the message under its field and
+    # the focus on it.
+    field = timeline.locator(".event-form input[name=event-time]").first
+    expect(field).to_have_value("nonsense")
+    expect(field).to_be_focused()
+    expect(timeline.locator(".event-form .has-error .field-error").first).to_be_visible()
     page.context.close()
 
 

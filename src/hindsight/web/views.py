@@ -625,7 +625,16 @@ def event_edit(request, pm_id: str, event_id: str):
     if not form.is_valid():
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         postmortem = services.get_postmortem_for(request.user, pm_id, write=True)
-        return _timeline_response(request, postmortem, error=f"Event not saved — {errors}")
+        # The event's own form is shown again, open, with what was typed and each message
+        # under its field (the timeline's message says which event).
+        refused = {
+            "id": event_id,
+            "errors": {name: " ".join(messages_) for name, messages_ in form.errors.items()},
+            "typed": {name: request.POST.get(f"event-{name}", "") for name in form.fields},
+        }
+        return _timeline_response(
+            request, postmortem, error=f"Event not saved — {errors}", refused_event=refused
+        )
 
     def build(events):
         if not any(e["id"] == event_id for e in events):
