@@ -112,6 +112,8 @@ def test_lists_grow_with_add_without_saving(site):
     page.fill("#s-contributing_factors-1-factor", "Load test skipped")
     page.locator("#sec-communication > summary").click()
     page.get_by_role("button", name="Add a message").click()
+    # Type once the new entry is there, as a person does (it arrives by htmx).
+    expect(page.locator("#s-communication-1-audience")).to_be_focused()
     page.fill("#s-communication-0-audience", "Customers")
     page.fill("#s-communication-1-audience", "Support")
     screenshot(page, "editor-rows")
