@@ -294,7 +294,9 @@ def durations(filters: Filters, user) -> dict:
     """Time to detect, acknowledge, mitigate and resolve: count, median, p90, histogram,
     and per month count and median. An incident missing a time is left out of that figure."""
     base = incidents_for(filters, user).filter(started_at__isnull=False)
-    months = None
+    sql, params = _sql(base.annotate(m=MonthOf("started_at")).values_list("m"))
+    seen = _rows(f"SELECT MIN(m), MAX(m) FROM ({sql}) AS i", params)[0]
+    months = _period_months(filters, [m for m in seen if m])
     out = {}
     for name, field in MEASURES.items():
         values = (
@@ -303,10 +305,6 @@ def durations(filters: Filters, user) -> dict:
             .values_list("month", "v")
         )
         overall, by_month = _ranked(*_sql(values), DURATION_BUCKETS)
-        if months is None:
-            sql, params = _sql(base.annotate(m=MonthOf("started_at")).values_list("m"))
-            seen = _rows(f"SELECT MIN(m), MAX(m) FROM ({sql}) AS i", params)[0]
-            months = _period_months(filters, [m for m in seen if m])
         overall["byMonth"] = [
             {"month": m, **by_month.get(m, {"count": 0, "median": None})} for m in months
         ]

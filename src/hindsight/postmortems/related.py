@@ -38,12 +38,12 @@ _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
 # Words too common in post-mortems to say two are alike.
 STOPWORDS = frozenset(
     """
-    about after again against also because been before being between both cause caused
-    could did does doing down during each from further have having here into itself just
-    more most only other over same should some such than that their them then there these
-    they this those through under until very were what when where which while whom with
-    would your incident issue problem service services error errors failure failed users
-    user team time because which while root during after before since within without
+    about after again against also because been before being between both cause caused could
+    did does doing down during each from further have having here into itself just more most
+    only other over same should some such than that their them then there these they this
+    those through under until very were what when where which while whom with would your
+    incident issue problem service services error errors failure failed users user team time
+    root since within without
     """.split()
 )
 

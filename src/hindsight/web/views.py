@@ -250,7 +250,7 @@ class _FormInvalid(Exception):
 # Reading -------------------------------------------------------------------------------
 
 
-def _workflow_context(postmortem: PostMortem, user) -> dict:
+def _workflow_context(postmortem: PostMortem, user, *, findings: list[dict] | None = None) -> dict:
     """The moves this user may make now and, for the others from this status, why not:
     the workflow's own refusal message, so the reason is never worked out twice."""
     allowed = workflow.allowed_moves(postmortem, user)
@@ -272,7 +272,7 @@ def _workflow_context(postmortem: PostMortem, user) -> dict:
     return {
         "moves": moves,
         "refused_moves": refused,
-        "lint": lint_findings(postmortem) if checked else [],
+        "lint": (lint_findings(postmortem) if findings is None else findings) if checked else [],
         "lint_blocks": checked and lint.blocks_on_errors(),
     }
 
@@ -301,7 +301,7 @@ def lint_findings(postmortem: PostMortem) -> list[dict]:
 REPORT_PARTS = ("summary", "impact", "rootCause", "timeline", "actionItems")
 
 
-def _report_context(postmortem: PostMortem, user) -> dict:
+def _report_context(postmortem: PostMortem, user, *, findings: list[dict] | None = None) -> dict:
     sections = section_nodes(postmortem.sections, blank_rows=0)
     return {
         "section_blocks": [
@@ -321,7 +321,7 @@ def _report_context(postmortem: PostMortem, user) -> dict:
         "sections": sections,
         "has_sections": any(node.has_content for node in sections),
         "item_status_choices": ItemStatusForm.base_fields["status"].choices,
-        **_workflow_context(postmortem, user),
+        **_workflow_context(postmortem, user, findings=findings),
     }
 
 
@@ -429,9 +429,9 @@ def _edit_context(postmortem, user, *, form=None, nodes=None, conflict=None, err
     attach_hints(nodes, postmortem.template_hints)
     items = postmortem.action_item_list
     entries = timeline.entries(postmortem)
-    findings = lint_findings(postmortem)
+    findings = lint_findings(postmortem)  # once: the editor's notes and the checklist
     return {
-        **_report_context(postmortem, user),
+        **_report_context(postmortem, user, findings=findings),
         "lint_all": findings,
         "lint_tops": {
             top: sum(f["top"] == top for f in findings) for top in {f["top"] for f in findings}
