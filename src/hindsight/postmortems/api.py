@@ -198,10 +198,12 @@ def import_postmortem(
     openapi_extra=CONDITIONAL_READ,
 )
 def get_postmortem(request, postmortem_id: str):
-    body = document.read(request.auth, postmortem_id)
-    tag = etag(body["version"])
-    response = HttpResponse(status=304) if not_modified(request, body["version"]) else _json(body)
-    response["ETag"] = tag
+    text, version = document.read_text(request.auth, postmortem_id)
+    if not_modified(request, version):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag(version)
     return response
 
 

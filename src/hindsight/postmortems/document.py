@@ -3,8 +3,10 @@
 A read then costs one query (the visibility filter, the document and the two values a read
 needs), the same for every worker and every id, instead of loading the report's rows and
 validating them. What changes with time alone — whether the report and each action item
-are overdue, and when the report is due (the due window is a setting) — is left out of the
-stored text and applied by `finish` on every read.
+are overdue, and when the report is due (the due window is a setting) — is stored as it
+stood at the write, with the instant until which it stays so and the settings it was
+computed under: a read inside that instant sends the stored text as it is (no parse, no
+encoding), and a later one applies `finish` to it.
 
 The write path renders from the objects it has just written (`render` runs no query on a
 report loaded with `with_report()` or built by the services). RENDER_VERSION names the
@@ -14,8 +16,9 @@ of a stale one renders it afresh.
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
@@ -38,7 +41,9 @@ from hindsight.postmortems.models import (
 )
 from hindsight.postmortems.sections import SECTION_NAMES
 
-RENDER_VERSION = 6  # 3: stored HTML; 4: the trigger section; 5: unconfirmed entries; 6: frontMatter
+# 3: stored HTML; 4: the trigger section; 5: unconfirmed entries; 6: frontMatter;
+# 7: stored with what changes with time, as it stood (document_terms, document_exact_until)
+RENDER_VERSION = 7
 
 _TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
@@ -110,19 +115,44 @@ def list_row(body: dict) -> dict:
     return row
 
 
-def columns(postmortem: PostMortem) -> dict:
+def columns(postmortem: PostMortem, *, now: datetime | None = None) -> dict:
     """The stored-document columns for POSTMORTEM as it stands in memory (its rows
     prefetched); keeps the rendering on it as `rendered` for the write's own answer."""
+    now = now or timezone.now()
     body = render(postmortem)
     postmortem.rendered = body
     html = Renderings.of(markdown_texts(body), reuse=_current_renderings(postmortem)).dumps()
     postmortem.html = html
+    resolved_at = postmortem.incident.resolved_at
+    finish(body, status=postmortem.status, resolved_at=resolved_at, now=now)
     return {
         "document": _dumps(body),
+        "document_terms": terms(),
+        "document_exact_until": exact_until(body, resolved_at=resolved_at, now=now),
         "list_row": _dumps(list_row(body)),
         "html": html,
         "render_version": RENDER_VERSION,
     }
+
+
+def terms() -> str:
+    """The settings that what changes with time is computed under: a document stored under
+    others is finished afresh on read."""
+    return f"due {settings.POSTMORTEM_DUE_HOURS}h, {settings.TIME_ZONE}"
+
+
+def exact_until(body: dict, *, resolved_at: datetime | None, now: datetime) -> datetime | None:
+    """The first instant after NOW at which `finish` would change the finished BODY (a flag
+    turning overdue), or None if it never will by time alone: each flag turns only once."""
+    turns = []
+    due = resolved_at + due_window() if resolved_at is not None else None
+    if body["status"] in UNFINISHED and due is not None and not due < now:
+        turns.append(due)
+    for item in body["actionItems"]:
+        if item["status"] != ItemStatus.DONE and item.get("dueDate") and not item["overdue"]:
+            day_after = date.fromisoformat(item["dueDate"]) + timedelta(days=1)
+            turns.append(timezone.make_aware(datetime.combine(day_after, time.min)))
+    return min(turns, default=None)
 
 
 def _current_renderings(postmortem: PostMortem) -> dict[str, str]:
@@ -233,19 +263,47 @@ def _item_overdue(item: dict, today: date) -> bool:
     return item["status"] != ItemStatus.DONE and due is not None and due < today.isoformat()
 
 
-# What a read selects: the document and the two values `finish` needs.
-READ_COLUMNS = ("status", "incident__resolved_at", "document", "render_version")
+# What a read selects: the document, the two values `finish` needs, and whether the stored
+# text is still exact as it is.
+READ_COLUMNS = (
+    "status",
+    "incident__resolved_at",
+    "document",
+    "render_version",
+    "version",
+    "document_terms",
+    "document_exact_until",
+)
+
+
+def _exact(values: tuple, now: datetime) -> bool:
+    """Whether the document in a row of READ_COLUMNS is, as stored, what `finish` makes."""
+    *_, stored, render_version, _, stored_terms, until = values
+    return (
+        render_version == RENDER_VERSION
+        and stored_terms == terms()
+        and bool(stored)
+        and (until is None or now < until)
+    )
 
 
 def body_from(values: tuple, postmortem_id: str) -> dict:
     """The finished body from a row of READ_COLUMNS; a missing or stale document is
     rendered afresh (and left for refresh_stale to store)."""
-    status, resolved_at, stored, render_version = values
+    status, resolved_at, stored, render_version, *_ = values
     if render_version != RENDER_VERSION:
         body = render(PostMortem.objects.with_report().get(pk=postmortem_id))
     else:
         body = json.loads(stored)
     return finish(body, status=status, resolved_at=resolved_at)
+
+
+def text_from(values: tuple, postmortem_id: str) -> str:
+    """The finished body of a row of READ_COLUMNS as JSON text: the stored text itself while
+    it is exact, which spares a read both parsing and encoding."""
+    if _exact(values, timezone.now()):
+        return values[2]
+    return encode(body_from(values, postmortem_id))
 
 
 class _Reader:
@@ -270,12 +328,23 @@ _READ = CompiledQuery(
 )
 
 
-def read(user, postmortem_id: str) -> dict:
-    """GET's body of a post-mortem USER may read, in one query; NotFound otherwise."""
+def _read_values(user, postmortem_id: str) -> tuple:
     values = _READ.first(postmortem_id, user.pk, *user.identities, shape=_Reader.shape(user))
     if values is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
-    return body_from(values, postmortem_id)
+    return values
+
+
+def read(user, postmortem_id: str) -> dict:
+    """GET's body of a post-mortem USER may read, in one query; NotFound otherwise."""
+    return body_from(_read_values(user, postmortem_id), postmortem_id)
+
+
+def read_text(user, postmortem_id: str) -> tuple[str, int]:
+    """GET's body of a post-mortem USER may read as JSON text, and its version: `read`
+    without parsing or encoding while the stored text is exact."""
+    values = _read_values(user, postmortem_id)
+    return text_from(values, postmortem_id), values[4]
 
 
 _READ_WITH_MARKDOWN = CompiledQuery(
@@ -352,6 +421,8 @@ def _row(model, postmortem: PostMortem, position: int, entry: dict, keys):
 
 
 def encode(body: dict, **options) -> str:
+    """An answer's JSON; compact, as the stored text a read may send instead is."""
+    options.setdefault("separators", (",", ":") if options.get("indent") is None else None)
     return json.dumps(body, cls=NinjaJSONEncoder, **options)
 
 

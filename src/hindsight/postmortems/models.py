@@ -129,10 +129,15 @@ class PostMortem(models.Model):
     # writing transaction; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     # The report as the API returns it, stored by each write in the writing transaction so a
-    # read is one query (see document.py): GET's JSON and the list's row, without what
-    # changes with time alone; RENDER_VERSION tells which version of the code wrote them.
+    # read is one query (see document.py): GET's JSON and the list's row; RENDER_VERSION
+    # tells which version of the code wrote them.
     document = models.TextField(default="", editable=False)
     list_row = models.TextField(default="", editable=False)
+    # The document holds what changes with time alone (overdue flags, the due time) as it
+    # stood when written, under these settings ("" before they were recorded), until this
+    # instant (null: they never change again); a read inside that serves the text as stored.
+    document_terms = models.CharField(max_length=100, default="", editable=False)
+    document_exact_until = models.DateTimeField(null=True, editable=False)
     # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
