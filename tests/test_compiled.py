@@ -50,3 +50,36 @@ def test_a_compiled_get_returns_the_instance_the_orm_would(incident):
         assert getattr(got, field.attname) == getattr(expected, field.attname), field.name
     assert got.services == ["checkout", "postgres"]
     assert get("inc_missing") is None
+
+
+def test_a_value_the_orm_rewrites_is_refused_rather_than_sent_as_given(alice):
+    # icontains wraps the value in a LIKE pattern: the compiled SQL would look for the text
+    # itself, not for rows containing it, so compiling such a query is an error.
+    compiled = CompiledQuery(
+        lambda shape, name: User.objects.filter(username__icontains=name).values_list("pk")
+    )
+    with pytest.raises(ValueError, match="does not reach the SQL as given"):
+        compiled.first("lic")
+
+
+def test_rows_answers_every_row_as_the_orm_does(alice, bob, make_user):
+    make_user("dave")
+    compiled = CompiledQuery(
+        lambda shape, *names: (
+            User.objects.filter(username__in=names)
+            .order_by("username")
+            .values_list("username", "date_joined")
+        ),
+        count=False,
+    )
+    expected = list(
+        User.objects.filter(username__in=["alice", "dave"])
+        .order_by("username")
+        .values_list("username", "date_joined")
+    )
+    assert compiled.rows("alice", "dave", shape=2) == expected
+    counted = CompiledQuery(
+        lambda shape, *names: User.objects.filter(username__in=names).values_list("pk"),
+        count=True,
+    )
+    assert counted.first("alice", "bob", "nobody", shape=3) == (2,)

@@ -34,10 +34,12 @@ class _Slot:
 
 
 class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, count: bool = False):
         """BUILD(shape, *values) returns a values_list queryset using VALUES, whose SQL
-        (but not its parameters) depends on SHAPE alone."""
+        (but not its parameters) depends on SHAPE alone. COUNT: the query answers the number
+        of rows BUILD's queryset selects instead."""
         self._build = build
+        self._count = count
         # Per thread, as Django's connections are: the converters belong to one.
         self._local = threading.local()
 
@@ -51,7 +53,13 @@ class CompiledQuery:
             slots = {s: i for i, s in enumerate(stand_ins)}
             # A parameter that is a stand-in becomes "the value at that index".
             template = [_Slot(slots[p]) if _is_stand_in(p, slots) else p for p in params]
+            if any(_rewritten(p, stand_ins) for p in template):
+                # The ORM rewrote a value (a LIKE pattern, say): running the SQL with each
+                # request's value as given would be wrong, so this query must not be compiled.
+                raise ValueError(f"a value of the shape {shape!r} does not reach the SQL as given")
             converters = compiler.get_converters([col for col, _, _ in compiler.select])
+            if self._count:
+                sql, converters = f"SELECT COUNT(*) FROM ({sql}) counted", {}
             cache[key] = (sql, template, compiler, converters)
         return cache[key]
 
@@ -71,6 +79,24 @@ class CompiledQuery:
         if converters:
             row = next(iter(compiler.apply_converters([row], converters)))
         return tuple(row)
+
+    def rows(self, *values, shape: Hashable = None) -> list[tuple]:
+        """Every row for VALUES, as the ORM would return them."""
+        sql, template, compiler, converters = self._compiled(shape, values)
+        params = [values[p.index] if isinstance(p, _Slot) else p for p in template]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
+
+
+def _rewritten(param, stand_ins: list) -> bool:
+    """Whether PARAM is a text stand-in the ORM changed on its way to the SQL."""
+    return isinstance(param, str) and any(
+        isinstance(s, str) and s in param and s != param for s in stand_ins
+    )
 
 
 def _is_stand_in(param, slots: dict) -> bool:

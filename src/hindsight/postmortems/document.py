@@ -306,7 +306,7 @@ def text_from(values: tuple, postmortem_id: str) -> str:
     return encode(body_from(values, postmortem_id))
 
 
-class _Reader:
+class Reader:
     """What the visibility rule needs of a user: their role as the query's shape, their id
     and names as its values."""
 
@@ -323,13 +323,13 @@ class _Reader:
 # The read by id through the one visibility rule, compiled once per kind of user.
 _READ = CompiledQuery(
     lambda shape, pk, *who: PostMortem.objects.filter(
-        readable_by(_Reader(shape, *who)), pk=pk
+        readable_by(Reader(shape, *who)), pk=pk
     ).values_list(*READ_COLUMNS)
 )
 
 
 def _read_values(user, postmortem_id: str) -> tuple:
-    values = _READ.first(postmortem_id, user.pk, *user.identities, shape=_Reader.shape(user))
+    values = _READ.first(postmortem_id, user.pk, *user.identities, shape=Reader.shape(user))
     if values is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     return values
@@ -349,7 +349,7 @@ def read_text(user, postmortem_id: str) -> tuple[str, int]:
 
 _READ_WITH_MARKDOWN = CompiledQuery(
     lambda shape, pk, *who: PostMortem.objects.filter(
-        readable_by(_Reader(shape, *who)), pk=pk
+        readable_by(Reader(shape, *who)), pk=pk
     ).values_list(*READ_COLUMNS, "markdown")
 )
 
@@ -357,7 +357,7 @@ _READ_WITH_MARKDOWN = CompiledQuery(
 def read_with_markdown(user, postmortem_id: str) -> tuple[dict, str]:
     """`read`, and the Markdown export stored with the report (see export.stored_markdown)."""
     values = _READ_WITH_MARKDOWN.first(
-        postmortem_id, user.pk, *user.identities, shape=_Reader.shape(user)
+        postmortem_id, user.pk, *user.identities, shape=Reader.shape(user)
     )
     if values is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})

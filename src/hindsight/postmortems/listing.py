@@ -8,6 +8,7 @@ by keyset on the sort column, and counted up to COUNT_LIMIT only.
 
 import json
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
@@ -15,9 +16,16 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from hindsight.incidents.models import Incident
+from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import Invalid
 from hindsight.lib.filters import distinct_values
-from hindsight.lib.pagination import bounded_count, decode_cursor, encode_cursor, offset_page
+from hindsight.lib.pagination import (
+    COUNT_LIMIT,
+    bounded_count,
+    decode_cursor,
+    encode_cursor,
+    offset_page,
+)
 from hindsight.postmortems import document, search
 from hindsight.postmortems.models import Factor, PostMortem, Status, Tag
 
@@ -169,8 +177,11 @@ def matching(user, filters: ListFilters):
 def page(user, filters: ListFilters, *, snippets: bool = False) -> Page:
     """One page of the list. SNIPPETS: each row of a search also gets a passage around the
     matched words (search.snippets, one more query for the page)."""
-    queryset = matching(user, filters)
     words = (filters.q or "").strip()
+    if _plain(filters):
+        rows, total, exact, next_cursor = _plain_page(user, filters)
+        return _page_of(rows, total, exact, next_cursor)
+    queryset = matching(user, filters)
     if words:
         total, exact = bounded_count(search.matching(queryset, words))
     else:
@@ -188,6 +199,15 @@ def page(user, filters: ListFilters, *, snippets: bool = False) -> Page:
             limit=filters.limit,
             cursor=filters.cursor,
         )
+    page = _page_of(rows, total, exact, next_cursor)
+    if snippets and words:
+        found = search.snippets([row.data["id"] for row in page.rows], words)
+        for row in page.rows:
+            row.snippet = found.get(row.data["id"], "")
+    return page
+
+
+def _page_of(rows: list[dict], total: int, exact: bool, next_cursor: str | None) -> Page:
     now = timezone.now()
     result = [
         Row(
@@ -201,11 +221,87 @@ def page(user, filters: ListFilters, *, snippets: bool = False) -> Page:
         )
         for row in rows
     ]
-    if snippets and words:
-        found = search.snippets([row.data["id"] for row in result], words)
-        for row in result:
-            row.snippet = found.get(row.data["id"], "")
     return Page(result, total, exact, next_cursor)
+
+
+# The first page of a list filtered only by equality (status, severity, incident, type,
+# factor category), with no search: the list as most people open it. Building its two
+# queries costs the ORM several times what running them costs the database, so each is
+# compiled once per shape (lib/compiled.py): which filters, how many values, the sort.
+_EQUALITY_FILTERS = ("status", "severity", "incident_id", "type", "factor_category")
+_DEFAULTS = ListFilters()
+# Every other filter, so one added to ListFilters is never left out of this test.
+_OTHER_FILTERS = tuple(
+    f.name
+    for f in dataclass_fields(ListFilters)
+    if f.name not in (*_EQUALITY_FILTERS, "sort", "order", "limit")
+)
+
+
+def _plain(filters: ListFilters) -> bool:
+    return all(getattr(filters, name) == getattr(_DEFAULTS, name) for name in _OTHER_FILTERS)
+
+
+def _plain_shape(user, filters: ListFilters) -> tuple[tuple, tuple]:
+    """The SHAPE of a plain list (everything its SQL depends on) and its VALUES."""
+    present = tuple(
+        len(value) if isinstance(value, list) else int(value is not None)
+        for value in (getattr(filters, name) for name in _EQUALITY_FILTERS)
+    )
+    values = [user.pk, *user.identities]
+    for name in _EQUALITY_FILTERS:
+        value = getattr(filters, name)
+        values += value if isinstance(value, list) else [] if value is None else [value]
+    sort = filters.sort or "createdAt"
+    shape = (document.Reader.shape(user), present, sort, filters.order, filters.limit)
+    return shape, tuple(values)
+
+
+def _plain_queryset(shape: tuple, values: tuple):
+    """The plain list's queryset for SHAPE with VALUES (stand-ins when compiling)."""
+    user_shape, present, sort, order, limit = shape
+    who, rest = values[: 1 + user_shape[2]], list(values[1 + user_shape[2] :])
+    given = {}
+    for name, count in zip(_EQUALITY_FILTERS, present, strict=True):
+        taken, rest = rest[:count], rest[count:]
+        if isinstance(getattr(_DEFAULTS, name), list):
+            given[name] = taken
+        elif count:
+            given[name] = taken[0]
+    filters = ListFilters(**given, sort=sort, order=order, limit=limit)
+    return matching(document.Reader(user_shape, *who), filters), filters
+
+
+def _plain_count(shape: tuple, *values):
+    queryset, _ = _plain_queryset(shape, values)
+    return queryset.order_by().values_list("pk")[: COUNT_LIMIT + 1]
+
+
+def _plain_rows(shape: tuple, *values):
+    queryset, filters = _plain_queryset(shape, values)
+    sort = SORTS[filters.sort]
+    direction = "-" if filters.order == "desc" else ""
+    queryset = sort.annotate(queryset).order_by(f"{direction}{sort.column}", f"{direction}id")
+    return queryset.values_list(*_page_columns(sort))[: filters.limit + 1]
+
+
+_COUNT = CompiledQuery(_plain_count, count=True)
+_ROWS = CompiledQuery(_plain_rows)
+
+
+def _page_columns(sort: Sort) -> tuple[str, ...]:
+    return COLUMNS if sort.column in COLUMNS else (*COLUMNS, sort.column)
+
+
+def _plain_page(user, filters: ListFilters):
+    shape, values = _plain_shape(user, filters)
+    (counted,) = _COUNT.first(*values, shape=shape)
+    total, exact = (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
+    sort = SORTS[filters.sort or "createdAt"]
+    columns = _page_columns(sort)
+    rows = [dict(zip(columns, row, strict=True)) for row in _ROWS.rows(*values, shape=shape)]
+    rows, next_cursor = _cut(rows, sort, filters.limit)
+    return rows, total, exact, next_cursor
 
 
 def _keyset_page(queryset, sort: Sort, *, descending: bool, limit: int, cursor: str | None):
@@ -220,15 +316,18 @@ def _keyset_page(queryset, sort: Sort, *, descending: bool, limit: int, cursor: 
         queryset = queryset.filter(
             Q(**{f"{key}__{op}": value}) | Q(**{key: value, f"id__{op}": last_id})
         )
-    columns = COLUMNS if key in COLUMNS else (*COLUMNS, key)
-    rows = list(queryset.values(*columns)[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1][key]
-        plain = last.isoformat() if isinstance(last, datetime) else last
-        next_cursor = encode_cursor([plain, rows[-1]["id"]])
-    return rows, next_cursor
+    rows = list(queryset.values(*_page_columns(sort))[: limit + 1])
+    return _cut(rows, sort, limit)
+
+
+def _cut(rows: list[dict], sort: Sort, limit: int) -> tuple[list[dict], str | None]:
+    """ROWS (LIMIT and one more, if there is more) as a page and the cursor of the next."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1][sort.column]
+    plain = last.isoformat() if isinstance(last, datetime) else last
+    return rows, encode_cursor([plain, rows[-1]["id"]])
 
 
 def _read_cursor(cursor: str, sort: Sort):
