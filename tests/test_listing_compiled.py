@@ -1,4 +1,4 @@
-"""The plain list (equality filters only, first page, no search) runs compiled SQL: for every
+"""The plain list (equality filters only, searched or not, first page) runs compiled SQL: for every
 kind of reader, filter, sort and order it answers exactly what the ORM's query answers."""
 
 import itertools
@@ -52,6 +52,9 @@ FILTERS = [
     {"type": "NEAR_MISS"},
     {"factor_category": "__first__"},
     {"status": ["DRAFT"], "severity": ["SEV2"], "type": "INCIDENT"},
+    {"q": "report"},
+    {"q": "zeta", "status": ["DRAFT"]},
+    {"q": "alph", "severity": ["SEV2"]},
 ]
 
 
@@ -84,13 +87,14 @@ def test_every_plain_list_answers_as_the_orm_does(
 
 def test_a_list_with_any_other_filter_or_a_cursor_is_not_plain():
     assert listing._plain(listing.ListFilters())
+    assert listing._plain(listing.ListFilters(q="pool", status=["DRAFT"]))
     for name, value in {
         "created_by": "alice",
         "tag": ["db"],
         "service": "check",
         "overdue": True,
-        "q": "pool",
         "cursor": "abc",
+        "q": "  !! ",
     }.items():
         assert not listing._plain(listing.ListFilters(**{name: value})), name
 

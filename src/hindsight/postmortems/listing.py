@@ -180,7 +180,8 @@ def page(user, filters: ListFilters, *, snippets: bool = False) -> Page:
     words = (filters.q or "").strip()
     if _plain(filters):
         rows, total, exact, next_cursor = _plain_page(user, filters)
-        return _page_of(rows, total, exact, next_cursor)
+        page = _page_of(rows, total, exact, next_cursor)
+        return _with_snippets(page, words) if snippets and words else page
     queryset = matching(user, filters)
     if words:
         total, exact = bounded_count(search.matching(queryset, words))
@@ -200,10 +201,13 @@ def page(user, filters: ListFilters, *, snippets: bool = False) -> Page:
             cursor=filters.cursor,
         )
     page = _page_of(rows, total, exact, next_cursor)
-    if snippets and words:
-        found = search.snippets([row.data["id"] for row in page.rows], words)
-        for row in page.rows:
-            row.snippet = found.get(row.data["id"], "")
+    return _with_snippets(page, words) if snippets and words else page
+
+
+def _with_snippets(page: Page, words: str) -> Page:
+    found = search.snippets([row.data["id"] for row in page.rows], words)
+    for row in page.rows:
+        row.snippet = found.get(row.data["id"], "")
     return page
 
 
@@ -225,20 +229,23 @@ def _page_of(rows: list[dict], total: int, exact: bool, next_cursor: str | None)
 
 
 # The first page of a list filtered only by equality (status, severity, incident, type,
-# factor category), with no search: the list as most people open it. Building its two
+# factor category) and perhaps searched: the list as most people open it. Building its two
 # queries costs the ORM several times what running them costs the database, so each is
-# compiled once per shape (lib/compiled.py): which filters, how many values, the sort.
+# compiled once per shape (lib/compiled.py): which filters, how many values, the sort,
+# whether it is searched. The search words reach the SQL as their full-text query, as given.
 _EQUALITY_FILTERS = ("status", "severity", "incident_id", "type", "factor_category")
 _DEFAULTS = ListFilters()
 # Every other filter, so one added to ListFilters is never left out of this test.
 _OTHER_FILTERS = tuple(
     f.name
     for f in dataclass_fields(ListFilters)
-    if f.name not in (*_EQUALITY_FILTERS, "sort", "order", "limit")
+    if f.name not in (*_EQUALITY_FILTERS, "q", "sort", "order", "limit")
 )
 
 
 def _plain(filters: ListFilters) -> bool:
+    if filters.q is not None and search.query_for(filters.q.strip()) is None:
+        return False  # no word to look for: the ORM's path answers the empty page
     return all(getattr(filters, name) == getattr(_DEFAULTS, name) for name in _OTHER_FILTERS)
 
 
@@ -252,14 +259,18 @@ def _plain_shape(user, filters: ListFilters) -> tuple[tuple, tuple]:
     for name in _EQUALITY_FILTERS:
         value = getattr(filters, name)
         values += value if isinstance(value, list) else [] if value is None else [value]
-    sort = filters.sort or "createdAt"
-    shape = (document.Reader.shape(user), present, sort, filters.order, filters.limit)
-    return shape, tuple(values)
+    expression = search.query_for(filters.q.strip()) if filters.q is not None else None
+    if expression is not None:
+        values.append(expression)
+    sort = filters.sort or ("createdAt" if expression is None else None)
+    shape = (document.Reader.shape(user), present, expression is not None, sort)
+    return (*shape, filters.order, filters.limit), tuple(values)
 
 
 def _plain_queryset(shape: tuple, values: tuple):
-    """The plain list's queryset for SHAPE with VALUES (stand-ins when compiling)."""
-    user_shape, present, sort, order, limit = shape
+    """The plain list's queryset for SHAPE with VALUES (stand-ins when compiling), its
+    full-text query (or None) and its filters."""
+    user_shape, present, searched, sort, order, limit = shape
     who, rest = values[: 1 + user_shape[2]], list(values[1 + user_shape[2] :])
     given = {}
     for name, count in zip(_EQUALITY_FILTERS, present, strict=True):
@@ -268,17 +279,25 @@ def _plain_queryset(shape: tuple, values: tuple):
             given[name] = taken
         elif count:
             given[name] = taken[0]
+    expression = rest[0] if searched else None
     filters = ListFilters(**given, sort=sort, order=order, limit=limit)
-    return matching(document.Reader(user_shape, *who), filters), filters
+    return matching(document.Reader(user_shape, *who), filters), expression, filters
 
 
 def _plain_count(shape: tuple, *values):
-    queryset, _ = _plain_queryset(shape, values)
+    queryset, expression, _ = _plain_queryset(shape, values)
+    if expression is not None:
+        queryset = search.narrowed(queryset, expression, ranked=False)
     return queryset.order_by().values_list("pk")[: COUNT_LIMIT + 1]
 
 
 def _plain_rows(shape: tuple, *values):
-    queryset, filters = _plain_queryset(shape, values)
+    queryset, expression, filters = _plain_queryset(shape, values)
+    if expression is not None and filters.sort is None:  # best match first
+        ranked = search.narrowed(queryset.values(*COLUMNS), expression, ranked=True)
+        return ranked.values_list(*COLUMNS)[: filters.limit + 1]
+    if expression is not None:
+        queryset = search.narrowed(queryset, expression, ranked=False)
     sort = SORTS[filters.sort]
     direction = "-" if filters.order == "desc" else ""
     queryset = sort.annotate(queryset).order_by(f"{direction}{sort.column}", f"{direction}id")
@@ -289,17 +308,25 @@ _COUNT = CompiledQuery(_plain_count, count=True)
 _ROWS = CompiledQuery(_plain_rows)
 
 
-def _page_columns(sort: Sort) -> tuple[str, ...]:
-    return COLUMNS if sort.column in COLUMNS else (*COLUMNS, sort.column)
+def _page_columns(sort: Sort | None) -> tuple[str, ...]:
+    return COLUMNS if sort is None or sort.column in COLUMNS else (*COLUMNS, sort.column)
 
 
 def _plain_page(user, filters: ListFilters):
     shape, values = _plain_shape(user, filters)
     (counted,) = _COUNT.first(*values, shape=shape)
     total, exact = (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
-    sort = SORTS[filters.sort or "createdAt"]
+    sort = SORTS[shape[3]] if shape[3] else None
     columns = _page_columns(sort)
     rows = [dict(zip(columns, row, strict=True)) for row in _ROWS.rows(*values, shape=shape)]
+    if sort is None:  # ranked: the next page is by offset, as offset_page's
+        more = len(rows) > filters.limit
+        return (
+            rows[: filters.limit],
+            total,
+            exact,
+            encode_cursor(["o", filters.limit]) if more else None,
+        )
     rows, next_cursor = _cut(rows, sort, filters.limit)
     return rows, total, exact, next_cursor
 

@@ -108,19 +108,25 @@ def any_of(queryset, words: list[str]):
 
 def matching(queryset, text: str):
     """QUERYSET narrowed to post-mortems matching TEXT, unranked (cheap to count)."""
-    return _search(queryset, text, ranked=False)
+    return narrowed(queryset, query_for(text), ranked=False)
 
 
 def apply(queryset, text: str):
     """Filter QUERYSET to post-mortems matching TEXT, best match first."""
-    return _search(queryset, text, ranked=True)
+    return narrowed(queryset, query_for(text), ranked=True)
 
 
-def _search(queryset, text: str, *, ranked: bool):
+def query_for(text: str) -> str | None:
+    """TEXT as this database's full-text query (None: no word to look for)."""
+    return tsquery(text) if connection.vendor == "postgresql" else fts5_query(text)
+
+
+def narrowed(queryset, expression: str | None, *, ranked: bool):
+    """QUERYSET narrowed to post-mortems matching EXPRESSION (query_for's), best match first
+    if RANKED. EXPRESSION reaches the SQL as a parameter, as given."""
+    if expression is None:
+        return queryset.none()
     if connection.vendor == "postgresql":
-        expression = tsquery(text)
-        if expression is None:
-            return queryset.none()
         query = SearchQuery(expression, search_type="raw", config="english")
         found = queryset.filter(search_vector=query)
         if not ranked:
@@ -128,9 +134,6 @@ def _search(queryset, text: str, *, ranked: bool):
         return found.annotate(rank=SearchRank(F("search_vector"), query)).order_by(
             "-rank", "-created_at", "-id"
         )
-    expression = fts5_query(text)
-    if expression is None:
-        return queryset.none()
     # A join the ORM cannot express: FTS5 drives the query through its own index and the
     # post-mortem is fetched by its unique search_key.
     where = [f"{FTS_TABLE}.rowid = postmortems_postmortem.search_key", f"{FTS_TABLE} MATCH %s"]
