@@ -1,9 +1,14 @@
 """Each export's ETag changes whenever the file does, and If-None-Match answers 304 only
 while it has not: HTML and PDF show the incident's title, severity, services and times,
-which a change of the incident alters without a new version of the report; JSON and
-Markdown show the report's document alone, so their tag is its version, as GET's is."""
+which a change of the incident alters without a new version of the report, and JSON the
+overdue flags, which time alone turns; Markdown shows the report's own fields alone, so its
+tag is the version, as GET's is."""
+
+import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from hindsight.postmortems import export_formats
 
@@ -67,20 +72,50 @@ def test_a_change_of_the_incident_gives_html_and_pdf_a_new_etag(
 
 
 @pytest.mark.parametrize("fmt", ["json", "markdown"])
-def test_json_and_markdown_keep_the_version_as_their_tag_as_they_show_no_incident_field(
+def test_json_and_markdown_show_no_incident_field_and_keep_their_tag(
     alice, api_for, postmortem, fmt
 ):
     api = api_for(alice)
     pm_id = postmortem["id"]
     before = _export(api, pm_id, fmt)
-    assert before["ETag"] == f'"{postmortem["version"]}"'
+    assert before["ETag"].startswith(f'"{postmortem["version"]}')
     assert "Checkout database outage" not in before.content.decode()
 
     for change in INCIDENT_CHANGES:
         assert api.patch("/api/incidents/inc_123", change).status_code == 200
     after = _export(api, pm_id, fmt)
     assert after.content == before.content
+    assert after["ETag"] == before["ETag"]
     assert _export(api, pm_id, fmt, **{"If-None-Match": before["ETag"]}).status_code == 304
+
+
+def test_markdown_is_tagged_with_the_version_as_get_is(alice, api_for, postmortem):
+    api = api_for(alice)
+    tag = api.get(f"/api/postmortems/{postmortem['id']}")["ETag"]
+    assert _export(api, postmortem["id"], "markdown")["ETag"] == tag == '"1"'
+
+
+def test_the_json_export_gets_a_new_tag_when_an_item_falls_overdue(
+    alice, api_for, postmortem, monkeypatch
+):
+    api = api_for(alice)
+    pm_id = postmortem["id"]
+    item = postmortem["actionItems"][0]["id"]
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert api.patch(f"/api/action-items/{item}", {"dueDate": tomorrow}).status_code == 200
+    before = _export(api, pm_id, "json")
+    assert json.loads(before.content)["actionItems"][0]["overdue"] is False
+
+    later = timezone.now() + timedelta(days=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    # Time alone moved: the report's version did not, the file did.
+    after = _export(api, pm_id, "json", **{"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    body = json.loads(after.content)
+    assert body["actionItems"][0]["overdue"] is True
+    assert body["version"] == json.loads(before.content)["version"]
+    assert after["ETag"] != before["ETag"]
+    assert _export(api, pm_id, "json", **{"If-None-Match": after["ETag"]}).status_code == 304
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

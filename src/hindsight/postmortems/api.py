@@ -232,9 +232,10 @@ def delete_postmortem(request, postmortem_id: str):
 
 
 EXPORT_ETAG_HEADER = {
-    "description": "JSON and Markdown show the document alone: its version, as GET's ETag"
-    ' ("7"). HTML and PDF also show the incident and link to the site: the version and a'
-    ' digest of those ("7-…"). Either way the tag changes whenever the file does.',
+    "description": "Markdown shows the report's own fields alone: its version, as GET's ETag"
+    ' ("7"). JSON also shows the overdue flags, which move with time; HTML and PDF the'
+    ' incident and links to the site: the version and a digest of those ("7-…"). Either way'
+    " the tag changes whenever the file does.",
     "schema": {"type": "string", "pattern": r'^"[0-9]+(-[0-9a-f]{16})?"$'},
     "required": True,
 }

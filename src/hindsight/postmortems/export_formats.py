@@ -78,13 +78,22 @@ class Export:
     make: Callable[[], bytes]
 
 
+def _tagged(version: int, shown: str) -> str:
+    """The tag of an export that shows, besides the report at VERSION, what a new version
+    does not follow (SHOWN, as text): the version and a digest of that."""
+    return f"{version}-{hashlib.sha256(shown.encode('utf-8')).hexdigest()[:16]}"
+
+
 def from_document(user, postmortem_id: str, name: str) -> Export:
     """The JSON or Markdown file of a post-mortem USER may read, from the stored document
-    (one query) without loading its rows. Both show the document alone, so their tag is its
-    version, as GET's is."""
+    (one query) without loading its rows. Markdown shows the report's own fields alone, so
+    its tag is the version, as GET's is. JSON also shows what moves with time alone (the
+    report's and its items' `overdue`): its tag is the version and a digest of the file,
+    which costs little more to make than to digest."""
     if name == "json":
         body = document.read(user, postmortem_id)
-        return Export(str(body["version"]), lambda: json_text(body).encode("utf-8"))
+        text = json_text(body)
+        return Export(_tagged(body["version"], text), lambda: text.encode("utf-8"))
     body, stored = document.read_with_markdown(user, postmortem_id)
     return Export(
         str(body["version"]),
@@ -98,8 +107,7 @@ def of(postmortem: PostMortem, name: str, *, site: str | None = None) -> Export:
     times: the overview) and link to SITE; their tag is the version and a digest of those,
     so it moves whenever the file does."""
     shown = json.dumps([name, site, _overview(postmortem)], ensure_ascii=False)
-    digest = hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
-    return Export(f"{postmortem.version}-{digest}", lambda: render(postmortem, name, site=site))
+    return Export(_tagged(postmortem.version, shown), lambda: render(postmortem, name, site=site))
 
 
 def filename(postmortem: PostMortem, name: str) -> str:
