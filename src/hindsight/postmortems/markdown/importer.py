@@ -1943,6 +1943,8 @@ def import_markdown(
             raise Invalid(
                 f"The document does not make a valid post-mortem: {exc}", fields=named
             ) from None
+        except Exception as exc:  # noqa: BLE001 - a validator's own error: still a 422
+            raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
 
