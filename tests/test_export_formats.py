@@ -68,7 +68,11 @@ def test_each_format_downloads_with_its_type_and_file_name(
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == f'attachment; filename="{postmortem["id"]}.{ext}"'
-    assert response["ETag"] == '"1"'
+    # JSON, HTML and PDF show more than the version follows (tests/test_export_etags.py).
+    if ext == "md":
+        assert response["ETag"] == '"1"'
+    else:
+        assert response["ETag"].startswith('"1-')
     assert response.content
 
 

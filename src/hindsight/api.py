@@ -189,9 +189,10 @@ class HindsightAPI(NinjaAPI):
                         },
                     )
                 if "If-None-Match" in headers:
+                    sent = responses.get(200, {}).get("headers", {}).get("ETag", ETAG_HEADER)
                     responses[304] = {
                         "description": "Not modified: If-None-Match names the current ETag",
-                        "headers": {"ETag": ETAG_HEADER},
+                        "headers": {"ETag": sent},
                     }
         _links(paths)
         return schema

@@ -20,8 +20,9 @@ class BadIfNoneMatch(DomainError):
     code = "bad_if_none_match"
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
+def etag(opaque: int | str) -> str:
+    """A strong entity tag: a record's version ("7"), or what an export computes from it."""
+    return f'"{opaque}"'
 
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text. A comma is
@@ -101,9 +102,10 @@ def precondition_holds(condition: "IfMatch | int | None", version: int) -> bool:
     return condition == version
 
 
-def not_modified(request, version: int) -> bool:
-    """Whether If-None-Match on a GET names the current version: `*`, or any tag of the list
-    by weak comparison (§13.1.2), so `W/"7"` matches ETag "7". A malformed header is a 400."""
+def not_modified(request, current: int | str) -> bool:
+    """Whether If-None-Match on a GET names the CURRENT version (or the opaque tag an export
+    computed): `*`, or any tag of the list by weak comparison (§13.1.2), so `W/"7"` matches
+    ETag "7". A malformed header is a 400."""
     raw = request.headers.get("If-None-Match")
     if raw is None:
         return False
@@ -116,7 +118,7 @@ def not_modified(request, version: int) -> bool:
             f" not {raw!r}.",
             fields={"If-None-Match": raw},
         )
-    return any(opaque == str(version) for _, opaque in tags)
+    return any(opaque == str(current) for _, opaque in tags)
 
 
 # OpenAPI declarations of the conditional headers, added to an operation with openapi_extra

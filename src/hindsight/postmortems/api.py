@@ -11,7 +11,6 @@ from hindsight.lib.errors import Invalid
 from hindsight.lib.http import (
     CONDITIONAL_READ,
     CONDITIONAL_WRITE,
-    ETAG_HEADER,
     etag,
     if_match,
     not_modified,
@@ -234,6 +233,16 @@ def delete_postmortem(request, postmortem_id: str):
     return HttpStatus(204, None)
 
 
+EXPORT_ETAG_HEADER = {
+    "description": "Markdown shows the report's own fields alone: its version, as GET's ETag"
+    ' ("7"). JSON also shows the overdue flags, which move with time; HTML and PDF the'
+    ' incident and links to the site: the version and a digest of those ("7-…"). Either way'
+    " the tag changes whenever the file does.",
+    "schema": {"type": "string", "pattern": r'^"[0-9]+(-[0-9a-f]{16})?"$'},
+    "required": True,
+}
+
+
 def _export_schema(name: str) -> dict:
     if name == "json":
         # "type" replaces the string type the `response={200: str}` default gives the answer.
@@ -252,9 +261,10 @@ def _export_schema(name: str) -> dict:
                     f.content_type.split(";")[0]: {"schema": _export_schema(f.name)}
                     for f in export_formats.FORMATS.values()
                 },
-                "headers": {"ETag": ETAG_HEADER},
+                "headers": {"ETag": EXPORT_ETAG_HEADER},
             }
-        }
+        },
+        **CONDITIONAL_READ,
     },
 )
 def export_postmortem(
@@ -269,16 +279,18 @@ def export_postmortem(
 ):
     fmt = export_formats.get_format(format)
     if fmt.name in ("json", "markdown"):  # from the stored document: one query
-        content, version = export_formats.from_document(request.auth, postmortem_id, fmt.name)
+        made = export_formats.from_document(request.auth, postmortem_id, fmt.name)
     else:
         postmortem = services.get_postmortem_for(request.auth, postmortem_id)
-        content = export_formats.render(postmortem, fmt.name, site=site_url(request))
-        version = postmortem.version
-    response = HttpResponse(content, content_type=fmt.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_formats.filename_for(postmortem_id, fmt.name)}"'
-    )
-    response["ETag"] = etag(version)
+        made = export_formats.of(postmortem, fmt.name, site=site_url(request))
+    if not_modified(request, made.tag):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(made.make(), content_type=fmt.content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{export_formats.filename_for(postmortem_id, fmt.name)}"'
+        )
+    response["ETag"] = etag(made.tag)
     return response
 
 

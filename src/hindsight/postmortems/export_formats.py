@@ -5,6 +5,9 @@ WeasyPrint is imported only inside to_pdf: it pulls in Pango through cffi, which
 to load and may be missing on a server that never makes PDFs.
 """
 
+import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -66,14 +69,45 @@ def render(postmortem: PostMortem, name: str, *, site: str | None = None) -> byt
     return text.encode("utf-8")
 
 
-def from_document(user, postmortem_id: str, name: str) -> tuple[bytes, int]:
-    """The JSON or Markdown file of a post-mortem USER may read, and its version, from the
-    stored document (one query) without loading its rows."""
+@dataclass(frozen=True)
+class Export:
+    """An export before it is made: its entity tag (the opaque part, unquoted), known
+    without rendering so that a conditional GET answers 304 at once, and how to make it."""
+
+    tag: str
+    make: Callable[[], bytes]
+
+
+def _tagged(version: int, shown: str) -> str:
+    """The tag of an export that shows, besides the report at VERSION, what a new version
+    does not follow (SHOWN, as text): the version and a digest of that."""
+    return f"{version}-{hashlib.sha256(shown.encode('utf-8')).hexdigest()[:16]}"
+
+
+def from_document(user, postmortem_id: str, name: str) -> Export:
+    """The JSON or Markdown file of a post-mortem USER may read, from the stored document
+    (one query) without loading its rows. Markdown shows the report's own fields alone, so
+    its tag is the version, as GET's is. JSON also shows what moves with time alone (the
+    report's and its items' `overdue`): its tag is the version and a digest of the file,
+    which costs little more to make than to digest."""
     if name == "json":
         body = document.read(user, postmortem_id)
-        return json_text(body).encode("utf-8"), body["version"]
+        text = json_text(body)
+        return Export(_tagged(body["version"], text), lambda: text.encode("utf-8"))
     body, stored = document.read_with_markdown(user, postmortem_id)
-    return export.stored_markdown(postmortem_id, body, stored).encode("utf-8"), body["version"]
+    return Export(
+        str(body["version"]),
+        lambda: export.stored_markdown(postmortem_id, body, stored).encode("utf-8"),
+    )
+
+
+def of(postmortem: PostMortem, name: str, *, site: str | None = None) -> Export:
+    """The HTML or PDF file of POSTMORTEM (see render). Besides the document, whose version
+    moves only when GET's answer does, they show the incident (title, severity, services,
+    times: the overview) and link to SITE; their tag is the version and a digest of those,
+    so it moves whenever the file does."""
+    shown = json.dumps([name, site, _overview(postmortem)], ensure_ascii=False)
+    return Export(_tagged(postmortem.version, shown), lambda: render(postmortem, name, site=site))
 
 
 def filename(postmortem: PostMortem, name: str) -> str:

@@ -198,7 +198,7 @@ def _derive_completion(before: list[dict], after: list[dict], now) -> None:
 
 def _desired_state(before: dict, data: dict, incident: Incident, *, status: str, now) -> dict:
     """The report's state once DATA (a validated body, Python names) is applied to BEFORE."""
-    _check_list_limits(data)
+    check_list_limits(data)
     after = dict(before)
     for field in fields.REPORT_FIELDS:
         if field.name in data:
@@ -223,7 +223,7 @@ def _desired_state(before: dict, data: dict, incident: Incident, *, status: str,
     return after
 
 
-def _check_list_limits(data: dict) -> None:
+def check_list_limits(data: dict) -> None:
     """The API's schemas refuse an over-long list already; this holds the same declared
     limits for every other caller (the web's one-entry additions, the CLI)."""
     for name, limit in fields.LIST_LIMITS.items():

@@ -20,10 +20,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.utils import timezone
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
+from pydantic import ValidationError
 
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import ID_PATTERN, create_incident
 from hindsight.lib.errors import Invalid, PermissionDenied
+from hindsight.lib.schema import api_name
 from hindsight.lib.times import is_valid_event_time, parse_timestamp, resolve_event_time
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import fields, limits
@@ -38,7 +40,7 @@ from hindsight.postmortems.markdown.times import (
 )
 from hindsight.postmortems.schemas import PostMortemCreate
 from hindsight.postmortems.sections import SECTION_NAMES, Sections, to_stored
-from hindsight.postmortems.services import create_postmortem
+from hindsight.postmortems.services import check_list_limits, create_postmortem
 
 # The importer reads the document's blocks and the source text of their inline parts,
 # never the parsed inline tokens: without the inline pass, parsing is linear (markdown-it's
@@ -1895,8 +1897,11 @@ def import_markdown(
 
     if not by.can_write:
         raise PermissionDenied("Viewers cannot import post-mortems.")
+    _refuse_long_checklists(text)
     draft = parse(text)
     body = creation_body(draft)
+    # Over-long lists are refused before the writer is taken, as a create refuses them.
+    check_list_limits({name: body.get(api_name(name)) for name in fields.LIST_LIMITS})
     with write_transaction():
         if incident_id is not None:
             _warn_times_unused(draft, incident_id)
@@ -1933,10 +1938,61 @@ def import_markdown(
         body["incidentId"] = incident_id
         try:
             payload = PostMortemCreate.model_validate(body)
-        except Exception as exc:  # pydantic's ValidationError, made a domain error
+        except ValidationError as exc:  # made a domain error naming each field, as the API's
+            named = {_error_path(e["loc"]): e["msg"] for e in exc.errors()}
+            raise Invalid(
+                f"The document does not make a valid post-mortem: {exc}", fields=named
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - a validator's own error: still a 422
             raise Invalid(f"The document does not make a valid post-mortem: {exc}") from None
         postmortem = create_postmortem(payload.data(), by=by)
     return Imported(postmortem, draft.recognised, draft.custom, draft.clock.warnings)
+
+
+def _error_path(loc) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+# One line of a checklist as a long run of them is written: marker, box, text.
+_CHECKLIST_LINE = re.compile(r"([-*+]) \[[ xX]\](?: |$)")
+
+
+def _refuse_long_checklists(text: str) -> None:
+    """Refuse, before reading it all, a document whose checklist already makes more action
+    items than a report may hold. markdown-it costs about 0.1 ms a list item, so a mebibyte
+    of `- [ ] x` (130,000 items) would take half a minute to read only to be refused. So
+    each run of checklist lines longer than the limit is cut to one item over it and that
+    document read first: what is cut are further items of the same lists, so a cut document
+    over the limit means the whole one is over it too. One under it is read whole."""
+    limit = fields.LIST_LIMITS["action_items"]
+    lines = normalise_newlines(text).split("\n")
+    kept: list[str] = []
+    listed = 0
+    cut = False
+    marker, count = None, 0  # the run being read: its marker and its checklist lines so far
+    for line in lines:
+        match = _CHECKLIST_LINE.match(line)
+        if match and match.group(1) == marker:
+            count += 1
+        elif match:
+            marker, count = match.group(1), 1
+        elif line.strip():
+            marker, count = None, 0
+        listed += bool(match)
+        if match and count > limit + 1:
+            cut = True
+            continue
+        kept.append(line)
+    if not cut:
+        return
+    items = parse("\n".join(kept)).data.get("actionItems") or ()
+    if len(items) > limit:
+        raise Invalid(
+            f"actionItems holds more than {limit:,} entries (the document lists {listed:,}"
+            f" checklist items); at most {limit:,} are allowed.",
+            fields={"actionItems": f"at most {limit} entries"},
+            limit=limit,
+        )
 
 
 def _warn_times_unused(draft: Draft, incident_id: str) -> None:
