@@ -157,3 +157,30 @@ def test_incident_times_are_entered_in_24_hour_utc(site):
     expect(page.get_by_label("Detected (UTC)")).to_have_value("2026-03-01 16:36")
     expect(page.get_by_label("Resolved (UTC)")).to_have_value("2026-03-01 17:05")
     page.context.close()
+
+
+def test_typing_elsewhere_while_an_entry_arrives_stays_where_it_was_typed(site):
+    """On a slow connection the new entry arrives while the person is already typing in
+    another field: the rest of their typing stays in that field, not in the new entry."""
+    pm_id = _draft(site, "Slow add")
+    page = site.page("alice")
+    page.goto(f"/postmortems/{pm_id}/edit")
+
+    def slowly(route):
+        if route.request.method == "POST" and "add-row" in (route.request.post_data or ""):
+            page.wait_for_timeout(800)
+        route.continue_()
+
+    page.route(re.compile(r"/edit$"), slowly)
+    page.locator("#sec-five_whys > summary").click()
+    page.fill("#s-five_whys-whys-0-why", "Why did checkout fail?")
+    page.get_by_role("button", name="Add a why").click()
+    answer = page.locator("#s-five_whys-whys-0-answer")
+    answer.click()
+    answer.press_sequentially("The pool ran out of connections", delay=60)
+    expect(page.locator("#s-five_whys-whys-1-why")).to_be_attached()
+    page.keyboard.type(" at peak.")
+    expect(answer).to_have_value("The pool ran out of connections at peak.")
+    expect(page.locator("#s-five_whys-whys-1-why")).to_have_value("")
+    expect(answer).to_be_focused()
+    page.context.close()
