@@ -208,3 +208,15 @@ def test_the_report_page_shows_the_panel_and_the_recurrence_banner(corpus, alice
     assert "same service: checkout" in page
     other = client.get(f"/postmortems/{earlier}/related").content.decode()
     assert "Related post-mortems" in other and "This may have happened before." not in other
+
+
+def test_the_panel_says_no_related_report_only_when_there_is_none(corpus, alice):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    first = next(iter(corpus))
+    panel = client.get(f"/postmortems/{corpus[first]}/related", HTTP_HX_REQUEST="true")
+    html = panel.content.decode()
+    assert "Related post-mortems" in html  # some are related, none with open items
+    assert "No related post-mortem found." not in html

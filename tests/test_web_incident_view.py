@@ -33,10 +33,10 @@ def test_the_incident_page_reads_its_times_durations_services_links_and_details(
         "2026-03-01 14:30 UTC",  # started
         "2026-03-01 14:36 UTC",  # detected
         "2026-03-01 15:50 UTC",  # resolved
-        "<td>6 min</td>",  # detected, since start
-        '<td>9 min <span class="muted small">after detected</span></td>',
-        '<td>1 h 5 min <span class="muted small">after mitigated</span></td>',
-        "<td>1 h 20 min</td>",  # resolved, since start
+        '<td data-label="Since start">6 min</td>',  # detected
+        '<td data-label="Since the one before">9 min <span class="muted small">after detected',
+        '<td data-label="Since the one before">1 h 5 min <span class="muted small">after mitigated',
+        '<td data-label="Since start">1 h 20 min</td>',  # resolved
         "Not recorded: Acknowledged.",
         '<span class="tag">checkout</span>',
         '<a href="https://pager.example.com/i/1" rel="noopener noreferrer">',

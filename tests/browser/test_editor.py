@@ -157,3 +157,92 @@ def test_incident_times_are_entered_in_24_hour_utc(site):
     expect(page.get_by_label("Detected (UTC)")).to_have_value("2026-03-01 16:36")
     expect(page.get_by_label("Resolved (UTC)")).to_have_value("2026-03-01 17:05")
     page.context.close()
+
+
+def test_typing_elsewhere_while_an_entry_arrives_stays_where_it_was_typed(site):
+    """On a slow connection the new entry arrives while the person is already typing in
+    another field: the rest of their typing stays in that field, not in the new entry."""
+    pm_id = _draft(site, "Slow add")
+    page = site.page("alice")
+    page.goto(f"/postmortems/{pm_id}/edit")
+
+    def slowly(route):
+        if route.request.method == "POST" and "add-row" in (route.request.post_data or ""):
+            page.wait_for_timeout(800)
+        route.continue_()
+
+    page.route(re.compile(r"/edit$"), slowly)
+    page.locator("#sec-five_whys > summary").click()
+    page.fill("#s-five_whys-whys-0-why", "Why did checkout fail?")
+    page.get_by_role("button", name="Add a why").click()
+    answer = page.locator("#s-five_whys-whys-0-answer")
+    answer.click()
+    answer.press_sequentially("The pool ran out of connections", delay=60)
+    expect(page.locator("#s-five_whys-whys-1-why")).to_be_attached()
+    page.keyboard.type(" at peak.")
+    expect(answer).to_have_value("The pool ran out of connections at peak.")
+    expect(page.locator("#s-five_whys-whys-1-why")).to_have_value("")
+    expect(answer).to_be_focused()
+    page.context.close()
+
+
+def test_numbers_owners_and_a_past_due_date_as_a_person_meets_them(site):
+    pm_id = _draft(
+        site,
+        "Numbers and owners",
+        impactAnalysis={
+            "users": {"durationMinutes": 45.0},
+            "business": {"revenueLoss": 12000, "currency": "USD"},
+        },
+    )
+    page = site.page("alice")
+    page.goto(f"/postmortems/{pm_id}/edit")
+    # Numbers as numbers: 45, not 45.0; 12,000 with its currency; typed back as shown.
+    page.locator("#sec-impact_analysis > summary").click()
+    expect(page.locator("#s-impact_analysis-users-duration_minutes")).to_have_value("45")
+    revenue = page.locator("#s-impact_analysis-business-revenue_loss")
+    expect(revenue).to_have_value("12,000")
+    expect(page.locator("#s-impact_analysis-business .unit, .with-unit .unit").first).to_have_text(
+        "USD"
+    )
+    revenue.fill("12,500")
+
+    # Owners are suggested from the users, by name and by email.
+    owner = page.locator("#id_item-owner")
+    expect(owner).to_have_attribute("list", "owner-users")
+    suggested = page.locator("#owner-users option").evaluate_all(
+        "options => options.map(o => o.value + ' ' + o.textContent)"
+    )
+    assert any(s.startswith("bob ") and "bob@example.com" in s for s in suggested), suggested
+
+    # A due date in the past is flagged as it is typed.
+    due = page.locator("#id_item-due_date")
+    due.fill("2020-01-15")
+    warning = page.locator("#id_item-due_date ~ [data-past-note]")
+    expect(warning).to_be_visible()
+    expect(warning).to_have_text("This date is in the past.")
+    due.fill("2099-01-15")
+    expect(warning).to_be_hidden()
+    due.fill("2020-01-15")
+
+    # A free address (a team list) is allowed and said not to be a user; bob is one.
+    page.fill("#id_item-description", "Page the database team")
+    owner.fill("db-team@lists.example.com")
+    page.get_by_role("button", name="Add action item").click()
+    items = page.locator("#action-items .items-edit > li")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("db-team@lists.example.com (not a user)")
+    expect(items.first.locator(".flag-overdue")).to_have_text("Overdue")
+    page.fill("#id_item-description", "Resize the pool")
+    page.fill("#id_item-owner", "bob")
+    page.get_by_role("button", name="Add action item").click()
+    expect(items).to_have_count(2)
+    expect(items.filter(has_text="Resize the pool")).not_to_contain_text("not a user")
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved")
+    saved = site.api("GET", f"/api/postmortems/{pm_id}", "alice")
+    assert saved["impactAnalysis"]["business"]["revenueLoss"] == 12500
+    assert saved["impactAnalysis"]["users"]["durationMinutes"] == 45
+    assert [i["owner"] for i in saved["actionItems"]] == ["db-team@lists.example.com", "bob"]
+    page.context.close()

@@ -107,6 +107,19 @@
     if (notice) { notice.focus(); notice.scrollIntoView({ block: "center" }); }
   });
 
+  // A list's new entry asks for the focus (autofocus, which htmx honours when it settles).
+  // On a slow connection the person may already be typing in another field by then: the
+  // entry then arrives without taking the focus, so no keystroke lands in it by surprise.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!source || source.getAttribute("name") !== "add-row") return;
+    var active = document.activeElement;
+    if (!active || active === source || active === document.body) return;
+    event.detail.target.querySelectorAll("[autofocus]").forEach(function (field) {
+      field.removeAttribute("autofocus");
+    });
+  });
+
   // After htmx replaces a list, put keyboard focus back somewhere sensible: the first
   // field of the add form when adding, otherwise the section's heading.
   document.addEventListener("htmx:afterSwap", function (event) {
