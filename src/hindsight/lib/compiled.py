@@ -67,10 +67,15 @@ class CompiledQuery:
         """The shapes compiled so far on this thread."""
         return set(self._local.__dict__.get("cache", {}))
 
-    def first(self, *values, shape: Hashable = None) -> tuple | None:
-        """The first row for VALUES, its values as the ORM would return them."""
+    def _bound(self, shape: Hashable, values: tuple):
+        """The SQL for SHAPE, its parameters with VALUES in their places, and its converters."""
         sql, template, compiler, converters = self._compiled(shape, values)
         params = [values[p.index] if isinstance(p, _Slot) else p for p in template]
+        return sql, params, compiler, converters
+
+    def first(self, *values, shape: Hashable = None) -> tuple | None:
+        """The first row for VALUES, its values as the ORM would return them."""
+        sql, params, compiler, converters = self._bound(shape, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -82,8 +87,7 @@ class CompiledQuery:
 
     def rows(self, *values, shape: Hashable = None) -> list[tuple]:
         """Every row for VALUES, as the ORM would return them."""
-        sql, template, compiler, converters = self._compiled(shape, values)
-        params = [values[p.index] if isinstance(p, _Slot) else p for p in template]
+        sql, params, compiler, converters = self._bound(shape, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

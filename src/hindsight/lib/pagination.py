@@ -63,7 +63,11 @@ COUNT_LIMIT = 1000
 
 def bounded_count(queryset, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """(number of rows, exact?): exact up to LIMIT, else (LIMIT, False) meaning "at least"."""
-    counted = queryset.order_by()[: limit + 1].count()
+    return bounded(queryset.order_by()[: limit + 1].count(), limit)
+
+
+def bounded(counted: int, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """bounded_count's answer for COUNTED rows, counted up to LIMIT and one more."""
     return (counted, True) if counted <= limit else (limit, False)
 
 

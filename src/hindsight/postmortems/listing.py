@@ -21,6 +21,7 @@ from hindsight.lib.errors import Invalid
 from hindsight.lib.filters import distinct_values
 from hindsight.lib.pagination import (
     COUNT_LIMIT,
+    bounded,
     bounded_count,
     decode_cursor,
     encode_cursor,
@@ -315,7 +316,7 @@ def _page_columns(sort: Sort | None) -> tuple[str, ...]:
 def _plain_page(user, filters: ListFilters):
     shape, values = _plain_shape(user, filters)
     (counted,) = _COUNT.first(*values, shape=shape)
-    total, exact = (counted, True) if counted <= COUNT_LIMIT else (COUNT_LIMIT, False)
+    total, exact = bounded(counted)
     sort = SORTS[shape[3]] if shape[3] else None
     columns = _page_columns(sort)
     rows = [dict(zip(columns, row, strict=True)) for row in _ROWS.rows(*values, shape=shape)]
