@@ -42,7 +42,8 @@ def test_request_connections_carry_the_statement_timeout(db, settings):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement timeout")
-def test_a_statement_stopped_by_the_timeout_answers_503(api, monkeypatch):
+@pytest.mark.parametrize("params", [{}, {"q": "database"}, {"tag": "database"}])
+def test_a_statement_stopped_by_the_timeout_answers_503(api, monkeypatch, params):
     from hindsight.postmortems import listing
 
     def slow(*args, **kwargs):
@@ -51,8 +52,11 @@ def test_a_statement_stopped_by_the_timeout_answers_503(api, monkeypatch):
             cursor.execute("SET LOCAL statement_timeout = '50ms'")
             cursor.execute("SELECT pg_sleep(2)")
 
+    # The count of a page: the compiled first page reads it through bounded, others through
+    # bounded_count; either way the statement is stopped.
     monkeypatch.setattr(listing, "bounded_count", slow)
-    response = api.get("/api/postmortems")
+    monkeypatch.setattr(listing, "bounded", slow)
+    response = api.get("/api/postmortems", params=params)
     assert response.status_code == 503
     assert response.json()["error"] == "timeout"
     assert response["Retry-After"]
