@@ -17,7 +17,7 @@ that the fix did not fix it.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hindsight.lib.errors import NotFound
@@ -60,6 +60,22 @@ class Report:
     tags: set[str]
     categories: dict[str, str]  # slug → name
     items: list[dict] = field(default_factory=list)
+    factor_texts: tuple[str, ...] = ()
+
+    def as_typed(self, title: str | None, root_cause: str | None) -> "Report":
+        """This report with the title and root cause someone is typing in the editor, not
+        yet saved (None keeps the stored one)."""
+        title = self.title if title is None else title
+        if root_cause is None:
+            return replace(
+                self, title=title, words=words_of(title, *self.factor_texts) | self.root_words
+            )
+        return replace(
+            self,
+            title=title,
+            words=words_of(title, root_cause, *self.factor_texts),
+            root_words=words_of(root_cause),
+        )
 
 
 def words_of(*texts: str | None) -> set[str]:
@@ -107,6 +123,7 @@ def _load(ids: list[str]) -> dict[str, Report]:
             tags=tags.get(pk, set()),
             categories={slug: name for _, slug, name in own if slug},
             items=items.get(pk, []),
+            factor_texts=tuple(text for text, _, _ in own if text),
         )
     return reports
 
@@ -133,11 +150,21 @@ def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
     return score, reasons
 
 
-def related(user, postmortem_id: str, *, limit: int = 5) -> list[dict]:
-    """The post-mortems most like POSTMORTEM_ID that USER may read, best first."""
+def related(
+    user,
+    postmortem_id: str,
+    *,
+    limit: int = 5,
+    typed_title: str | None = None,
+    typed_root_cause: str | None = None,
+) -> list[dict]:
+    """The post-mortems most like POSTMORTEM_ID that USER may read, best first; with TYPED_*,
+    as if its title and root cause were what the editor holds now."""
     if not PostMortem.objects.filter(readable_by(user), pk=postmortem_id).exists():
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     subject = _load([postmortem_id])[postmortem_id]
+    if typed_title is not None or typed_root_cause is not None:
+        subject = subject.as_typed(typed_title, typed_root_cause)
     terms = sorted(subject.words, key=lambda w: (-len(w), w))[:24]
     candidates = list(
         search.any_of(

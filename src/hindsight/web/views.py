@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from hindsight.accounts.models import ApiToken
@@ -26,7 +26,16 @@ from hindsight.lib.http import site_url
 from hindsight.lib.markdown import render_markdown
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, lint, listing, related, services, templates, workflow
+from hindsight.postmortems import (
+    document,
+    limits,
+    lint,
+    listing,
+    related,
+    services,
+    templates,
+    workflow,
+)
 from hindsight.postmortems.models import ActionItem, PostMortem, Status
 from hindsight.reviews import services as review_services
 from hindsight.web import changes, listpage, owners, queries, timeline
@@ -410,13 +419,21 @@ def _review_messages(request) -> dict:
     return {"review_messages": review, "thread_messages": threads}
 
 
+@require_http_methods(["GET", "POST"])
 @web_view
 def related_panel(request, pm_id: str):
     """The report's related post-mortems (and the recurrence banner): fetched by the report
     page after it has shown, so the page itself costs the same queries; a page of its own
     without JavaScript."""
     postmortem = document.load(request.user, pm_id)
-    context = {"pm": postmortem, "related_reports": related.related(request.user, pm_id, limit=5)}
+    typed = {}
+    if request.method == "POST":  # the editor's panel: what is typed there, not yet saved
+        typed = {
+            "typed_title": request.POST.get("title", "")[: limits.TITLE],
+            "typed_root_cause": request.POST.get("root_cause", "")[: limits.PROSE],
+        }
+    found = related.related(request.user, pm_id, limit=5, **typed)
+    context = {"pm": postmortem, "related_reports": found, "as_typed": bool(typed)}
     template = "web/_related.html" if request.htmx else "web/related.html"
     return render(request, template, context)
 
