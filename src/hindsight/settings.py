@@ -169,6 +169,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Printed PDFs, keyed by their entity tag (the report's version and what else they show):
+    # WeasyPrint takes seconds for a long report, so a version is printed once per server,
+    # not on every download. Files in the data dir; the oldest are culled past MAX_ENTRIES.
+    "exports": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "exports"),
+        "TIMEOUT": 90 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 # A request body over 1 MiB is refused (413) before it is parsed.

@@ -7,10 +7,13 @@ to load and may be missing on a server that never makes PDFs.
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,6 +22,8 @@ from hindsight.lib.markdown import Renderings
 from hindsight.postmortems import document, export
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.sections import SECTION_NAMES
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,28 @@ def of(postmortem: PostMortem, name: str, *, site: str | None = None) -> Export:
     times: the overview) and link to SITE; their tag is the version and a digest of those,
     so it moves whenever the file does."""
     shown = json.dumps([name, site, _overview(postmortem)], ensure_ascii=False)
-    return Export(_tagged(postmortem.version, shown), lambda: render(postmortem, name, site=site))
+    tag = _tagged(postmortem.version, shown)
+    make = partial(render, postmortem, name, site=site)
+    return Export(tag, _printed_once(postmortem.id, tag, make) if name == "pdf" else make)
+
+
+def _printed_once(postmortem_id: str, tag: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """MAKE, kept in the exports cache under TAG: a PDF is the same file for every reader of
+    that tag (the caller's right to read it is checked before), and costs seconds to print."""
+
+    def cached() -> bytes:
+        exports = caches["exports"]
+        key = f"pdf:{postmortem_id}:{tag}"
+        body = exports.get(key)
+        if body is None:
+            body = make()
+            try:
+                exports.set(key, body)
+            except OSError:  # a full or read-only disk costs the next reader a print, no more
+                log.warning("could not keep the PDF of %s in the exports cache", postmortem_id)
+        return body
+
+    return cached
 
 
 def filename(postmortem: PostMortem, name: str) -> str:
