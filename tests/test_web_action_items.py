@@ -217,6 +217,33 @@ def test_a_tracker_link_must_be_a_web_address(alice, published):
     assert item.tracker_url is None
 
 
+def test_a_refused_follow_through_comes_back_open_with_what_was_typed(alice, published):
+    item = items(published)[0]
+    response = signed_in(alice).post(
+        f"/action-items/{item.id}/follow-through",
+        {
+            "status": "IN_PROGRESS",
+            "was-status": "TODO",
+            "due_date": "2031-05-01",
+            "was-due_date": "",
+            "tracker_url": "javascript:alert(1)",
+            "was-tracker_url": "",
+        },
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    form = page[page.index(f'action="/action-items/{item.id}/follow-through"') :]
+    form = form[: form.index("</form>")]
+    assert 'role="alert"' in form and "not saved" in form
+    assert 'value="2031-05-01"' in form and 'value="javascript:alert(1)"' in form
+    assert '<option value="IN_PROGRESS" selected>' in form
+    assert re.search(rf'id="ft-{item.id}"[^>]*aria-invalid="true"[^>]*autofocus', form)
+    # What the form was first rendered with travels on, so a second try changes only these.
+    assert 'name="was-status" value="TODO"' in form
+    item.refresh_from_db()
+    assert (item.status, item.due_date, item.tracker_url) == ("TODO", None, None)
+
+
 def test_only_those_allowed_see_and_use_the_follow_through_form(carol, dana, alice, published):
     item = items(published)[0]
     for user in (carol, dana):

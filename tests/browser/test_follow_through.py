@@ -78,3 +78,45 @@ def test_approve_publish_mark_done_and_see_the_history(site):
     expect(alice.locator("#diff")).to_contain_text("Status")
     screenshot(alice, "22-history")
     alice.context.close()
+
+
+def test_a_refused_follow_through_stays_open_with_what_was_typed_and_says_why(site):
+    incident = site.incident("Queue backlog")
+    created = site.api(
+        "POST",
+        "/api/postmortems",
+        "alice",
+        {
+            "incidentId": incident,
+            "title": "Queue backlog",
+            "actionItems": [{"description": "Alert on queue depth", "owner": "alice"}],
+        },
+    )
+    item = created["actionItems"][0]["id"]
+    page = site.page("alice")
+    page.goto(f"/postmortems/{created['id']}")
+    page.locator(f"#item-{item} summary").click()
+    page.locator(f"#fd-{item}").fill("2031-05-01")
+    page.locator(f"#ft-{item}").fill("javascript:alert(1)")
+    page.get_by_role("button", name="Save follow-through").click()
+
+    # The message is in the form, the field it names has the focus, and nothing typed is lost.
+    form = page.locator(f"#item-{item} form")
+    expect(form.get_by_role("alert")).to_contain_text("not saved")
+    expect(page.locator(f"#ft-{item}")).to_be_focused()
+    expect(page.locator(f"#ft-{item}")).to_have_value("javascript:alert(1)")
+    expect(page.locator(f"#fd-{item}")).to_have_value("2031-05-01")
+    assert (
+        site.api("GET", f"/api/postmortems/{created['id']}", "alice")["actionItems"][0]["dueDate"]
+        is None
+    )  # refused as a whole
+
+    # Corrected, it saves what the person changed.
+    page.locator(f"#ft-{item}").fill("https://tracker.example.com/OPS-1")
+    page.get_by_role("button", name="Save follow-through").click()
+    expect(page.get_by_role("status").first).to_contain_text("Action item saved")
+    saved = site.api("GET", f"/api/postmortems/{created['id']}", "alice")["actionItems"][0]
+    assert (saved["dueDate"], saved["trackerUrl"]) == (
+        "2031-05-01",
+        "https://tracker.example.com/OPS-1",
+    )

@@ -7,17 +7,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from pydantic.alias_generators import to_snake
 
 from hindsight.actionitems import queries as item_queries
 from hindsight.actionitems import services as bulk
 from hindsight.actionitems.schemas import ActionItemFilters
-from hindsight.lib.errors import DomainError, NotFound
+from hindsight.lib.errors import DomainError, NotFound, PermissionDenied
 from hindsight.postmortems import document, history, services
 from hindsight.postmortems.models import ActionItem
 from hindsight.reviews import services as reviews
 from hindsight.web import owners
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
+    WAS,
     ActionItemFilterForm,
     BulkStatusForm,
     CommentForm,
@@ -28,7 +30,7 @@ from hindsight.web.forms import (
 )
 from hindsight.web.redirects import safe_next
 from hindsight.web.refusals import refusal
-from hindsight.web.views import PAGE_SIZE, web_view
+from hindsight.web.views import PAGE_SIZE, report_page, web_view
 
 # Action items across post-mortems ------------------------------------------------------
 
@@ -91,28 +93,53 @@ def action_items_bulk(request):
 @require_POST
 @web_view
 def item_follow_through(request, item_id: str):
-    """Status, owner, due date and tracker link of one item: still editable once published."""
+    """Status, owner, due date and tracker link of one item: still editable once published.
+    A refusal shows the report page again with this form open as it was sent."""
     form = FollowThroughForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{k.replace('_', ' ')}: {' '.join(v)}" for k, v in form.errors.items())
-        messages.error(request, f"Action item not saved — {errors}")
-    else:
-        try:
-            changed = form.changes()
-            if changed:
-                postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
-            else:
-                postmortem = services.get_postmortem_for(
-                    request.user, ActionItem.objects.get(pk=item_id).postmortem_id
-                )
-        except (DomainError, ActionItem.DoesNotExist) as exc:
-            if isinstance(exc, NotFound | ActionItem.DoesNotExist):
-                raise NotFound(f"There is no action item {item_id}.") from None
-            messages.error(request, refusal(exc))
+        errors = {name: " ".join(texts) for name, texts in form.errors.items()}
+        said = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in errors.items())
+        return _refused(request, item_id, f"Action item not saved — {said}", errors)
+    try:
+        changed = form.changes()
+        if changed:
+            postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
         else:
-            messages.success(request, "Action item saved." if changed else "Nothing changed.")
-            return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
-    return redirect(safe_next(request, reverse("web:action_items")))
+            postmortem = services.get_postmortem_for(request.user, _report_of(item_id))
+    except PermissionDenied as exc:  # no form was shown to them: the message, on the page
+        messages.error(request, refusal(exc))
+        return redirect(reverse("web:report", args=[_report_of(item_id)]) + "#action-items")
+    except DomainError as exc:
+        message = refusal(exc)  # a NotFound is the 404 page
+        named = {to_snake(str(name).rsplit(".", 1)[-1]): message for name in exc.fields or {}}
+        return _refused(request, item_id, f"Action item not saved — {message}", named)
+    messages.success(request, "Action item saved." if changed else "Nothing changed.")
+    return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
+
+
+def _report_of(item_id: str) -> str:
+    pm_id = ActionItem.objects.filter(pk=item_id).values_list("postmortem_id", flat=True).first()
+    if pm_id is None:
+        raise NotFound(f"There is no action item {item_id}.")
+    return pm_id
+
+
+def _refused(request, item_id: str, message: str, errors: dict):
+    """The report page again, answered 422, with ITEM_ID's form open: what was typed, what
+    it was first rendered with (so the next try still writes only what the person changed),
+    the message, and the focus on the first field it names."""
+    names = list(FollowThroughForm.base_fields)
+    typed = {name: request.POST.get(name, "") for name in names}
+    was = {name: request.POST.get(WAS + name, typed[name]) for name in names}
+    refused = {
+        "id": item_id,
+        "values": typed,
+        "was": was,
+        "errors": errors,
+        "message": message,
+        "focus": next((name for name in names if name in errors), names[0]),
+    }
+    return report_page(request, _report_of(item_id), refused_item=refused)
 
 
 # Review --------------------------------------------------------------------------------

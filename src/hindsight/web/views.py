@@ -3,6 +3,7 @@ rules live in the services (get_postmortem_for, workflow.allowed_moves, …); a 
 change comes back as a DomainError whose message is shown to the person as it is."""
 
 import re
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -45,6 +46,7 @@ from hindsight.web.forms import (
     CoreForm,
     EventForm,
     EventLinesForm,
+    FollowThroughForm,
     IncidentFilterForm,
     IncidentForm,
     ItemStatusForm,
@@ -355,14 +357,38 @@ def _place_threads(context: dict) -> None:
 
 @web_view
 def report(request, pm_id: str):
+    return report_page(request, pm_id)
+
+
+def _follow_through_shown(item) -> dict:
+    """What an item's follow-through form shows: its values, which are also what it was
+    rendered with (followthrough.refused_follow_through has the refused form's)."""
+    values = {name: _as_typed(getattr(item, name)) for name in FollowThroughForm.base_fields}
+    return {"values": values, "was": values, "errors": {}, "message": None, "focus": None}
+
+
+def _as_typed(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def report_page(request, pm_id: str, *, refused_item: dict | None = None):
+    """The report page; with REFUSED_ITEM (refused_follow_through), answered 422 with that
+    item's form open as it was sent."""
     postmortem = document.load(request.user, pm_id)
+    refused_id = refused_item["id"] if refused_item else None
     context = {
         **_report_context(postmortem, request.user),
         "share_url": site_url(request) + reverse("web:report", args=[postmortem.id]),
         **queries.completion(postmortem),
         **queries.review(postmortem, request.user),
         "follow_through": [
-            (item, services.may_follow_through(postmortem, item.owner, request.user))
+            (
+                item,
+                services.may_follow_through(postmortem, item.owner, request.user),
+                refused_item if item.id == refused_id else _follow_through_shown(item),
+            )
             for item in postmortem.action_item_list
         ],
         "may_change_owner": services.may_change_owner(postmortem, request.user),
@@ -375,7 +401,7 @@ def report(request, pm_id: str):
     }
     _place_threads(context)
     context["contents"] = _contents(context)
-    return render(request, "web/report.html", context)
+    return render(request, "web/report.html", context, status=422 if refused_item else 200)
 
 
 def _contents(context: dict) -> list[dict]:
