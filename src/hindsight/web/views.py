@@ -378,8 +378,14 @@ def report_page(request, pm_id: str, *, refused_item: dict | None = None):
     item's form open as it was sent."""
     postmortem = document.load(request.user, pm_id)
     refused_id = refused_item["id"] if refused_item else None
+    may_change_owner = services.may_change_owner(postmortem, request.user)
     context = {
         **_report_context(postmortem, request.user),
+        "timeline_entries": timeline.entries(postmortem),
+        # Owners are suggested from the users where someone may hand an item on.
+        "owner_users": (
+            owners.picker_users() if may_change_owner and postmortem.action_item_list else []
+        ),
         "share_url": site_url(request) + reverse("web:report", args=[postmortem.id]),
         **queries.completion(postmortem),
         **queries.review(postmortem, request.user),
@@ -391,7 +397,7 @@ def report_page(request, pm_id: str, *, refused_item: dict | None = None):
             )
             for item in postmortem.action_item_list
         ],
-        "may_change_owner": services.may_change_owner(postmortem, request.user),
+        "may_change_owner": may_change_owner,
         **_review_messages(request),
         "comment_form": CommentForm(
             sections=review_services.SECTIONS, initial={"section": request.GET.get("section")}
