@@ -142,3 +142,28 @@ def test_a_viewer_is_offered_no_writing_and_an_owner_only_the_follow_through(sit
     stored = site.api("GET", f"/api/postmortems/{pm['id']}", "alice")["actionItems"]
     assert [i["status"] for i in stored] == ["DONE", "TODO"]
     carol.context.close()
+
+
+def test_a_refused_item_edit_shows_why_in_its_form_and_keeps_what_was_typed(site):
+    incident = site.incident("Refused edit incident")
+    pm = site.api(
+        "POST",
+        "/api/postmortems",
+        "alice",
+        {"incidentId": incident, "title": "Refused edit", "actionItems": [{"description": "Tune"}]},
+    )
+    item = pm["actionItems"][0]["id"]
+    page = site.page("alice")
+    page.goto(f"/postmortems/{pm['id']}/edit")
+    page.locator(f"#item-{item} details.edit-details > summary").click()
+    page.locator(f"#id-{item}").fill("Tune the pool limits")
+    page.locator(f"#io-{item}").fill("x" * 300)  # longer than an owner may be
+    with page.expect_response(re.compile(rf"/action-items/{item}$")) as answer:
+        page.locator(f"#item-{item}").get_by_role("button", name="Save item").click()
+    assert answer.value.status == 422
+    form = page.locator(f'#item-{item} form[action="/action-items/{item}"]')
+    expect(form.get_by_role("alert")).to_contain_text("Item not saved")
+    expect(page.locator(f"#io-{item}")).to_be_focused()
+    expect(page.locator(f"#id-{item}")).to_have_value("Tune the pool limits")
+    stored = site.api("GET", f"/api/postmortems/{pm['id']}", "alice")["actionItems"][0]
+    assert stored["description"] == "Tune"

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from pydantic.alias_generators import to_snake
 
 from hindsight.actionitems import queries as item_queries
 from hindsight.actionitems import services as bulk
@@ -19,7 +18,6 @@ from hindsight.reviews import services as reviews
 from hindsight.web import owners
 from hindsight.web.diffview import readable
 from hindsight.web.forms import (
-    WAS,
     ActionItemFilterForm,
     BulkStatusForm,
     CommentForm,
@@ -27,9 +25,10 @@ from hindsight.web.forms import (
     ItemStatusForm,
     ReviewersForm,
     ReviewForm,
+    refused_entry,
 )
 from hindsight.web.redirects import safe_next
-from hindsight.web.refusals import refusal
+from hindsight.web.refusals import named_fields, refusal
 from hindsight.web.views import PAGE_SIZE, report_page, web_view
 
 # Action items across post-mortems ------------------------------------------------------
@@ -111,7 +110,7 @@ def item_follow_through(request, item_id: str):
         return redirect(reverse("web:report", args=[_report_of(item_id)]) + "#action-items")
     except DomainError as exc:
         message = refusal(exc)  # a NotFound is the 404 page
-        named = {to_snake(str(name).rsplit(".", 1)[-1]): message for name in exc.fields or {}}
+        named = named_fields(exc, message)
         return _refused(request, item_id, f"Action item not saved — {message}", named)
     messages.success(request, "Action item saved." if changed else "Nothing changed.")
     return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
@@ -125,20 +124,8 @@ def _report_of(item_id: str) -> str:
 
 
 def _refused(request, item_id: str, message: str, errors: dict):
-    """The report page again, answered 422, with ITEM_ID's form open: what was typed, what
-    it was first rendered with (so the next try still writes only what the person changed),
-    the message, and the focus on the first field it names."""
-    names = list(FollowThroughForm.base_fields)
-    typed = {name: request.POST.get(name, "") for name in names}
-    was = {name: request.POST.get(WAS + name, typed[name]) for name in names}
-    refused = {
-        "id": item_id,
-        "values": typed,
-        "was": was,
-        "errors": errors,
-        "message": message,
-        "focus": next((name for name in names if name in errors), names[0]),
-    }
+    """The report page again, answered 422, with ITEM_ID's form open as it was sent."""
+    refused = refused_entry(request.POST, item_id, FollowThroughForm, message, errors)
     return report_page(request, _report_of(item_id), refused_item=refused)
 
 

@@ -437,6 +437,39 @@ class EntryForm(forms.Form):
         return changed
 
 
+def shown_entry(entry, refused: dict | None, form_class) -> dict:
+    """What the edit form of ENTRY (an event or action item) shows: its own values, which
+    are also what it was rendered with; or, when it is the entry REFUSED names, that
+    (refused_entry)."""
+    if refused and refused["id"] == entry.id:
+        return refused
+    values = {name: _as_typed(getattr(entry, name)) for name in form_class.base_fields}
+    return {"values": values, "was": values, "errors": {}, "message": None, "focus": None}
+
+
+def refused_entry(data, entry_id: str, form_class, message: str, errors: dict) -> dict:
+    """A refused entry's form as it is shown again: what was typed, what the form was first
+    rendered with (so the next try still writes only what the person changed), the message,
+    and the focus on the first field it names."""
+    names = list(form_class.base_fields)
+    key = (lambda name: f"{form_class.prefix}-{name}") if form_class.prefix else str
+    typed = {name: data.get(key(name), "") for name in names}
+    return {
+        "id": entry_id,
+        "values": typed,
+        "was": {name: data.get(WAS + key(name), typed[name]) for name in names},
+        "errors": errors,
+        "message": message,
+        "focus": next((name for name in names if name in errors), names[0]),
+    }
+
+
+def _as_typed(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def _same(before, after) -> bool:
     if isinstance(before, str) and isinstance(after, str):
         return before.replace("\r\n", "\n") == after.replace("\r\n", "\n")

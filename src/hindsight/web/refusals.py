@@ -9,6 +9,7 @@ a page as a whole is checked before any change (get_postmortem_for), so those st
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from pydantic.alias_generators import to_snake
 
 from hindsight.lib.errors import DomainError, NotFound
 
@@ -25,6 +26,12 @@ def refusal(exc: DomainError) -> str:
     if items:
         return _waiting_items(items)
     return exc.message
+
+
+def named_fields(exc: DomainError, message: str) -> dict[str, str]:
+    """The form fields EXC names (by their API names: trackerUrl, actionItems.0.dueDate),
+    each with MESSAGE, so an entry's form marks them and moves the focus to the first."""
+    return {to_snake(str(name).rsplit(".", 1)[-1]): message for name in exc.fields or {}}
 
 
 def _waiting_items(items: list[dict]) -> SafeString:

@@ -3,7 +3,6 @@ rules live in the services (get_postmortem_for, workflow.allowed_moves, …); a 
 change comes back as a DomainError whose message is shown to the person as it is."""
 
 import re
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -46,7 +45,6 @@ from hindsight.web.forms import (
     CoreForm,
     EventForm,
     EventLinesForm,
-    FollowThroughForm,
     IncidentFilterForm,
     IncidentForm,
     ItemStatusForm,
@@ -57,9 +55,10 @@ from hindsight.web.forms import (
     ReviewForm,
     SignInForm,
     TokenForm,
+    refused_entry,
 )
 from hindsight.web.redirects import safe_next
-from hindsight.web.refusals import refusal
+from hindsight.web.refusals import named_fields, refusal
 from hindsight.web.sectionform import (
     attach_hints,
     nodes_from_post,
@@ -360,24 +359,10 @@ def report(request, pm_id: str):
     return report_page(request, pm_id)
 
 
-def _follow_through_shown(item) -> dict:
-    """What an item's follow-through form shows: its values, which are also what it was
-    rendered with (followthrough.refused_follow_through has the refused form's)."""
-    values = {name: _as_typed(getattr(item, name)) for name in FollowThroughForm.base_fields}
-    return {"values": values, "was": values, "errors": {}, "message": None, "focus": None}
-
-
-def _as_typed(value) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 def report_page(request, pm_id: str, *, refused_item: dict | None = None):
     """The report page; with REFUSED_ITEM (refused_follow_through), answered 422 with that
     item's form open as it was sent."""
     postmortem = document.load(request.user, pm_id)
-    refused_id = refused_item["id"] if refused_item else None
     may_change_owner = services.may_change_owner(postmortem, request.user)
     context = {
         **_report_context(postmortem, request.user),
@@ -390,14 +375,11 @@ def report_page(request, pm_id: str, *, refused_item: dict | None = None):
         **queries.completion(postmortem),
         **queries.review(postmortem, request.user),
         "follow_through": [
-            (
-                item,
-                services.may_follow_through(postmortem, item.owner, request.user),
-                refused_item if item.id == refused_id else _follow_through_shown(item),
-            )
+            (item, services.may_follow_through(postmortem, item.owner, request.user))
             for item in postmortem.action_item_list
         ],
         "may_change_owner": may_change_owner,
+        "refused_item": refused_item,
         **_review_messages(request),
         "comment_form": CommentForm(
             sections=review_services.SECTIONS, initial={"section": request.GET.get("section")}
@@ -728,12 +710,15 @@ def event_move(request, pm_id: str, event_id: str):
 # Action items --------------------------------------------------------------------------
 
 
-def _items_response(request, postmortem, *, error=None, form=None, back="edit"):
-    if request.htmx or (error and back == "edit"):
+def _items_response(request, postmortem, *, error=None, form=None, back="edit", refused=None):
+    """The action items again: the section (htmx) or the edit page, with ERROR above them
+    or REFUSED (web/forms.py refused_entry) in that item's own form."""
+    refused_now = error or refused
+    if request.htmx or (refused_now and back == "edit"):
         context = _edit_context(postmortem, request.user)
-        context.update(items_error=error, item_form=form or ActionItemForm())
+        context.update(items_error=error, item_form=form or ActionItemForm(), refused_item=refused)
         page = "web/_action_items.html" if request.htmx else "web/edit.html"
-        return render(request, page, context, status=422 if error else 200)
+        return render(request, page, context, status=422 if refused_now else 200)
     if error:
         messages.error(request, error)
     return redirect(reverse(f"web:{back}", args=[postmortem.id]) + "#action-items")
@@ -767,14 +752,23 @@ def item_edit(request, item_id: str):
     postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
     form = ActionItemForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-        return _items_response(request, postmortem, error=f"Item not saved — {errors}")
+        errors = {name: " ".join(texts) for name, texts in form.errors.items()}
+        said = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in errors.items())
+        refused = refused_entry(
+            request.POST, item_id, ActionItemForm, f"Item not saved — {said}", errors
+        )
+        return _items_response(request, postmortem, refused=refused)
     try:
         changed = form.changes()
         if changed:
             postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
     except DomainError as exc:
-        return _items_response(request, postmortem, error=refusal(exc))
+        message = refusal(exc)
+        named = named_fields(exc, message)
+        refused = refused_entry(
+            request.POST, item_id, ActionItemForm, f"Item not saved — {message}", named
+        )
+        return _items_response(request, postmortem, refused=refused)
     return _items_response(request, postmortem)
 
 

@@ -166,6 +166,16 @@ def number(value) -> str:
     return sectionform.number_text(value)
 
 
+ENTRY_FORMS = {"item": forms.ActionItemForm, "follow-through": forms.FollowThroughForm}
+
+
+@register.simple_tag
+def shown_entry(entry, refused, form_name: str) -> dict:
+    """`{% shown_entry item refused_item "item" as shown %}`: what the entry's form shows
+    (web/forms.py shown_entry): shown.values, shown.was, shown.errors, shown.message."""
+    return forms.shown_entry(entry, refused, ENTRY_FORMS[form_name])
+
+
 @register.simple_tag
 def was(html_name: str, value):
     """`{% was "item-status" item.status %}`: what the field showed, for web/forms.py's
