@@ -39,8 +39,9 @@ def test_a_conflicting_edit_keeps_my_text_and_shows_theirs(site):
     expect(conflict.locator(".theirs")).to_have_text("Bob's summary")
     expect(mine.locator("#id_summary")).to_have_value("Alice's summary")
     expect(mine.locator("#id_root_cause")).to_have_value("Alice found the cause")
-    from tests.browser.conftest import screenshot
+    from tests.browser.conftest import assert_accessible, screenshot
 
+    assert_accessible(mine, "the editor showing a conflict")
     screenshot(mine, "13-conflict")
 
     # Saving again applies Alice's text; Bob's impact (which she did not touch) stays.

@@ -49,3 +49,17 @@ def test_the_lock_on_a_published_report_is_a_drawn_icon(site):
     assert box["width"] >= 12 and box["height"] >= 12  # drawn, not an empty glyph box
     assert_accessible(page, "published report")
     page.context.close()
+
+
+def test_a_refused_page_says_why_with_the_navigation_and_is_accessible(site):
+    incident = site.incident("Refused page incident")
+    pm = site.api("POST", "/api/postmortems", "alice", {"incidentId": incident, "title": "Hers"})
+    for status in ("IN_REVIEW", "PUBLISHED"):
+        site.api("PATCH", f"/api/postmortems/{pm['id']}", "alice", {"status": status})
+    page = site.page("bob")  # no part in alice's report: he may read it, not edit it
+    response = page.goto(f"/postmortems/{pm['id']}/edit")
+    assert response.status == 403
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("author")
+    assert_accessible(page, "403")
+    page.context.close()

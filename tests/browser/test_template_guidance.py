@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_accessible
+
 pytestmark = pytest.mark.browser
 
 
@@ -56,6 +58,7 @@ def test_hints_one_click_confirm_and_publishing_asks_about_what_is_left(site):
         "Timeline event 00:00 How we found out (alert, customer report, dashboard)"
     )
     assert site.api("GET", f"/api/postmortems/{pm['id']}", "alice")["status"] == "IN_REVIEW"
+    assert_accessible(page, "publishing asks about the template's suggestions")
     page.get_by_role("button", name="Confirm 5 and publish").click()
     page.wait_for_url(f"**/postmortems/{pm['id']}")
     expect(page.locator(".report-head .badge")).to_contain_text("Published")

@@ -4,7 +4,7 @@ added one line at a time or several pasted at once, previewed before they are ad
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,7 @@ def test_several_pasted_lines_are_previewed_then_added(site):
     expect(pending).to_be_focused()
     events = page.locator("#timeline .timeline-edit > li.event")
     expect(events).to_have_count(1)  # nothing added before the person says so
+    assert_accessible(page, "the pasted events' preview")
     screenshot(page, "timeline-preview")
 
     page.get_by_role("button", name="Add 3 events").click()
