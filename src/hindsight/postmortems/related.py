@@ -172,8 +172,16 @@ def related(
         ).values_list("pk", flat=True)[:CANDIDATES]
     )
     others = _load(candidates)
+    # A candidate the ranking found by a stem alone (PostgreSQL: "exports" finds "export")
+    # may share nothing the score counts: it is not related.
     scored = sorted(
-        ((*_score(subject, others[pk]), others[pk]) for pk in candidates if pk in others),
+        (
+            row
+            for row in (
+                (*_score(subject, others[pk]), others[pk]) for pk in candidates if pk in others
+            )
+            if row[0] > 0
+        ),
         key=lambda row: (-row[0], row[2].id),
     )[:limit]
     out = []
