@@ -62,8 +62,32 @@ def test_an_item_turns_overdue_after_its_day_though_stored_before(
     _later(monkeypatch, timedelta(days=1, hours=1))
     got = api_for(alice).get(f"/api/postmortems/{created['id']}").json()
     assert got["actionItems"][0]["overdue"] is True
-    # The stored text is not rewritten by a read; the version and ETag stay.
+    # The stored text is not rewritten by a read; the version stays.
     assert got["version"] == created["version"]
+
+
+def test_once_a_flag_turns_the_etag_moves_so_a_cached_copy_is_not_confirmed(
+    alice, api_for, incident, monkeypatch
+):
+    api = api_for(alice)
+    today = timezone.localdate().isoformat()
+    created = _create(api, incident, actionItems=[{"description": "Alert", "dueDate": today}])
+    path = f"/api/postmortems/{created['id']}"
+    first = api.get(path)
+    assert first["ETag"] == f'"{created["version"]}"'
+
+    _later(monkeypatch, timedelta(days=1, hours=1))
+    later = api.get(path, headers={"If-None-Match": first["ETag"]})
+    assert later.status_code == 200  # the copy that says "not overdue" is not confirmed
+    assert later.json()["actionItems"][0]["overdue"] is True
+    tag = later["ETag"]
+    assert tag.startswith(f'"{created["version"]}-') and tag != first["ETag"]
+    assert api.get(path, headers={"If-None-Match": tag}).status_code == 304
+    # The new tag names the same version for a write: no edit came between.
+    patched = api.patch(path, {"title": "Queue backlog, renamed"}, headers={"If-Match": tag})
+    assert patched.status_code == 200, patched.content
+    stale = api.patch(path, {"title": "Again"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
 
 
 def test_a_done_or_already_overdue_item_never_ends_the_window(alice, api_for, incident):

@@ -68,8 +68,10 @@ class IfMatch:
     strong: frozenset[str] = frozenset()
 
     def matches(self, version: int) -> bool:
-        # Strong comparison (§8.8.3.2): a weak tag never matches, and "07" is not "7".
-        return self.any or str(version) in self.strong
+        # Strong comparison (§8.8.3.2): a weak tag never matches, and "07" is not "7". A
+        # tag "7-<digest>" (a GET once time alone turned a flag, or an export) names version
+        # 7 too: what follows the dash is no edit, so a write made against it loses none.
+        return self.any or str(version) in {tag.split("-", 1)[0] for tag in self.strong}
 
     def __str__(self) -> str:
         return self.raw.strip()

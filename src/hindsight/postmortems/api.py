@@ -197,12 +197,12 @@ def import_postmortem(
     openapi_extra=CONDITIONAL_READ,
 )
 def get_postmortem(request, postmortem_id: str):
-    text, version = document.read_text(request.auth, postmortem_id)
-    if not_modified(request, version):
+    text, tag = document.read_text(request.auth, postmortem_id)
+    if not_modified(request, tag):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(text, content_type="application/json; charset=utf-8")
-    response["ETag"] = etag(version)
+    response["ETag"] = etag(tag)
     return response
 
 

@@ -15,6 +15,7 @@ run by `hindsight migrate` and `serve`, rewrites older documents in batches, whi
 of a stale one renders it afresh.
 """
 
+import hashlib
 import json
 from datetime import date, datetime, time, timedelta
 
@@ -298,14 +299,6 @@ def body_from(values: tuple, postmortem_id: str) -> dict:
     return finish(body, status=status, resolved_at=resolved_at)
 
 
-def text_from(values: tuple, postmortem_id: str) -> str:
-    """The finished body of a row of READ_COLUMNS as JSON text: the stored text itself while
-    it is exact, which spares a read both parsing and encoding."""
-    if _exact(values, timezone.now()):
-        return values[2]
-    return encode(body_from(values, postmortem_id))
-
-
 class Reader:
     """What the visibility rule needs of a user: their role as the query's shape, their id
     and names as its values."""
@@ -340,11 +333,18 @@ def read(user, postmortem_id: str) -> dict:
     return body_from(_read_values(user, postmortem_id), postmortem_id)
 
 
-def read_text(user, postmortem_id: str) -> tuple[str, int]:
-    """GET's body of a post-mortem USER may read as JSON text, and its version: `read`
-    without parsing or encoding while the stored text is exact."""
+def read_text(user, postmortem_id: str) -> tuple[str, str]:
+    """GET's body of a post-mortem USER may read as JSON text, and its entity tag: `read`
+    without parsing or encoding while the stored text is exact, tagged with the version.
+    Once time alone has turned a flag (`overdue`), the body differs from what that version
+    sent: the tag is then the version and a digest of the body, so a cached copy is not
+    confirmed with a 304 (If-Match reads the version part alone: lib/http.IfMatch)."""
     values = _read_values(user, postmortem_id)
-    return text_from(values, postmortem_id), values[4]
+    version = values[4]
+    if _exact(values, timezone.now()):
+        return values[2], str(version)
+    text = encode(body_from(values, postmortem_id))
+    return text, f"{version}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
 
 
 _READ_WITH_MARKDOWN = CompiledQuery(
