@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Exceptions go up the list: a statement timeout is a 503 before anything is a 500.
+    "hindsight.lib.middleware.ApiServerErrorMiddleware",
     "hindsight.lib.middleware.StatementTimeoutMiddleware",
 ]
 

@@ -3,6 +3,7 @@ a client sends, answers that depend on who asks are never kept by a shared cache
 query cancelled by PostgreSQL's statement timeout answers 503."""
 
 import json
+import logging
 import re
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -22,6 +23,9 @@ from hindsight.lib.schema import current_query
 NUL = "\x00"
 _JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
 _FORM_NUL = re.compile(rb"%00")
+
+
+request_log = logging.getLogger("django.request")
 
 
 def _is_api(request) -> bool:
@@ -147,6 +151,30 @@ class StatementTimeoutMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+class ApiServerErrorMiddleware:
+    """A failure nothing else answered, under /api/: the API's error shape (JSON, 500), so a
+    client reads `error` as it does for every other answer, never an HTML page. Logged as
+    Django logs a 500 (the django.request logger, with the request, for ADMINS' mail)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        if not _is_api(request) or settings.DEBUG:
+            return None  # pages keep 500.html; DEBUG keeps Django's technical page
+        request_log.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exc,
+            extra={"status_code": 500, "request": request},
+        )
+        message = "The server failed to answer this request. It has been logged; retry later."
+        return JsonResponse({"error": "server_error", "message": message, "fields": {}}, status=500)
 
 
 class FixedPolicyCSPMiddleware(CSPMiddleware):
