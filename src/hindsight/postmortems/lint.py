@@ -66,6 +66,7 @@ _FAILING = (
     r"should(?:n't| not)? have|failed to|forgot(?:ten)?(?: to)?|didn't|did not|neglected to"
     r"|was careless|were careless|made a mistake|messed up|ignored"
 )
+_NOT_A_CONDITION = r"(?<!\bif )(?<!\bunless )(?<!\bwhether )(?<!\bin case )"
 _BLAME_WORDS = re.compile(
     r"\b(human error|careless(?:ly|ness)?|(?:the )?fault of|(?:is|was|are|were) to blame)\b",
     re.IGNORECASE,
@@ -153,8 +154,11 @@ def _people_pattern(names: Iterable[str]) -> re.Pattern:
             ):
                 words.add(re.escape(candidate))
     alternatives = "|".join(sorted(words, key=len, reverse=True) + [_PEOPLE])
+    # A condition is no accusation: "customers had to remove the SDK if they did not know
+    # the workaround" says what a case required, not whose fault it was.
     return re.compile(
-        rf"\b(?P<who>{alternatives})\s+(?:\w+ly\s+)?(?P<failing>{_FAILING})\b", re.IGNORECASE
+        rf"{_NOT_A_CONDITION}\b(?P<who>{alternatives})\s+(?:\w+ly\s+)?(?P<failing>{_FAILING})\b",
+        re.IGNORECASE,
     )
 
 
