@@ -217,7 +217,11 @@ class IncidentFilterForm(forms.Form):
     severity = forms.ChoiceField(
         choices=_choices(Severity, "Any severity", raw=True), required=False
     )
-    service = forms.CharField(required=False, max_length=100, help_text="One service's name")
+    service = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="A service's name, or its start, in any case (check finds Checkout)",
+    )
     started_from = forms.DateField(
         required=False, label="Started from", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -102,9 +102,9 @@ def incident_list(filters: dict):
     if filters.get("severity"):
         queryset = queryset.filter(severity=filters["severity"])
     if filters.get("service"):
-        # services is a JSON list: match one whole element, case-insensitively (as the
-        # post-mortem list does).
-        queryset = queryset.filter(services__icontains=f'"{filters["service"]}"')
+        # The post-mortem list's rule, in the API and the web: a prefix of a service's
+        # name, in any case.
+        queryset = queryset.matching_service(filters["service"])
     if filters.get("started_from"):
         queryset = queryset.filter(started_at__date__gte=filters["started_from"])
     if filters.get("started_to"):
