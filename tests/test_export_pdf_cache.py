@@ -63,3 +63,27 @@ def test_a_kept_pdf_is_still_not_shown_to_who_may_not_read_the_report(
     refused = _pdf(api_for(carol), postmortem["id"])
     assert refused.status_code == 404
     assert b"%PDF" not in refused.content
+
+
+def test_a_page_too_long_to_print_is_refused_before_weasyprint_is_asked(
+    alice, api_for, postmortem, settings, monkeypatch
+):
+    import weasyprint
+
+    settings.PDF_MAX_CHARS = 10_000
+    api = api_for(alice)
+    patched = api.patch(
+        f"/api/postmortems/{postmortem['id']}",
+        {"summary": "The pool ran dry. " * 1_000},
+        headers={"If-Match": f'"{postmortem["version"]}"'},
+    )
+    assert patched.status_code == 200, patched.content
+    monkeypatch.setattr(weasyprint, "HTML", lambda *a, **k: pytest.fail("laid out"))
+    refused = _pdf(api, postmortem["id"])
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["error"] == "too_long_to_print"
+    assert "HINDSIGHT_PDF_MAX_CHARS" in body["message"] and "10,000" in body["message"]
+    assert body["fields"] == {"format": "pdf of at most 10,000 characters"}
+    # The other formats still export it.
+    assert api.get(f"/api/postmortems/{postmortem['id']}/export?format=html").status_code == 200

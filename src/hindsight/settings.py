@@ -244,6 +244,9 @@ LOGGING = {
 
 # How long after an incident is resolved its post-mortem is due (issue 5 builds on this).
 POSTMORTEM_DUE_HOURS = env_int("HINDSIGHT_POSTMORTEM_DUE_HOURS", 48, minimum=1)
+# WeasyPrint lays out about 100,000 characters a second here: a longer printable page is
+# refused as PDF (the HTML export prints from a browser), so no report holds a worker long.
+PDF_MAX_CHARS = env_int("HINDSIGHT_PDF_MAX_CHARS", 1_000_000, minimum=10_000)
 
 # Approvals a post-mortem needs in its current review round before it can be published
 # (0: publishing needs none).

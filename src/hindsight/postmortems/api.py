@@ -189,12 +189,24 @@ def import_postmortem(
     return response
 
 
+READ_ETAG_HEADER = {
+    "description": 'The version as a strong entity tag ("7"); once time alone has turned an'
+    " `overdue` flag since that version was written, the version and a digest of the answer"
+    ' ("7-…"), which If-Match takes as the version',
+    "schema": {"type": "string", "pattern": r'^"[0-9]+(-[0-9a-f]{16})?"$'},
+    "required": True,
+}
+
+
 @router.get(
     "/{postmortem_id}",
     response=PostMortemOut,
     by_alias=True,
     summary="Get one post-mortem",
-    openapi_extra=CONDITIONAL_READ,
+    openapi_extra={
+        "responses": {200: {"headers": {"ETag": READ_ETAG_HEADER}}},
+        **CONDITIONAL_READ,
+    },
 )
 def get_postmortem(request, postmortem_id: str):
     text, tag = document.read_text(request.auth, postmortem_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -47,6 +48,11 @@ FORMATS = {
 class PdfUnavailable(DomainError):
     status = 503
     code = "pdf_unavailable"
+
+
+class TooLongToPrint(DomainError):
+    status = 422
+    code = "too_long_to_print"
 
 
 def get_format(name: str) -> Format:
@@ -405,6 +411,14 @@ def refuse_url(url: str, *args, **kwargs):
 
 
 def to_pdf(postmortem: PostMortem, site: str | None = None) -> bytes:
+    page = to_html(postmortem, site)
+    if len(page) > settings.PDF_MAX_CHARS:
+        raise TooLongToPrint(
+            f"This report's printable page has {len(page):,} characters, over the"
+            f" {settings.PDF_MAX_CHARS:,} a PDF is made from (HINDSIGHT_PDF_MAX_CHARS):"
+            " export it as HTML and print that from a browser, or as Markdown.",
+            fields={"format": f"pdf of at most {settings.PDF_MAX_CHARS:,} characters"},
+        )
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or its libraries are missing
@@ -414,7 +428,7 @@ def to_pdf(postmortem: PostMortem, site: str | None = None) -> bytes:
             " system's packages, or export as HTML and print that to PDF.",
             fields={"format": "pdf unavailable"},
         ) from exc
-    document = weasyprint.HTML(string=to_html(postmortem, site), url_fetcher=_fetcher(weasyprint))
+    document = weasyprint.HTML(string=page, url_fetcher=_fetcher(weasyprint))
     return document.write_pdf()
 
 
