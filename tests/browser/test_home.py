@@ -80,6 +80,18 @@ def home_data(site):
     )
     site.api("PATCH", f"/api/postmortems/{published['id']}", "alice", {"status": "PUBLISHED"})
     site.incident("Unwritten storage incident", resolvedAt="2026-03-02T09:00:00Z")
+    # In review, approved by bob: ready for alice to publish (a long title, to measure).
+    ready = site.api(
+        "POST",
+        "/api/postmortems",
+        "alice",
+        {
+            "incidentId": site.incident("Webhook deliveries delayed"),
+            "title": "Webhook deliveries delayed behind an unbounded retry queue in eu-central",
+            "status": "IN_REVIEW",
+        },
+    )
+    site.api("POST", f"/api/postmortems/{ready['id']}/reviews", "bob", {"decision": "APPROVED"})
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
@@ -102,6 +114,8 @@ def test_every_card_fits_and_no_word_is_broken(site, home_data, width, height):
     assert "Overdue" in mine[0] and "certificate rotation" in mine[0], texts
     published = page.locator("section", has=page.get_by_role("heading", name=CARDS[4]))
     expect(published).to_contain_text("Reconciliation backlog after the ledger migration")
+    ready = page.locator("section", has=page.get_by_role("heading", name="Ready to publish"))
+    expect(ready).to_contain_text("Webhook deliveries delayed behind an unbounded retry queue")
 
     measured = page.evaluate(MEASURE)
     assert measured["page"] <= 0, measured
