@@ -21,6 +21,7 @@ from django.utils import timezone
 from hindsight.accounts.models import User
 from hindsight.accounts.services import users_named
 from hindsight.incidents.models import Incident, IncidentType, Severity
+from hindsight.lib.dbtime import Seconds, month_text
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
@@ -33,11 +34,12 @@ from hindsight.postmortems.models import (
     readable_by,
 )
 
+# Each duration figure and the incident's stored column (seconds since its start) it ranks.
 MEASURES = {
-    "timeToDetect": "detected_at",
-    "timeToAcknowledge": "acknowledged_at",
-    "timeToMitigate": "mitigated_at",
-    "timeToResolve": "resolved_at",
+    "timeToDetect": "seconds_to_detect",
+    "timeToAcknowledge": "seconds_to_acknowledge",
+    "timeToMitigate": "seconds_to_mitigate",
+    "timeToResolve": "seconds_to_resolve",
 }
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Incident durations are heavily skewed: fixed buckets, medians and p90s, never a mean.
@@ -64,30 +66,6 @@ class Filters:
 
 
 # SQL pieces that differ between the databases -------------------------------------------
-
-
-class Seconds(Func):
-    """Whole seconds from the second expression to the first."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler,
-            conn,
-            template="CAST(ROUND((julianday(%(expressions)s)) * 86400) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler,
-            conn,
-            template="CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS BIGINT)",
-            arg_joiner=" - ",
-            **extra,
-        )
 
 
 class MonthOf(Func):
@@ -201,11 +179,12 @@ def _period_months(filters: Filters, seen: list[str]) -> list[str]:
 # Ranked values ---------------------------------------------------------------------------
 
 
-def _bucket_sql(buckets, *, window: bool) -> list[str]:
-    """One SUM per bucket [low, high) of the column v (high None: no upper bound)."""
+def _bucket_sql(buckets, *, window: bool, column: str = "v") -> list[str]:
+    """One SUM per bucket [low, high) of COLUMN (high None: no upper bound)."""
     over = " OVER ()" if window else ""
+    v = column
     return [
-        f"SUM(CASE WHEN v >= {int(low)}{f' AND v < {int(high)}' if high else ''}"
+        f"SUM(CASE WHEN {v} >= {int(low)}{f' AND {v} < {int(high)}' if high else ''}"
         f" THEN 1 ELSE 0 END){over}"
         for low, high in buckets
     ]
@@ -257,15 +236,18 @@ def incident_counts(filters: Filters, user) -> dict:
     """Incidents per month by severity, and the share of near misses."""
     rows = (
         incidents_for(filters, user)
-        .filter(started_at__isnull=False)
-        .annotate(month=MonthOf("started_at"))
-        .values_list("month", "severity", "type")
+        .filter(started_month__isnull=False)
+        .values_list("started_month", "severity", "type")
     )
     sql, params = _sql(rows)
-    counted = _rows(
-        f"SELECT month, severity, type, COUNT(*) FROM ({sql}) AS i GROUP BY month, severity, type",
-        params,
-    )
+    counted = [
+        (month_text(month), *rest)
+        for month, *rest in _rows(
+            f"SELECT started_month, severity, type, COUNT(*) FROM ({sql}) AS i"
+            " GROUP BY started_month, severity, type",
+            params,
+        )
+    ]
     severities = [*Severity.values, "none"]
     months = {
         m: {"month": m, "total": 0, "nearMisses": 0, "bySeverity": dict.fromkeys(severities, 0)}
@@ -293,23 +275,58 @@ def incident_counts(filters: Filters, user) -> dict:
 def durations(filters: Filters, user) -> dict:
     """Time to detect, acknowledge, mitigate and resolve: count, median, p90, histogram,
     and per month count and median. An incident missing a time is left out of that figure."""
-    base = incidents_for(filters, user).filter(started_at__isnull=False)
-    sql, params = _sql(base.annotate(m=MonthOf("started_at")).values_list("m"))
-    seen = _rows(f"SELECT MIN(m), MAX(m) FROM ({sql}) AS i", params)[0]
-    months = _period_months(filters, [m for m in seen if m])
+    base = incidents_for(filters, user).filter(started_month__isnull=False)
+    sql, params = _sql(base.values_list("started_month"))
+    seen = _rows(f"SELECT MIN(started_month), MAX(started_month) FROM ({sql}) AS i", params)[0]
+    months = _period_months(filters, [month_text(m) for m in seen if m])
     out = {}
-    for name, field in MEASURES.items():
-        values = (
-            base.filter(**{f"{field}__isnull": False})
-            .annotate(month=MonthOf("started_at"), v=Seconds(field, "started_at"))
-            .values_list("month", "v")
-        )
-        overall, by_month = _ranked(*_sql(values), DURATION_BUCKETS)
+    for name, column in MEASURES.items():
+        values = base.filter(**{f"{column}__isnull": False}).values_list("started_month", column)
+        overall, by_month = _picked(*_sql(values), "started_month", column, DURATION_BUCKETS)
+        by_month = {month_text(key): figure for key, figure in by_month.items()}
         overall["byMonth"] = [
             {"month": m, **by_month.get(m, {"count": 0, "median": None})} for m in months
         ]
         out[name] = overall
     return out
+
+
+def _picked(values_sql: str, params, month: str, value: str, buckets) -> tuple[dict, dict]:
+    """_ranked's answer from SQL selecting the columns MONTH and VALUE, read along indexes
+    instead of sorting every row: one GROUP BY counts each month and its histogram, then each
+    nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
+    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH)."""
+    sums = ", ".join(_bucket_sql(buckets, window=False, column=value))
+    counted = _rows(
+        f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
+    )
+    n = sum(row[1] for row in counted)
+    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n else []
+    picks += [(key, (count + 1) // 2) for key, count, *_ in counted]
+    selects, pick_params = [], []
+    for key, rank in picks:
+        where = f" WHERE {month} = %s" if key is not None else ""
+        selects.append(
+            f"(SELECT {value} FROM ({values_sql}) AS p{where} ORDER BY {value} LIMIT 1 OFFSET %s)"
+        )
+        pick_params += [*params, *([key] if key is not None else []), rank - 1]
+    values = _rows("SELECT " + ", ".join(selects), pick_params)[0] if selects else []
+    histogram = [sum(int(row[2 + i] or 0) for row in counted) for i in range(len(buckets))]
+    overall = {
+        "count": n,
+        "median": values[0] if n else None,
+        "p90": values[1] if n else None,
+        "histogram": [
+            {"low": low, "high": high, "count": count}
+            for (low, high), count in zip(buckets, histogram, strict=True)
+        ],
+    }
+    month_values = values[2:] if n else []
+    by_month = {
+        key: {"count": count, "median": median}
+        for (key, count, *_), median in zip(counted, month_values, strict=True)
+    }
+    return overall, by_month
 
 
 def postmortem_timeliness(filters: Filters, user) -> dict:
