@@ -14,8 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import DenseRank, Lower
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.functions import DenseRank
 from django.utils import timezone
 
 from hindsight.accounts.models import User
@@ -31,6 +43,7 @@ from hindsight.postmortems.models import (
     Status,
     Tag,
     due_window,
+    hidden_from,
     readable_by,
 )
 
@@ -145,12 +158,44 @@ def postmortems_for(filters: Filters, user) -> QuerySet:
 
 
 def items_for(filters: Filters, user) -> QuerySet:
-    """Action items of readable post-mortems whose incident matches the filters (the period
-    applies to each figure's own dates, not the incident's)."""
+    """Action items whose incident matches the filters (the period applies to each figure's
+    own dates, not the incident's), of every report: each figure keeps those of the
+    reports USER may read (_readable_rows, or counts less _hidden_rows)."""
     return ActionItem.objects.filter(
-        _incident_filters(filters, user, prefix="postmortem__incident__"),
-        postmortem__in=PostMortem.objects.filter(readable_by(user)).values("pk"),
+        _incident_filters(filters, user, prefix="postmortem__incident__")
     ).order_by()
+
+
+def _readable_rows(rows: QuerySet, user) -> QuerySet:
+    """ROWS (with a `postmortem`) of the reports USER may read."""
+    hidden = hidden_from(user)
+    return rows if hidden is None else rows.exclude(postmortem__in=hidden.values("pk"))
+
+
+def _hidden_rows(rows: QuerySet, user) -> QuerySet | None:
+    """ROWS of the drafts hidden from USER (None: nothing is hidden from them)."""
+    hidden = hidden_from(user)
+    return None if hidden is None else rows.filter(postmortem__in=hidden.values("pk"))
+
+
+def _readable_groups(rows: QuerySet, user, key: str, sums: str = "") -> dict:
+    """key → (COUNT(*), *SUMS) over the ROWS of reports USER may read, as the counts over
+    all ROWS less those over the rows of the drafts hidden from USER. Both read along an
+    index: the first needs no look at the reports, the second starts from the few hidden
+    drafts, where checking every row's report costs a probe per row."""
+
+    def grouped(queryset) -> dict:
+        sql, params = _sql(queryset)
+        extra = f", {sums}" if sums else ""
+        counted = _rows(f"SELECT {key}, COUNT(*){extra} FROM ({sql}) AS g GROUP BY {key}", params)
+        return {row[0]: [int(v or 0) for v in row[1:]] for row in counted}
+
+    counts = grouped(rows)
+    hidden = _hidden_rows(rows, user)
+    if hidden is not None:
+        for group, less in grouped(hidden).items():
+            counts[group] = [a - b for a, b in zip(counts[group], less, strict=True)]
+    return {group: values for group, values in counts.items() if values[0]}
 
 
 # Months ----------------------------------------------------------------------------------
@@ -275,12 +320,18 @@ def incident_counts(filters: Filters, user) -> dict:
 def durations(filters: Filters, user) -> dict:
     """Time to detect, acknowledge, mitigate and resolve: count, median, p90, histogram,
     and per month count and median. An incident missing a time is left out of that figure."""
-    base = incidents_for(filters, user).filter(started_month__isnull=False)
-    sql, params = _sql(base.values_list("started_month"))
-    seen = _rows(f"SELECT MIN(started_month), MAX(started_month) FROM ({sql}) AS i", params)[0]
+    base = incidents_for(filters, user)
+    started = base.filter(started_month__isnull=False)
+    # Two queries, so each reads one end of the month index (MIN and MAX together scan).
+    seen = [
+        started.aggregate(first=Min("started_month"))["first"],
+        started.aggregate(last=Max("started_month"))["last"],
+    ]
     months = _period_months(filters, [month_text(m) for m in seen if m])
     out = {}
     for name, column in MEASURES.items():
+        # A stored duration is null without a start, so this alone reads only the index of
+        # (month, duration).
         values = base.filter(**{f"{column}__isnull": False}).values_list("started_month", column)
         overall, by_month = _picked(*_sql(values), "started_month", column, DURATION_BUCKETS)
         by_month = {month_text(key): figure for key, figure in by_month.items()}
@@ -291,17 +342,20 @@ def durations(filters: Filters, user) -> dict:
     return out
 
 
-def _picked(values_sql: str, params, month: str, value: str, buckets) -> tuple[dict, dict]:
+def _picked(
+    values_sql: str, params, month: str, value: str, buckets, *, with_overall: bool = True
+) -> tuple[dict, dict]:
     """_ranked's answer from SQL selecting the columns MONTH and VALUE, read along indexes
     instead of sorting every row: one GROUP BY counts each month and its histogram, then each
     nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
-    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH)."""
+    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH). Without
+    WITH_OVERALL only each month's median is picked."""
     sums = ", ".join(_bucket_sql(buckets, window=False, column=value))
     counted = _rows(
         f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
     )
     n = sum(row[1] for row in counted)
-    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n else []
+    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n and with_overall else []
     picks += [(key, (count + 1) // 2) for key, count, *_ in counted]
     selects, pick_params = [], []
     for key, rank in picks:
@@ -314,14 +368,14 @@ def _picked(values_sql: str, params, month: str, value: str, buckets) -> tuple[d
     histogram = [sum(int(row[2 + i] or 0) for row in counted) for i in range(len(buckets))]
     overall = {
         "count": n,
-        "median": values[0] if n else None,
-        "p90": values[1] if n else None,
+        "median": values[0] if n and with_overall else None,
+        "p90": values[1] if n and with_overall else None,
         "histogram": [
             {"low": low, "high": high, "count": count}
             for (low, high), count in zip(buckets, histogram, strict=True)
         ],
     }
-    month_values = values[2:] if n else []
+    month_values = values[2:] if n and with_overall else values
     by_month = {
         key: {"count": count, "median": median}
         for (key, count, *_), median in zip(counted, month_values, strict=True)
@@ -390,81 +444,79 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
 def action_item_figures(filters: Filters, user, *, now=None) -> dict:
     now = now or timezone.now()
     items = items_for(filters, user)
-    opened = _per_month(items.filter(_in_period("created_at", filters)), "created_at")
+    opened = _per_month(items.filter(_in_period("created_at", filters)), user, "created_month")
     completed = _per_month(
-        items.filter(_in_period("completed_at", filters), completed_at__isnull=False),
-        "completed_at",
+        items.filter(_in_period("completed_at", filters), completed_month__isnull=False),
+        user,
+        "completed_month",
     )
     months = _period_months(filters, [*opened, *completed])
     by_month = [
         {"month": m, "opened": opened.get(m, 0), "completed": completed.get(m, 0)} for m in months
     ]
-    open_items = items.exclude(status=ItemStatus.DONE)
-    ages = _bucket_counts(
-        open_items.annotate(v=Seconds(_now(now), "created_at")).values_list("v"), AGE_BUCKETS
-    )
+    open_items = items.filter(status__in=[s for s in ItemStatus.values if s != ItemStatus.DONE])
+    ages = _ages(open_items, user, now)
     return {
         "byMonth": by_month,
         "openByAge": [
             {"low": low, "high": high, "count": count}
             for (low, high), count in zip(AGE_BUCKETS, ages, strict=True)
         ],
-        "byPriority": _by_priority(items, filters),
-        "overdueByOwner": _overdue_by_owner(open_items, now),
+        "byPriority": _by_priority(items, user, filters),
+        "overdueByOwner": _overdue_by_owner(open_items, user, now),
         "publishedFollowThrough": _follow_through(filters, user),
     }
 
 
-class _Now(Func):
-    """A timestamp parameter, compared as the stored values are."""
+def _ages(open_items: QuerySet, user, now: datetime) -> list[int]:
+    """Open items per age bucket [low, high), age in whole seconds (rounded) since opening,
+    counted by comparing the opening time with each bound (along an index), not by
+    computing every item's age: round(age) >= low exactly when opened at or before
+    now - low + ½ s."""
 
-    output_field = IntegerField()
+    def opened_by(age: int) -> datetime:
+        return now - timedelta(seconds=age) + timedelta(microseconds=500_000)
 
-    def __init__(self, moment: datetime):
-        super().__init__()
-        self.moment = moment
-
-    def as_sql(self, compiler, conn, **extra):
-        value = conn.ops.adapt_datetimefield_value(self.moment)
-        return "%s", [value]
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return "CAST(%s AS timestamptz)", [self.moment]
-
-
-def _now(now: datetime) -> _Now:
-    return _Now(now)
-
-
-def _per_month(items: QuerySet, field: str) -> dict[str, int]:
-    sql, params = _sql(items.annotate(month=MonthOf(field)).values_list("month"))
-    return dict(_rows(f"SELECT month, COUNT(*) FROM ({sql}) AS i GROUP BY month", params))
+    counts = {}
+    for n, (low, high) in enumerate(AGE_BUCKETS):
+        q = Q(created_at__lte=opened_by(low))
+        if high is not None:
+            q &= Q(created_at__gt=opened_by(high))
+        counts[f"b{n}"] = Count("pk", filter=q)
+    row = open_items.aggregate(**counts)
+    ages = [row[f"b{n}"] for n in range(len(AGE_BUCKETS))]
+    hidden = _hidden_rows(open_items, user)
+    if hidden is not None:
+        row = hidden.aggregate(**counts)
+        ages = [count - row[f"b{n}"] for n, count in enumerate(ages)]
+    return ages
 
 
-def _bucket_counts(values: QuerySet, buckets) -> list[int]:
-    sql, params = _sql(values)
-    sums = ", ".join(_bucket_sql(buckets, window=False))
-    row = _rows(f"SELECT {sums} FROM ({sql}) AS b", params)[0]
-    return [int(count or 0) for count in row]
+def _per_month(items: QuerySet, user, column: str) -> dict[str, int]:
+    counted = _readable_groups(items.values_list(column), user, column)
+    return {month_text(month): values[0] for month, values in counted.items()}
 
 
-def _by_priority(items: QuerySet, filters: Filters) -> list[dict]:
+def _by_priority(items: QuerySet, user, filters: Filters) -> list[dict]:
     """Per priority: items opened in the period, how many are done, and the median time
     from opening to done."""
     opened = items.filter(_in_period("created_at", filters))
-    sql, params = _sql(opened.values_list("priority", "status"))
-    counts = {
-        priority: (total, int(done or 0))
-        for priority, total, done in _rows(
-            f"SELECT priority, COUNT(*), SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END)"
-            f" FROM ({sql}) AS i GROUP BY priority",
-            params,
-        )
-    }
-    done = opened.filter(status=ItemStatus.DONE, completed_at__isnull=False).annotate(
-        month=Lower("priority"), v=Seconds("completed_at", "created_at")
+    counts = _readable_groups(
+        opened.values_list("priority", "status"),
+        user,
+        "priority",
+        "SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END)",
     )
-    _, medians = _ranked(*_sql(done.values_list("month", "v")), [(0, None)])
+    done = _readable_rows(opened, user).filter(
+        status=ItemStatus.DONE, seconds_to_done__isnull=False
+    )
+    _, medians = _picked(
+        *_sql(done.values_list("priority", "seconds_to_done")),
+        "priority",
+        "seconds_to_done",
+        [(0, None)],
+        with_overall=False,
+    )
     out = []
     for priority in Priority.values:
         total, finished = counts.get(priority, (0, 0))
@@ -474,23 +526,24 @@ def _by_priority(items: QuerySet, filters: Filters) -> list[dict]:
                 "opened": total,
                 "done": finished,
                 "completionRate": round(finished / total, 4) if total else None,
-                "medianToDone": medians.get(priority.lower(), {}).get("median"),
+                "medianToDone": medians.get(priority, {}).get("median"),
             }
         )
     return out
 
 
-def _overdue_by_owner(open_items: QuerySet, now: datetime) -> list[dict]:
+def _overdue_by_owner(open_items: QuerySet, user, now: datetime) -> list[dict]:
     """Overdue open items per owner, owners compared case-insensitively and named as the
     user they name where they do; most overdue first."""
     today = timezone.localdate(now)
-    sql, params = _sql(
-        open_items.filter(due_date__lt=today, owner__isnull=False)
-        .exclude(owner="")
-        .annotate(key=Lower("owner"))
-        .values_list("key")
+    overdue = (
+        open_items.filter(due_date__lt=today, owner_key__isnull=False)
+        .exclude(owner_key="")
+        .values_list("owner_key")
     )
-    counted = _rows(f"SELECT key, COUNT(*) FROM ({sql}) AS o GROUP BY key", params)
+    counted = [
+        (key, values[0]) for key, values in _readable_groups(overdue, user, "owner_key").items()
+    ]
     users = users_named(key for key, _ in counted)
     names = dict(User.objects.filter(pk__in=list(users.values())).values_list("pk", "username"))
     merged: dict[str, dict] = {}
@@ -507,7 +560,12 @@ def _overdue_by_owner(open_items: QuerySet, now: datetime) -> list[dict]:
 def _follow_through(filters: Filters, user) -> dict:
     """Published post-mortems whose action items are all done, not all done, or that have
     none (counted apart)."""
-    published = postmortems_for(filters, user).filter(status=Status.PUBLISHED)
+    # Published reports are readable by everyone: no visibility check to make per report.
+    published = PostMortem.objects.filter(
+        _in_period("incident__started_at", filters),
+        _incident_filters(filters, user, prefix="incident__"),
+        status=Status.PUBLISHED,
+    ).order_by()
     open_item = ActionItem.objects.filter(postmortem=OuterRef("pk")).exclude(status=ItemStatus.DONE)
     any_item = ActionItem.objects.filter(postmortem=OuterRef("pk"))
     sql, params = _sql(
