@@ -285,6 +285,8 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
             created_at=created,
             updated_at=created + timedelta(hours=rng.randint(0, 96)),
             created_by=author,
+            incident_started_at=incident.started_at,
+            incident_resolved_at=incident.resolved_at,
             version=rng.randint(1, 6),
             search_key=new_search_key(),
         )

@@ -25,15 +25,13 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Window,
 )
-from django.db.models.functions import DenseRank
 from django.utils import timezone
 
 from hindsight.accounts.models import User
 from hindsight.accounts.services import users_named
 from hindsight.incidents.models import Incident, IncidentType, Severity
-from hindsight.lib.dbtime import Seconds, month_text
+from hindsight.lib.dbtime import month_text
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
@@ -388,26 +386,26 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
     published within the due window of resolution, and the median time from resolution to
     publication; and the drafts overdue now."""
     window = int(due_window().total_seconds())
+    # The report's copies of its incident's times, and the month and time to publish the
+    # database keeps from them, so this reads the reports' rows and indexes alone.
     reports = postmortems_for(filters, user).filter(
-        incident__resolved_at__isnull=False, incident__started_at__isnull=False
+        incident_resolved_at__isnull=False, incident_month__isnull=False
     )
-    published = reports.filter(published_at__isnull=False)
-    values = published.annotate(
-        month=MonthOf("incident__started_at"), v=Seconds("published_at", "incident__resolved_at")
-    ).values_list("month", "v")
-    overall, by_month = _ranked(*_sql(values), [(0, None)])
-    sql, params = _sql(
-        reports.annotate(
-            month=MonthOf("incident__started_at"),
-            v=Seconds("published_at", "incident__resolved_at"),
-        ).values_list("month", "v", "published_at")
+    values = reports.filter(seconds_to_publish__isnull=False).values_list(
+        "incident_month", "seconds_to_publish"
     )
-    counted = _rows(
-        f"""SELECT month, COUNT(*),
-                SUM(CASE WHEN published_at IS NOT NULL AND v <= {window} THEN 1 ELSE 0 END)
-            FROM ({sql}) AS p GROUP BY month""",
-        params,
-    )
+    overall, by_month = _picked(*_sql(values), "incident_month", "seconds_to_publish", [(0, None)])
+    by_month = {month_text(key): figure for key, figure in by_month.items()}
+    sql, params = _sql(reports.values_list("incident_month", "seconds_to_publish"))
+    counted = [
+        (month_text(month), count, timely)
+        for month, count, timely in _rows(
+            f"""SELECT incident_month, COUNT(*),
+                    SUM(CASE WHEN seconds_to_publish <= {window} THEN 1 ELSE 0 END)
+                FROM ({sql}) AS p GROUP BY incident_month""",
+            params,
+        )
+    ]
     months = {
         m: {"month": m, "resolved": 0, "publishedOnTime": 0, "medianToPublish": None}
         for m in _period_months(filters, [row[0] for row in counted])
@@ -601,45 +599,64 @@ def factor_figures(filters: Filters, user) -> dict:
     """Contributing-factor categories and services, ranked by the number of incidents they
     appear in, each with (up to LISTED of) the readable post-mortems behind the count."""
     reports = postmortems_for(filters, user)
-    rows = Factor.objects.filter(postmortem__in=reports.values("pk"), category__isnull=False)
+    rows = _readable_rows(
+        Factor.objects.filter(
+            _in_period("postmortem__incident__started_at", filters),
+            _incident_filters(filters, user, prefix="postmortem__incident__"),
+        ).order_by(),
+        user,
+    )
+    categorised = rows.filter(category__isnull=False)
     ranked = list(
-        rows.values("category_id", "category__name")
+        categorised.values("category_id", "category__name")
         .annotate(incidents=Count("postmortem__incident", distinct=True))
         .order_by("-incidents", "category_id")
-    )
-    behind = _listed(
-        rows.annotate(
-            rank=Window(DenseRank(), partition_by=[F("category_id")], order_by="postmortem_id")
-        )
-        .filter(rank__lte=LISTED)
-        .values_list("category_id", "postmortem_id", "postmortem__title")
-        .distinct()
     )
     categories = [
         {
             "slug": row["category_id"],
             "name": row["category__name"],
             "incidents": row["incidents"],
-            "postmortems": behind.get(row["category_id"], []),
+            "postmortems": _first_reports(
+                categorised.filter(category_id=row["category_id"]).values_list(
+                    "postmortem_id", "postmortem__title"
+                ),
+                "postmortem_id",
+            ),
         }
         for row in ranked
     ]
     return {
         "categories": categories,
-        "uncategorisedFactors": Factor.objects.filter(
-            postmortem__in=reports.values("pk"), category__isnull=True
-        ).count(),
+        "uncategorisedFactors": rows.filter(category__isnull=True).count(),
         "services": _services(filters, user, reports),
     }
 
 
-def _listed(rows) -> dict[str, list[dict]]:
-    """key → [{id, title}] from (key, id, title) rows."""
-    out: dict[str, list[dict]] = {}
-    for key, pk, title in rows:
-        out.setdefault(key, []).append({"id": pk, "title": title})
-    for entries in out.values():
-        entries.sort(key=lambda e: e["id"])
+def _first_reports(rows: QuerySet, order: str) -> list[dict]:
+    """The first LISTED distinct (id, title) of ROWS by id: read along an index in id order
+    until LISTED are found, instead of ranking every row."""
+    sql, params = _sql(rows)
+    return _distinct_reports(sql, params, order)
+
+
+def _distinct_reports(sql: str, params, order: str, where: str = "", where_params=()) -> list:
+    picked = _rows(
+        f"SELECT * FROM ({sql}) AS r {where} ORDER BY {order} LIMIT {LISTED * 4}",
+        [*params, *where_params],
+    )
+    out, seen = [], set()
+    for pk, title, *_ in picked:  # a report can be behind a count twice (two factors)
+        if pk not in seen and len(out) < LISTED:
+            seen.add(pk)
+            out.append({"id": pk, "title": title})
+    if len(out) < LISTED and len(picked) == LISTED * 4:
+        # Many rows per report: read the rest of the way with DISTINCT (rare).
+        picked = _rows(
+            f"SELECT DISTINCT * FROM ({sql}) AS r {where} ORDER BY {order} LIMIT {LISTED}",
+            [*params, *where_params],
+        )
+        out = [{"id": pk, "title": title} for pk, title, *_ in picked]
     return out
 
 
@@ -657,19 +674,26 @@ def _services(filters: Filters, user, reports: QuerySet) -> list[dict]:
             "report_id", "title", "services"
         )
     )
-    listed = _rows(
-        f"""SELECT value, report_id, title FROM (
-                SELECT s.value AS value, p.report_id AS report_id, p.title AS title,
-                    DENSE_RANK() OVER (PARTITION BY s.value ORDER BY p.report_id) AS rank
-                FROM {_each_service(f"({sql})", "p")}
-            ) AS ranked WHERE rank <= {LISTED}""",
-        params,
-    )
-    by_incident = _listed(listed)
     return [
-        {"service": name, "incidents": n, "postmortems": by_incident.get(name, [])}
+        {
+            "service": name,
+            "incidents": n,
+            "postmortems": _distinct_reports(
+                sql, params, "report_id", f"WHERE {_names_service('r')}", [name]
+            ),
+        }
         for name, n in counted
     ]
+
+
+def _names_service(alias: str) -> str:
+    """SQL: the row ALIAS's `services` (a JSON list) holds the parameter."""
+    if connection.vendor == "postgresql":
+        return (
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({alias}.services::jsonb)"
+            " AS s(value) WHERE s.value = %s)"
+        )
+    return f"EXISTS (SELECT 1 FROM json_each({alias}.services) AS s WHERE s.value = %s)"
 
 
 def _each_service(rows_sql: str, alias: str) -> str:

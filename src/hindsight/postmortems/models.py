@@ -70,6 +70,13 @@ def readable_by(user) -> Q:
     return not_draft | named(user)
 
 
+def _generated(expression) -> models.GeneratedField:
+    """A number the database keeps from other columns of the row (stored, so indexable)."""
+    return models.GeneratedField(
+        expression=expression, output_field=models.BigIntegerField(null=True), db_persist=True
+    )
+
+
 def hidden_from(user) -> "PostMortemQuerySet | None":
     """The post-mortems readable_by(USER) leaves out (None when it leaves out none): the
     drafts USER is not named on. Few, so rows of other tables that belong to readable
@@ -158,6 +165,15 @@ class PostMortem(models.Model):
     # The Markdown export, stored by the first export of what it says (export.py
     # stored_markdown): the digest of the record and the code it was made from, then the text.
     markdown = models.TextField(default="", editable=False)
+    # Copies of its incident's start and resolution, kept by the write path (on create, on a
+    # change of incident, and when the incident's times change: services.follow_incident),
+    # so the insights count reports by month and time to publish from this row alone; and
+    # from them the database keeps the month (YYYYMM, UTC) and the seconds from resolution
+    # to publication.
+    incident_started_at = models.DateTimeField(null=True, editable=False)
+    incident_resolved_at = models.DateTimeField(null=True, editable=False)
+    incident_month = _generated(MonthNumber("incident_started_at"))
+    seconds_to_publish = _generated(Seconds("published_at", "incident_resolved_at"))
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -168,6 +184,10 @@ class PostMortem(models.Model):
             models.Index(fields=["status", "created_at"], name="pm_status_created_idx"),
             models.Index(fields=["created_by", "created_at"], name="pm_author_created_idx"),
             models.Index(fields=["incident", "created_at"], name="pm_incident_created_idx"),
+            models.Index(fields=["incident_month", "seconds_to_publish"], name="pm_month_idx"),
+            models.Index(fields=["seconds_to_publish", "incident_month"], name="pm_publish_idx"),
+            # The drafts hidden from a user (hidden_from), read from the index alone.
+            models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
         ]
 
     def __str__(self):
@@ -295,12 +315,6 @@ class TimelineEvent(models.Model):
         tod = time_of_day(self.time)
         seconds = tod.hour * 3600 + tod.minute * 60 + tod.second if tod else 0
         return (1, seconds, self.position)
-
-
-def _generated(expression) -> models.GeneratedField:
-    return models.GeneratedField(
-        expression=expression, output_field=models.BigIntegerField(null=True), db_persist=True
-    )
 
 
 PRIORITY_RANK = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
