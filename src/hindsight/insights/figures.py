@@ -6,8 +6,10 @@ seconds; a percentile is nearest-rank (the value at rank ⌈p·n⌉ of the n sor
 the median of 1, 2, 3, 4 is 2); histogram buckets are [low, high); every month of the
 period is present, with zeros where nothing happened.
 
-The database sorts and counts: window functions pick the ranked rows and CASE sums fill the
-histograms, so a figure over 100,000 incidents returns a few dozen rows to Python.
+The database counts, along indexes over stored columns (an incident's month and durations,
+an item's months and time to done, a report's month and time to publish): GROUP BYs with
+CASE sums fill the histograms and each nearest-rank value is the row at its offset along an
+index, so a figure over 100,000 incidents reads indexes and returns a few dozen rows.
 """
 
 from dataclasses import dataclass
@@ -18,8 +20,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -77,22 +77,6 @@ class Filters:
 
 
 # SQL pieces that differ between the databases -------------------------------------------
-
-
-class MonthOf(Func):
-    """'YYYY-MM' of a stored UTC timestamp."""
-
-    output_field = IntegerField()  # never converted: read back by raw SQL only
-
-    def as_sqlite(self, compiler, conn, **extra):
-        # The format travels as a parameter: a literal % in the SQL would be read as one.
-        sql, params = self.as_sql(compiler, conn, template="strftime(%%s, %(expressions)s)")
-        return sql, ("%Y-%m", *params)
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler, conn, template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM')"
-        )
 
 
 def _rows(sql: str, params) -> list[tuple]:
@@ -222,54 +206,13 @@ def _period_months(filters: Filters, seen: list[str]) -> list[str]:
 # Ranked values ---------------------------------------------------------------------------
 
 
-def _bucket_sql(buckets, *, window: bool, column: str = "v") -> list[str]:
+def _bucket_sql(buckets, column: str) -> list[str]:
     """One SUM per bucket [low, high) of COLUMN (high None: no upper bound)."""
-    over = " OVER ()" if window else ""
-    v = column
     return [
-        f"SUM(CASE WHEN {v} >= {int(low)}{f' AND {v} < {int(high)}' if high else ''}"
-        f" THEN 1 ELSE 0 END){over}"
+        f"SUM(CASE WHEN {column} >= {int(low)}{f' AND {column} < {int(high)}' if high else ''}"
+        " THEN 1 ELSE 0 END)"
         for low, high in buckets
     ]
-
-
-def _ranked(values_sql: str, params, buckets) -> tuple[dict, dict[str, dict]]:
-    """From SQL selecting (month, v): the overall count, median and p90 with a histogram
-    over BUCKETS, and each month's count and median, in one query that returns only the
-    ranked rows. Ranks are integers: (n + 1) / 2 is ⌈n/2⌉, (9n + 9) / 10 is ⌈9n/10⌉."""
-    histogram = ", ".join(
-        f"{sum_sql} AS h{i}" for i, sum_sql in enumerate(_bucket_sql(buckets, window=True))
-    )
-    sql = f"""
-        SELECT month, v, rn_month, n_month, rn, n, {", ".join(f"h{i}" for i in range(len(buckets)))}
-        FROM (
-            SELECT month, v,
-                ROW_NUMBER() OVER (PARTITION BY month ORDER BY v) AS rn_month,
-                COUNT(*) OVER (PARTITION BY month) AS n_month,
-                ROW_NUMBER() OVER (ORDER BY v) AS rn,
-                COUNT(*) OVER () AS n,
-                {histogram}
-            FROM ({values_sql}) AS ranked_values
-        ) AS ranks
-        WHERE rn_month = (n_month + 1) / 2 OR rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10
-    """
-    overall = {"count": 0, "median": None, "p90": None}
-    counts = [0] * len(buckets)
-    by_month: dict[str, dict] = {}
-    for month, value, rn_month, n_month, rn, n, *histogram_counts in _rows(sql, params):
-        overall["count"] = n
-        counts = histogram_counts
-        if rn == (n + 1) // 2:
-            overall["median"] = value
-        if rn == (9 * n + 9) // 10:
-            overall["p90"] = value
-        if rn_month == (n_month + 1) // 2:
-            by_month[month] = {"count": n_month, "median": value}
-    overall["histogram"] = [
-        {"low": low, "high": high, "count": int(count or 0)}
-        for (low, high), count in zip(buckets, counts, strict=True)
-    ]
-    return overall, by_month
 
 
 # The figures -----------------------------------------------------------------------------
@@ -343,12 +286,13 @@ def durations(filters: Filters, user) -> dict:
 def _picked(
     values_sql: str, params, month: str, value: str, buckets, *, with_overall: bool = True
 ) -> tuple[dict, dict]:
-    """_ranked's answer from SQL selecting the columns MONTH and VALUE, read along indexes
+    """From SQL selecting the columns MONTH and VALUE: the overall count, median and p90
+    with a histogram over BUCKETS, and each month's count and median, read along indexes
     instead of sorting every row: one GROUP BY counts each month and its histogram, then each
     nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
     which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH). Without
     WITH_OVERALL only each month's median is picked."""
-    sums = ", ".join(_bucket_sql(buckets, window=False, column=value))
+    sums = ", ".join(_bucket_sql(buckets, value))
     counted = _rows(
         f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
     )
