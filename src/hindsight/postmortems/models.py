@@ -184,8 +184,15 @@ class PostMortem(models.Model):
             models.Index(fields=["status", "created_at"], name="pm_status_created_idx"),
             models.Index(fields=["created_by", "created_at"], name="pm_author_created_idx"),
             models.Index(fields=["incident", "created_at"], name="pm_incident_created_idx"),
-            models.Index(fields=["incident_month", "seconds_to_publish"], name="pm_month_idx"),
-            models.Index(fields=["seconds_to_publish", "incident_month"], name="pm_publish_idx"),
+            # With the id, so the insights check "not hidden from the caller" from the index
+            # (and the resolution, which the post-mortem figure counts by).
+            models.Index(
+                fields=["incident_month", "seconds_to_publish", "incident_resolved_at", "id"],
+                name="pm_month_publish_idx",
+            ),
+            models.Index(
+                fields=["seconds_to_publish", "incident_month", "id"], name="pm_publish_month_idx"
+            ),
             # The drafts hidden from a user (hidden_from), read from the index alone.
             models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
         ]
