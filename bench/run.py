@@ -350,7 +350,7 @@ def table(results: dict[str, dict]) -> str:
     for name, m in results.items():
         rows.append(
             f"| {name:<8} | {m['rps']:>8,.0f} | {m['p50']:>7.1f} | {m['p99']:>7.1f} |"
-            f" {m['rps'] / health:>8.2f} | {m['errors']:>6.0f} |"
+            f" {m['rps'] / health if health else float('nan'):>8.2f} | {m['errors']:>6.0f} |"
         )
     return "\n".join(rows)
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -25,6 +26,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -510,19 +514,21 @@ def _follow_through(filters: Filters, user) -> dict:
         _incident_filters(filters, user, prefix="incident__"),
         status=Status.PUBLISHED,
     ).order_by()
-    open_item = ActionItem.objects.filter(postmortem=OuterRef("pk")).exclude(status=ItemStatus.DONE)
-    any_item = ActionItem.objects.filter(postmortem=OuterRef("pk"))
-    sql, params = _sql(
-        published.annotate(has_items=Exists(any_item), has_open=Exists(open_item)).values_list(
-            "has_items", "has_open"
-        )
+    # One look at each report's items (along the index of report and status): 1 when one is
+    # open, 0 when all are done, null when it has none.
+    state = (
+        ActionItem.objects.filter(postmortem=OuterRef("pk"))
+        .order_by()
+        .values("postmortem")
+        .annotate(open=Max(Case(When(status=ItemStatus.DONE, then=Value(0)), default=Value(1))))
+        .values("open")
     )
+    sql, params = _sql(published.annotate(state=Subquery(state)).values_list("state"))
+    by_state = dict(_rows(f"SELECT state, COUNT(*) FROM ({sql}) AS p GROUP BY state", params))
     counts = {
-        (bool(a), bool(b)): n
-        for a, b, n in _rows(
-            f"SELECT has_items, has_open, COUNT(*) FROM ({sql}) AS p GROUP BY has_items, has_open",
-            params,
-        )
+        (True, False): by_state.get(0, 0),
+        (True, True): by_state.get(1, 0),
+        (False, False): by_state.get(None, 0),
     }
     all_done = counts.get((True, False), 0)
     not_done = counts.get((True, True), 0)
