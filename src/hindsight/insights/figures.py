@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hindsight.accounts.models import User
@@ -485,8 +486,9 @@ def _overdue_by_owner(open_items: QuerySet, user, now: datetime) -> list[dict]:
     user they name where they do; most overdue first."""
     today = timezone.localdate(now)
     overdue = (
-        open_items.filter(due_date__lt=today, owner_key__isnull=False)
-        .exclude(owner_key="")
+        open_items.filter(due_date__lt=today, owner__isnull=False)
+        .exclude(owner="")
+        .annotate(owner_key=Lower("owner"))
         .values_list("owner_key")
     )
     counted = [
