@@ -192,6 +192,9 @@ class PostMortem(models.Model):
             models.Index(
                 fields=["seconds_to_publish", "incident_month", "id"], name="pm_publish_month_idx"
             ),
+            # A report's incident without reading the report's (long) row: the factors
+            # figure counts incidents through it.
+            models.Index(fields=["id", "incident"], name="pm_incident_of_idx"),
             # The drafts hidden from a user (hidden_from), read from the index alone.
             models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
         ]
