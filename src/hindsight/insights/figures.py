@@ -297,22 +297,10 @@ def durations(filters: Filters, user) -> dict:
     return out
 
 
-def _picked(
-    values_sql: str, params, month: str, value: str, buckets, *, with_overall: bool = True
-) -> tuple[dict, dict]:
-    """From SQL selecting the columns MONTH and VALUE: the overall count, median and p90
-    with a histogram over BUCKETS, and each month's count and median, read along indexes
-    instead of sorting every row: one GROUP BY counts each month and its histogram, then each
-    nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
-    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH). Without
-    WITH_OVERALL only each month's median is picked."""
-    sums = ", ".join(_bucket_sql(buckets, value))
-    counted = _rows(
-        f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
-    )
-    n = sum(row[1] for row in counted)
-    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n and with_overall else []
-    picks += [(key, (count + 1) // 2) for key, count, *_ in counted]
+def _at_ranks(values_sql: str, params, month: str, value: str, picks) -> list:
+    """For each (KEY, RANK) of PICKS, the VALUE at RANK (from 1) in VALUE order among the
+    rows of MONTH = KEY (KEY None: among all rows), read as LIMIT 1 OFFSET RANK - 1 along an
+    index, all in one query."""
     selects, pick_params = [], []
     for key, rank in picks:
         where = f" WHERE {month} = %s" if key is not None else ""
@@ -320,18 +308,34 @@ def _picked(
             f"(SELECT {value} FROM ({values_sql}) AS p{where} ORDER BY {value} LIMIT 1 OFFSET %s)"
         )
         pick_params += [*params, *([key] if key is not None else []), rank - 1]
-    values = _rows("SELECT " + ", ".join(selects), pick_params)[0] if selects else []
+    return list(_rows("SELECT " + ", ".join(selects), pick_params)[0]) if selects else []
+
+
+def _picked(values_sql: str, params, month: str, value: str, buckets) -> tuple[dict, dict]:
+    """From SQL selecting the columns MONTH and VALUE: the overall count, median and p90
+    with a histogram over BUCKETS, and each month's count and median, read along indexes
+    instead of sorting every row: one GROUP BY counts each month and its histogram, then each
+    nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
+    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH)."""
+    sums = ", ".join(_bucket_sql(buckets, value))
+    counted = _rows(
+        f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
+    )
+    n = sum(row[1] for row in counted)
+    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n else []
+    picks += [(key, (count + 1) // 2) for key, count, *_ in counted]
+    values = _at_ranks(values_sql, params, month, value, picks)
     histogram = [sum(int(row[2 + i] or 0) for row in counted) for i in range(len(buckets))]
     overall = {
         "count": n,
-        "median": values[0] if n and with_overall else None,
-        "p90": values[1] if n and with_overall else None,
+        "median": values[0] if n else None,
+        "p90": values[1] if n else None,
         "histogram": [
             {"low": low, "high": high, "count": count}
             for (low, high), count in zip(buckets, histogram, strict=True)
         ],
     }
-    month_values = values[2:] if n and with_overall else values
+    month_values = values[2:] if n else []
     by_month = {
         key: {"count": count, "median": median}
         for (key, count, *_), median in zip(counted, month_values, strict=True)
@@ -457,25 +461,28 @@ def _by_priority(items: QuerySet, user, filters: Filters) -> list[dict]:
     """Per priority: items opened in the period, how many are done, and the median time
     from opening to done."""
     opened = items.filter(_in_period("created_at", filters))
+    # Per priority: opened, done, and done with a completion time (those the median ranks).
     counts = _readable_groups(
-        opened.values_list("priority", "status"),
+        opened.values_list("priority", "status", "completed_at"),
         user,
         "priority",
-        "SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status = 'DONE' AND completed_at IS NOT NULL THEN 1 ELSE 0 END)",
     )
     done = _readable_rows(opened, user).filter(
         status=ItemStatus.DONE, seconds_to_done__isnull=False
     )
-    _, medians = _picked(
+    ranked = [(priority, (timed + 1) // 2) for priority, (_, _, timed) in counts.items() if timed]
+    picked = _at_ranks(
         *_sql(done.values_list("priority", "seconds_to_done")),
         "priority",
         "seconds_to_done",
-        [(0, None)],
-        with_overall=False,
+        ranked,
     )
+    medians = {priority: {"median": v} for (priority, _), v in zip(ranked, picked, strict=True)}
     out = []
     for priority in Priority.values:
-        total, finished = counts.get(priority, (0, 0))
+        total, finished, _ = counts.get(priority, (0, 0, 0))
         out.append(
             {
                 "priority": priority,

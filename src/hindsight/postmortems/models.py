@@ -393,8 +393,8 @@ class ActionItem(models.Model):
             # Whether a report's items are all done, without reading the items.
             models.Index(fields=["postmortem", "status"], name="actionitem_report_status_idx"),
             models.Index(
-                fields=["priority", "status", "created_at", "postmortem"],
-                name="actionitem_priority_idx",
+                fields=["priority", "status", "created_at", "completed_at", "postmortem"],
+                name="actionitem_priority_done_idx",
             ),
             models.Index(fields=["status", "created_at", "postmortem"], name="actionitem_age_idx"),
             # Overdue items by owner, from the index alone (SQLite reads a generated column

@@ -4,14 +4,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def analyze(apps, schema_editor):
-    """Give SQLite's planner the shape of the tables and of the insights' new indexes (it
-    chooses an index that answers a join alone only when it knows the sizes); PostgreSQL
-    analyses on its own."""
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("ANALYZE")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -25,5 +17,4 @@ class Migration(migrations.Migration):
             model_name='postmortem',
             index=models.Index(fields=['id', 'incident'], name='pm_incident_of_idx'),
         ),
-        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]
