@@ -291,6 +291,8 @@ def _insert(state: dict, incident: Incident, *, by, now, hints: dict) -> PostMor
         template_hints=hints,
         created_at=now,
         updated_at=now,
+        incident_started_at=incident.started_at,
+        incident_resolved_at=incident.resolved_at,
         **{f: state[f] for f in TEXT_FIELDS if state[f] is not None},
     )
     labels = {
@@ -583,6 +585,8 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
         columns["sections"] = _sections_column(after)
     if "incident_id" in changed:
         columns["incident"] = incident
+        columns["incident_started_at"] = incident.started_at
+        columns["incident_resolved_at"] = incident.resolved_at
     old_version = postmortem.version
     if "status" in changed:
         columns["status"] = after["status"]
@@ -800,6 +804,11 @@ def follow_incident(sender, *, incident: Incident, before: dict, by, **kwargs) -
     shown = [field for field in INCIDENT_FIELDS_SHOWN if field in before]
     if not shown:
         return
+    # The reports' copies of the incident's times (the insights read them), whatever else
+    # their answers show.
+    PostMortem.objects.filter(incident=incident).update(
+        incident_started_at=incident.started_at, incident_resolved_at=incident.resolved_at
+    )
     old_incident = copy.copy(incident)
     for field in shown:
         setattr(old_incident, field, before[field])
