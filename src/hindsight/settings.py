@@ -174,6 +174,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The insights figures, kept while nothing they count changes (insights/kept.py).
+    "insights": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "insights",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
     # Printed PDFs, keyed by their entity tag (the report's version and what else they show):
     # WeasyPrint takes seconds for a long report, so a version is printed once per server,
     # not on every download. Files in the data dir; the oldest are culled past MAX_ENTRIES.

@@ -128,6 +128,8 @@ class Incident(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_at", "id"], name="incident_created_idx"),
+            # The latest change, which keys the insights kept (insights/kept.py).
+            models.Index(fields=["updated_at"], name="incident_updated_idx"),
             # The insights count incidents by when they started.
             models.Index(fields=["started_at"], name="incident_started_idx"),
             models.Index(fields=["started_month", "severity", "type"], name="incident_month_idx"),
