@@ -138,6 +138,14 @@ class PostMortem(models.Model):
     # instant (null: they never change again); a read inside that serves the text as stored.
     document_terms = models.CharField(max_length=100, default="", editable=False)
     document_exact_until = models.DateTimeField(null=True, editable=False)
+    # Its most similar other post-mortem, its score and whether that is a possible
+    # recurrence (related.store_best_match, kept by the write path), so the factors
+    # insight counts recurrences without ranking every report on each request.
+    best_match = models.ForeignKey(
+        "self", null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    best_match_score = models.FloatField(null=True, editable=False)
+    best_match_recurrence = models.BooleanField(default=False, editable=False)
     # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
@@ -155,6 +163,11 @@ class PostMortem(models.Model):
             models.Index(fields=["status", "created_at"], name="pm_status_created_idx"),
             models.Index(fields=["created_by", "created_at"], name="pm_author_created_idx"),
             models.Index(fields=["incident", "created_at"], name="pm_incident_created_idx"),
+            models.Index(
+                fields=["best_match"],
+                condition=models.Q(best_match_recurrence=True),
+                name="pm_recurrence_idx",
+            ),
         ]
 
     def __str__(self):

@@ -2,8 +2,12 @@
 
 The database's full-text ranking (FTS5 bm25, PostgreSQL ts_rank) over the indexed text picks
 up to CANDIDATES other post-mortems the caller may read that share words with this one's
-title, root cause and contributing factors. Each candidate is then scored here, in Python
-and so alike on both databases, from what the two reports share:
+title, root cause and contributing factors: its rarest words, at most QUERY_TERMS of them,
+as many as together occur in no more than SCAN_BUDGET documents (the database's own counts,
+search.document_frequencies), so a word nearly every report holds never makes the database
+rank the whole table. (Should even the rarest word occur in more, the candidates are up to
+CANDIDATES of the reports holding it, unranked.) Each candidate is then scored here, in
+Python and so alike on both databases, from what the two reports share:
 
     score = 0.55 × text + 0.20 × services + 0.15 × factor categories + 0.10 × tags
 
@@ -14,6 +18,10 @@ of title, root cause and contributing factors. A score is between 0 and 1.
 A possible recurrence: the best match scores above RECURRENCE_THRESHOLD and had at least one
 action item, all of them done before this report's incident started. That is the signal
 that the fix did not fix it.
+
+Each report also keeps its best match among all post-mortems (store_best_match, called by the
+write path; what /related answers an admin first), with its score and that flag, so the
+factors insight counts possible recurrences without ranking anything.
 """
 
 import re
@@ -32,6 +40,9 @@ from hindsight.postmortems.models import (
 )
 
 CANDIDATES = 200
+QUERY_TERMS = 24
+# Documents the candidate query may match in all: bounds the full-text ranking's work.
+SCAN_BUDGET = 5000
 RECURRENCE_THRESHOLD = 0.5
 WEIGHTS = {"text": 0.55, "services": 0.20, "categories": 0.15, "tags": 0.10}
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
@@ -133,26 +144,52 @@ def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
     return score, reasons
 
 
+def query_terms(words: set[str]) -> tuple[list[str], bool]:
+    """The words of WORDS the candidate query looks for, rarest first, and whether to rank
+    by them (see the module's docstring)."""
+    frequency = search.document_frequencies(sorted(words))
+    rarest = sorted(frequency, key=lambda w: (frequency[w], -len(w), w))[:QUERY_TERMS]
+    terms, scanned = [], 0
+    for word in rarest:
+        if scanned + frequency[word] > SCAN_BUDGET:
+            break
+        terms.append(word)
+        scanned += frequency[word]
+    if not terms and rarest:
+        return rarest[:1], False
+    return terms, True
+
+
+def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
+    """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored."""
+    terms, ranked = query_terms(subject.words)
+    candidates = list(
+        search.any_of(others, terms, ranked=ranked).values_list("pk", flat=True)[:CANDIDATES]
+    )
+    loaded = _load(candidates)
+    return sorted(
+        ((*_score(subject, loaded[pk]), loaded[pk]) for pk in candidates if pk in loaded),
+        key=lambda row: (-row[0], row[2].id),
+    )[:limit]
+
+
+def _is_recurrence(score: float, match: Report, subject: Report) -> datetime | None:
+    """When the best match MATCH, scored SCORE, is a possible recurrence: when its last
+    item was done; else None."""
+    if score <= RECURRENCE_THRESHOLD:
+        return None
+    return _all_done_before(match, subject.started_at)
+
+
 def related(user, postmortem_id: str, *, limit: int = 5) -> list[dict]:
     """The post-mortems most like POSTMORTEM_ID that USER may read, best first."""
     if not PostMortem.objects.filter(readable_by(user), pk=postmortem_id).exists():
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     subject = _load([postmortem_id])[postmortem_id]
-    terms = sorted(subject.words, key=lambda w: (-len(w), w))[:24]
-    candidates = list(
-        search.any_of(
-            PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id), terms
-        ).values_list("pk", flat=True)[:CANDIDATES]
-    )
-    others = _load(candidates)
-    scored = sorted(
-        ((*_score(subject, others[pk]), others[pk]) for pk in candidates if pk in others),
-        key=lambda row: (-row[0], row[2].id),
-    )[:limit]
+    others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
     out = []
-    for rank, (score, reasons, other) in enumerate(scored):
-        done_at = _all_done_before(other, subject.started_at)
-        recurrence = rank == 0 and score > RECURRENCE_THRESHOLD and done_at is not None
+    for rank, (score, reasons, other) in enumerate(_matches(subject, others, limit)):
+        done_at = _is_recurrence(score, other, subject) if rank == 0 else None
         out.append(
             {
                 "id": other.id,
@@ -166,11 +203,62 @@ def related(user, postmortem_id: str, *, limit: int = 5) -> list[dict]:
                     for i in other.items
                     if i["status"] != ItemStatus.DONE
                 ],
-                "possibleRecurrence": recurrence,
-                "itemsCompletedAt": done_at if recurrence else None,
+                "possibleRecurrence": done_at is not None,
+                "itemsCompletedAt": done_at,
             }
         )
     return out
+
+
+def store_best_match(postmortem_id: str) -> None:
+    """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
+    is a possible recurrence (the write path calls this whenever the report changes), then
+    the flag of every report whose kept best match this one is (its items may have changed).
+    Written with UPDATE alone, so the report's version and document stay as they were."""
+    subject = _load([postmortem_id]).get(postmortem_id)
+    if subject is None:
+        return
+    best = _matches(subject, PostMortem.objects.exclude(pk=postmortem_id), 1)
+    if best:
+        score, _, match = best[0]
+        stored = {
+            "best_match_id": match.id,
+            "best_match_score": score,
+            "best_match_recurrence": _is_recurrence(score, match, subject) is not None,
+        }
+    else:
+        stored = {"best_match_id": None, "best_match_score": None, "best_match_recurrence": False}
+    PostMortem.objects.filter(pk=postmortem_id).update(**stored)
+    _refresh_recurrences_matching(subject)
+
+
+def _refresh_recurrences_matching(match: Report) -> None:
+    referring = PostMortem.objects.filter(best_match_id=match.id).values_list(
+        "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
+    )
+    for pk, score, flagged, started in referring:
+        subject = Report(pk, "", "", started, set(), set(), set(), set(), {})
+        recurrence = _is_recurrence(score, match, subject) is not None
+        if recurrence != flagged:
+            PostMortem.objects.filter(pk=pk).update(best_match_recurrence=recurrence)
+
+
+def store_all_best_matches(batch: int = 500) -> int:
+    """store_best_match for every post-mortem, oldest first (the migration that added the
+    kept match runs this); returns how many."""
+    done, last = 0, ""
+    while True:
+        ids = list(
+            PostMortem.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return done
+        for pk in ids:
+            store_best_match(pk)
+        done += len(ids)
+        last = ids[-1]
 
 
 def _all_done_before(report: Report, started: datetime | None) -> datetime | None:

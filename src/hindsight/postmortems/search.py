@@ -6,6 +6,7 @@ changes the post-mortem, so search never sees a half-applied write.
 """
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -16,6 +17,8 @@ from django.utils.html import escape
 from hindsight.postmortems.models import PostMortem
 
 FTS_TABLE = "postmortem_fts"
+# FTS5's own count of the documents holding each term (migration 0016).
+FTS_VOCAB_TABLE = "postmortem_fts_vocab"
 # Column weights for title, summary, impact, root_cause (PostgreSQL: A, B, C, B).
 FTS5_WEIGHTS = "10.0, 4.0, 2.0, 4.0"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -77,12 +80,73 @@ def tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
-def any_of(queryset, words: list[str]):
-    """QUERYSET narrowed to post-mortems matching any of WORDS, best match first (the
-    related post-mortems' candidates)."""
+def document_frequencies(words: list[str]) -> dict[str, int]:
+    """For each of WORDS, about how many post-mortems hold it in their indexed text.
+
+    SQLite: FTS5's own count, exact, from its fts5vocab table. PostgreSQL: the share of rows
+    holding each lexeme that ANALYZE keeps for the search_vector column (pg_stats'
+    most_common_elems, refreshed by autovacuum) times the table's row estimate; a word it
+    does not list is rarer than every word it lists, so it counts as 0. Without statistics
+    yet (a new database) every word counts as 0."""
+    words = [w for w in words if _WORD.fullmatch(w)]
+    if not words:
+        return {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            return _pg_frequencies(cursor, words)
+        # The tokenizer folds diacritics (remove_diacritics 2); look the terms up folded.
+        folded = {w: _folded(w) for w in words}
+        marks = ", ".join(["%s"] * len(folded))
+        cursor.execute(
+            f"SELECT term, doc FROM {FTS_VOCAB_TABLE} WHERE term IN ({marks})",
+            sorted(set(folded.values())),
+        )
+        docs = dict(cursor.fetchall())
+    return {w: docs.get(term, 0) for w, term in folded.items()}
+
+
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _pg_frequencies(cursor, words: list[str]) -> dict[str, int]:
+    cursor.execute(
+        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+        " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
+        " AND c.relnamespace = s.schemaname::regnamespace"
+        " WHERE s.schemaname = current_schema() AND s.tablename = %s"
+        " AND s.attname = 'search_vector'",
+        [PostMortem._meta.db_table],
+    )
+    row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return dict.fromkeys(words, 0)
+    lexemes, shares, rows = row
+    share = dict(zip(lexemes, shares, strict=False))
+    # Each word as the lexemes the document holds for it (none for an English stop word).
+    cursor.execute(
+        "SELECT w, t.lexeme FROM unnest(%s::text[]) AS w,"
+        " LATERAL unnest(to_tsvector('english', w)) AS t",
+        [words],
+    )
+    found = dict.fromkeys(words, 0)
+    for word, lexeme in cursor.fetchall():
+        found[word] = max(found[word], round(share.get(lexeme, 0) * max(rows, 0)))
+    return found
+
+
+def any_of(queryset, words: list[str], *, ranked: bool = True):
+    """QUERYSET narrowed to post-mortems matching any of WORDS, best match first unless not
+    RANKED (the related post-mortems' candidates)."""
     words = [w for w in words if _WORD.fullmatch(w)]
     if not words:
         return queryset.none()
+    if not ranked:
+        expression = " OR ".join(f'"{w}"' for w in words)
+        if connection.vendor == "postgresql":
+            expression = " | ".join(f"'{w}'" for w in words)
+        return narrowed(queryset, expression, ranked=False)
     if connection.vendor == "postgresql":
         query = SearchQuery(
             " | ".join(f"'{w}'" for w in words), search_type="raw", config="english"
