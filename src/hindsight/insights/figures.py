@@ -555,6 +555,25 @@ def factor_figures(filters: Filters, user) -> dict:
             postmortem__in=reports.values("pk"), category__isnull=True
         ).count(),
         "services": _services(filters, user, reports),
+        "possibleRecurrences": possible_recurrences(reports, user),
+    }
+
+
+def possible_recurrences(reports: QuerySet, user) -> dict:
+    """Of REPORTS, those whose kept best match (related.store_best_match) is a possible
+    recurrence and one USER may read too: the count, and up to LISTED of them, lowest id
+    first, each with its match."""
+    recurring = reports.filter(
+        best_match_recurrence=True,
+        best_match__in=PostMortem.objects.filter(readable_by(user)).values("pk"),
+    )
+    listed = recurring.order_by("pk").values_list("pk", "title", "best_match", "best_match__title")
+    return {
+        "count": recurring.count(),
+        "postmortems": [
+            {"id": pk, "title": title, "matchId": match, "matchTitle": match_title}
+            for pk, title, match, match_title in listed[:LISTED]
+        ],
     }
 
 

@@ -83,8 +83,21 @@ def _dice(a: set, b: set) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
+# What the score compares of a report's own row (the rest: _load_rows).
+ROW = ("pk", "title", "status", "root_cause", "incident__started_at", "incident__services")
+
+
 def _load(ids: list[str]) -> dict[str, Report]:
-    """The reports ID with what the score compares, in four queries."""
+    """The reports ID with what the score compares, in three queries (their action items:
+    _with_items)."""
+    return _load_rows(PostMortem.objects.filter(pk__in=ids).values_list(*ROW))
+
+
+def _load_rows(rows) -> dict[str, Report]:
+    """The reports of ROWS (tuples of ROW, from any query) with their factors and tags, in
+    two more queries; in the rows' order."""
+    rows = list(rows)
+    ids = [row[0] for row in rows]
     factors: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for pm, text, slug, name in Factor.objects.filter(postmortem_id__in=ids).values_list(
         "postmortem_id", "text", "category_id", "category__name"
@@ -93,19 +106,8 @@ def _load(ids: list[str]) -> dict[str, Report]:
     tags: dict[str, set[str]] = {}
     for pm, name in Tag.objects.filter(postmortem_id__in=ids).values_list("postmortem_id", "name"):
         tags.setdefault(pm, set()).add(name.lower())
-    items: dict[str, list[dict]] = {}
-    for row in (
-        ActionItem.objects.filter(postmortem_id__in=ids)
-        .order_by("position", "id")
-        .values("postmortem_id", "id", "description", "owner", "status", "completed_at")
-    ):
-        items.setdefault(row.pop("postmortem_id"), []).append(row)
     reports = {}
-    for pk, title, status, root, started, services in PostMortem.objects.filter(
-        pk__in=ids
-    ).values_list(
-        "pk", "title", "status", "root_cause", "incident__started_at", "incident__services"
-    ):
+    for pk, title, status, root, started, services in rows:
         own = factors.get(pk, [])
         reports[pk] = Report(
             id=pk,
@@ -117,8 +119,19 @@ def _load(ids: list[str]) -> dict[str, Report]:
             services={s.lower() for s in services or []},
             tags=tags.get(pk, set()),
             categories={slug: name for _, slug, name in own if slug},
-            items=items.get(pk, []),
         )
+    return reports
+
+
+def _with_items(reports: list[Report]) -> list[Report]:
+    """REPORTS with their action items, in one query: only the few that are shown."""
+    by_id = {r.id: r for r in reports}
+    for row in (
+        ActionItem.objects.filter(postmortem_id__in=list(by_id))
+        .order_by("position", "id")
+        .values("postmortem_id", "id", "description", "owner", "status", "completed_at")
+    ):
+        by_id[row.pop("postmortem_id")].items.append(row)
     return reports
 
 
@@ -163,14 +176,15 @@ def query_terms(words: set[str]) -> tuple[list[str], bool]:
 def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
     """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored."""
     terms, ranked = query_terms(subject.words)
-    candidates = list(
-        search.any_of(others, terms, ranked=ranked).values_list("pk", flat=True)[:CANDIDATES]
+    candidates = _load_rows(
+        search.any_of(others, terms, ranked=ranked).values_list(*ROW)[:CANDIDATES]
     )
-    loaded = _load(candidates)
-    return sorted(
-        ((*_score(subject, loaded[pk]), loaded[pk]) for pk in candidates if pk in loaded),
+    best = sorted(
+        ((*_score(subject, other), other) for other in candidates.values()),
         key=lambda row: (-row[0], row[2].id),
     )[:limit]
+    _with_items([other for _, _, other in best])
+    return best
 
 
 def _is_recurrence(score: float, match: Report, subject: Report) -> datetime | None:
@@ -233,6 +247,7 @@ def store_best_match(postmortem_id: str) -> None:
 
 
 def _refresh_recurrences_matching(match: Report) -> None:
+    _with_items([match])
     referring = PostMortem.objects.filter(best_match_id=match.id).values_list(
         "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
     )

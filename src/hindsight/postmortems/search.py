@@ -6,6 +6,7 @@ changes the post-mortem, so search never sees a half-applied write.
 """
 
 import re
+import time
 import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -80,8 +81,15 @@ def tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
+# A word's count moves slowly, and FTS5 counts a common word by walking its whole list of
+# documents: each process remembers a count this long.
+FREQUENCY_TTL = 600.0
+_frequencies: dict[tuple[str, str], tuple[float, int]] = {}
+
+
 def document_frequencies(words: list[str]) -> dict[str, int]:
-    """For each of WORDS, about how many post-mortems hold it in their indexed text.
+    """For each of WORDS, about how many post-mortems hold it in their indexed text, as
+    counted in the last FREQUENCY_TTL seconds.
 
     SQLite: FTS5's own count, exact, from its fts5vocab table. PostgreSQL: the share of rows
     holding each lexeme that ANALYZE keeps for the search_vector column (pg_stats'
@@ -89,19 +97,41 @@ def document_frequencies(words: list[str]) -> dict[str, int]:
     does not list is rarer than every word it lists, so it counts as 0. Without statistics
     yet (a new database) every word counts as 0."""
     words = [w for w in words if _WORD.fullmatch(w)]
-    if not words:
-        return {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            return _pg_frequencies(cursor, words)
-        # The tokenizer folds diacritics (remove_diacritics 2); look the terms up folded.
-        folded = {w: _folded(w) for w in words}
-        marks = ", ".join(["%s"] * len(folded))
-        cursor.execute(
-            f"SELECT term, doc FROM {FTS_VOCAB_TABLE} WHERE term IN ({marks})",
-            sorted(set(folded.values())),
-        )
-        docs = dict(cursor.fetchall())
+    now = time.monotonic()
+    database = connection.settings_dict["NAME"]
+    found, missing = {}, []
+    for word in words:
+        kept = _frequencies.get((database, word))
+        if kept is not None and kept[0] > now:
+            found[word] = kept[1]
+        else:
+            missing.append(word)
+    if missing:
+        with connection.cursor() as cursor:
+            counted = (
+                _pg_frequencies(cursor, missing)
+                if connection.vendor == "postgresql"
+                else _fts5_frequencies(cursor, missing)
+            )
+        for word, docs in counted.items():
+            _frequencies[(database, word)] = (now + FREQUENCY_TTL, docs)
+        found.update(counted)
+    return found
+
+
+def forget_frequencies() -> None:
+    _frequencies.clear()
+
+
+def _fts5_frequencies(cursor, words: list[str]) -> dict[str, int]:
+    # The tokenizer folds diacritics (remove_diacritics 2); look the terms up folded.
+    folded = {w: _folded(w) for w in words}
+    marks = ", ".join(["%s"] * len(folded))
+    cursor.execute(
+        f"SELECT term, doc FROM {FTS_VOCAB_TABLE} WHERE term IN ({marks})",
+        sorted(set(folded.values())),
+    )
+    docs = dict(cursor.fetchall())
     return {w: docs.get(term, 0) for w, term in folded.items()}
 
 
@@ -166,7 +196,9 @@ def any_of(queryset, words: list[str], *, ranked: bool = True):
         ],
         params=[expression, f"bm25({FTS5_WEIGHTS})"],
         select={"rank": f"{FTS_TABLE}.rank"},
-        order_by=["rank", "-created_at", "-id"],
+        # By rank alone, FTS5 hands the matches over in order and a LIMIT stops the join
+        # there; a second sort key would join every match before sorting.
+        order_by=["rank"],
     )
 
 
