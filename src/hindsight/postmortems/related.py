@@ -224,12 +224,34 @@ def related(user, postmortem_id: str, *, limit: int = 5) -> list[dict]:
     return out
 
 
-def store_best_match(postmortem_id: str) -> None:
+def report_of(postmortem_id: str, state: dict, incident) -> Report:
+    """The report as the write path's STATE (Python names) and its INCIDENT say, as _load
+    would read it once written, without a query."""
+    factors = state.get("contributing_factors") or []
+    return Report(
+        id=postmortem_id,
+        title=state["title"],
+        status=state["status"],
+        started_at=incident.started_at,
+        words=words_of(
+            state["title"], state["root_cause"], *(f.get("factor") or "" for f in factors)
+        ),
+        root_words=words_of(state["root_cause"]),
+        services={s.lower() for s in incident.services or []},
+        tags={t.lower() for t in state.get("tags") or []},
+        categories={f["category"]: f["category"] for f in factors if f.get("category")},
+    )
+
+
+def store_best_match(
+    postmortem_id: str, *, subject: Report | None = None, new: bool = False
+) -> None:
     """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
-    is a possible recurrence (the write path calls this whenever the report changes), then
-    the flag of every report whose kept best match this one is (its items may have changed).
-    Written with UPDATE alone, so the report's version and document stay as they were."""
-    subject = _load([postmortem_id]).get(postmortem_id)
+    is a possible recurrence (the write path calls this whenever the report changes, with
+    the report as SUBJECT so it is not read back), then the flag of every report whose kept
+    best match this one is (its items may have changed; none when NEW). Written with UPDATE
+    alone, so the report's version and document stay as they were."""
+    subject = subject or _load([postmortem_id]).get(postmortem_id)
     if subject is None:
         return
     best = _matches(subject, PostMortem.objects.exclude(pk=postmortem_id), 1)
@@ -243,14 +265,18 @@ def store_best_match(postmortem_id: str) -> None:
     else:
         stored = {"best_match_id": None, "best_match_score": None, "best_match_recurrence": False}
     PostMortem.objects.filter(pk=postmortem_id).update(**stored)
-    _refresh_recurrences_matching(subject)
+    if not new:
+        _refresh_recurrences_matching(subject)
 
 
 def _refresh_recurrences_matching(match: Report) -> None:
-    _with_items([match])
-    referring = PostMortem.objects.filter(best_match_id=match.id).values_list(
-        "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
+    referring = list(
+        PostMortem.objects.filter(best_match_id=match.id).values_list(
+            "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
+        )
     )
+    if referring and not match.items:
+        _with_items([match])
     for pk, score, flagged, started in referring:
         subject = Report(pk, "", "", started, set(), set(), set(), set(), {})
         recurrence = _is_recurrence(score, match, subject) is not None

@@ -295,7 +295,9 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         factors.write_rows(postmortem, state["contributing_factors"], new=True)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
         search.reindex(postmortem, new=True)
-        related.store_best_match(postmortem.pk)
+        related.store_best_match(
+            postmortem.pk, subject=related.report_of(postmortem.pk, state, incident), new=True
+        )
         _announce(postmortem, EMPTY_STATE, state, by=by)
     return postmortem
 
@@ -495,7 +497,9 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
     if any(f in changed for f in MATCHED_FIELDS):
-        related.store_best_match(postmortem.pk)
+        related.store_best_match(
+            postmortem.pk, subject=related.report_of(postmortem.pk, after, incident)
+        )
     _announce(postmortem, before, after, by=by)
     return postmortem
 
