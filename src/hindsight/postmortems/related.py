@@ -176,9 +176,10 @@ def query_terms(words: set[str]) -> tuple[list[str], bool]:
 def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
     """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored."""
     terms, ranked = query_terms(subject.words)
-    candidates = _load_rows(
-        search.any_of(others, terms, ranked=ranked).values_list(*ROW)[:CANDIDATES]
-    )
+    # The ranking picks the ids; their rows are read once the LIMIT has cut them. Their
+    # order no longer matters: the score sorts them.
+    picked = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES)
+    candidates = _load_rows(PostMortem.objects.filter(pk__in=picked).values_list(*ROW))
     best = sorted(
         ((*_score(subject, other), other) for other in candidates.values()),
         key=lambda row: (-row[0], row[2].id),

@@ -202,6 +202,15 @@ def any_of(queryset, words: list[str], *, ranked: bool = True):
     )
 
 
+def top_matches(queryset, words: list[str], *, ranked: bool, limit: int):
+    """The ids of the first LIMIT post-mortems of any_of(QUERYSET, WORDS, ranked=RANKED), as
+    `pk__in` takes them: a subquery on PostgreSQL, so whatever the caller joins is joined
+    after the LIMIT (inside, it would hash-join every match first); a list on SQLite, whose
+    FTS5 join names the outer table and so cannot be nested."""
+    ids = any_of(queryset, words, ranked=ranked).values_list("pk", flat=True)[:limit]
+    return ids if connection.vendor == "postgresql" else list(ids)
+
+
 def matching(queryset, text: str):
     """QUERYSET narrowed to post-mortems matching TEXT, unranked (cheap to count)."""
     return narrowed(queryset, query_for(text), ranked=False)
