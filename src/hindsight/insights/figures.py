@@ -563,10 +563,9 @@ def possible_recurrences(reports: QuerySet, user) -> dict:
     """Of REPORTS, those whose kept best match (related.store_best_match) is a possible
     recurrence and one USER may read too: the count, and up to LISTED of them, lowest id
     first, each with its match."""
-    recurring = reports.filter(
-        best_match_recurrence=True,
-        best_match__in=PostMortem.objects.filter(readable_by(user)).values("pk"),
-    )
+    # EXISTS per flagged report (found by the partial index), not IN (every readable id).
+    match_readable = PostMortem.objects.filter(readable_by(user), pk=OuterRef("best_match_id"))
+    recurring = reports.filter(Exists(match_readable), best_match_recurrence=True)
     listed = recurring.order_by("pk").values_list("pk", "title", "best_match", "best_match__title")
     return {
         "count": recurring.count(),
