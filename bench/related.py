@@ -3,9 +3,8 @@ the bench's member user, wall and CPU time, median and p99 (nearest-rank).
 
     HINDSIGHT_DATA_DIR=DIR python -m bench.related [--samples 300]
 
-Run it against a seeded data dir or database (`python -m bench.seed --count 100000`). On
-PostgreSQL run ANALYZE after seeding (autovacuum does so later by itself): the candidate
-query reads the word frequencies it keeps. CPU time is this process's alone, so on a busy
+Run it against a seeded data dir or database (`python -m bench.seed --count 100000`, which
+runs ANALYZE on PostgreSQL: the candidate query reads the word frequencies it keeps). CPU time is this process's alone, so on a busy
 machine it says what the wall time would be on an idle one (SQLite works in process; on
 PostgreSQL the server's share is in the wall time only).
 """

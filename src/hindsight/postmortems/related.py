@@ -198,9 +198,10 @@ def _is_recurrence(score: float, match: Report, subject: Report) -> datetime | N
 
 def related(user, postmortem_id: str, *, limit: int = 5) -> list[dict]:
     """The post-mortems most like POSTMORTEM_ID that USER may read, best first."""
-    if not PostMortem.objects.filter(readable_by(user), pk=postmortem_id).exists():
+    readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
+    subject = _load_rows(readable.values_list(*ROW)).get(postmortem_id)
+    if subject is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
-    subject = _load([postmortem_id])[postmortem_id]
     others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
     out = []
     for rank, (score, reasons, other) in enumerate(_matches(subject, others, limit)):
