@@ -169,3 +169,27 @@ def test_the_insights_page_shows_the_count_with_a_link_per_report(world, bob):
     assert "Possible recurrences" in page
     assert "1 post-mortem may describe something that happened before" in page
     assert f'href="/postmortems/{later}"' in page and f'href="/postmortems/{earlier}"' in page
+
+
+def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(alice):
+    now = timezone.now()
+    older = report(
+        alice, "o", "Checkout errors as the connection pool ran dry",
+        started=now - timedelta(days=9),
+    )  # fmt: skip
+    other = report(
+        alice, "x", "Search results stale after the nightly reindex",
+        started=now - timedelta(days=8),
+        rootCause="The index alias moved to an empty pool while reindexing ran.",
+        contributingFactors=[], tags=[],
+    )  # fmt: skip
+    weak = PostMortem.objects.get(pk=older)
+    assert weak.best_match_id == other and weak.best_match_score < related.RECURRENCE_THRESHOLD
+    newer = report(
+        alice, "n", "Checkout outage as the connection pool ran dry again",
+        started=now - timedelta(days=1),
+    )  # fmt: skip
+    weak.refresh_from_db()
+    assert weak.best_match_id == newer
+    assert weak.best_match_score == PostMortem.objects.get(pk=newer).best_match_score
+    assert weak.best_match_recurrence is False  # the newer report has no items done

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import BooleanField, Case, Value, When
+
 from hindsight.lib.errors import NotFound
 from hindsight.postmortems import search
 from hindsight.postmortems.models import (
@@ -173,17 +175,23 @@ def query_terms(words: set[str]) -> tuple[list[str], bool]:
     return terms, True
 
 
-def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
-    """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored."""
+def _scored(subject: Report, others) -> list[tuple[float, list[str], Report]]:
+    """The candidates of the queryset OTHERS for SUBJECT, scored, best first."""
     terms, ranked = query_terms(subject.words)
     # The ranking picks the ids; their rows are read once the LIMIT has cut them. Their
     # order no longer matters: the score sorts them.
     picked = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES)
     candidates = _load_rows(PostMortem.objects.filter(pk__in=picked).values_list(*ROW))
-    best = sorted(
+    return sorted(
         ((*_score(subject, other), other) for other in candidates.values()),
         key=lambda row: (-row[0], row[2].id),
-    )[:limit]
+    )
+
+
+def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
+    """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored, with
+    their action items."""
+    best = _scored(subject, others)[:limit]
     _with_items([other for _, _, other in best])
     return best
 
@@ -250,15 +258,17 @@ def store_best_match(
 ) -> None:
     """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
     is a possible recurrence (the write path calls this whenever the report changes, with
-    the report as SUBJECT so it is not read back), then the flag of every report whose kept
-    best match this one is (its items may have changed; none when NEW). Written with UPDATE
-    alone, so the report's version and document stay as they were."""
+    the report as SUBJECT so it is not read back); make it the best match of the candidates
+    it beats their kept one for; then the flag of every report whose kept best match this
+    one is (its items may have changed; none when NEW). Written with UPDATE alone, so the
+    reports' versions and documents stay as they were."""
     subject = subject or _load([postmortem_id]).get(postmortem_id)
     if subject is None:
         return
-    best = _matches(subject, PostMortem.objects.exclude(pk=postmortem_id), 1)
-    if best:
-        score, _, match = best[0]
+    scored = _scored(subject, PostMortem.objects.exclude(pk=postmortem_id))
+    if scored:
+        score, _, match = scored[0]
+        _with_items([match])
         stored = {
             "best_match_id": match.id,
             "best_match_score": score,
@@ -267,8 +277,40 @@ def store_best_match(
     else:
         stored = {"best_match_id": None, "best_match_score": None, "best_match_recurrence": False}
     PostMortem.objects.filter(pk=postmortem_id).update(**stored)
+    _claim_matches(subject, scored)
     if not new:
         _refresh_recurrences_matching(subject)
+
+
+def _claim_matches(subject: Report, scored) -> None:
+    """SUBJECT becomes the kept best match of each candidate in SCORED it is more like than
+    that candidate's kept match (the score is symmetric), in one UPDATE: so a new report is
+    found as the best match of the older ones it resembles most."""
+    scores = {other.id: score for score, _, other in scored if score > 0}
+    beaten = [
+        (pk, started)
+        for pk, kept, started in PostMortem.objects.filter(pk__in=list(scores)).values_list(
+            "pk", "best_match_score", "incident__started_at"
+        )
+        if kept is None or scores[pk] > kept
+    ]
+    if not beaten:
+        return
+    if not subject.items:
+        _with_items([subject])
+    flags = {
+        pk: _is_recurrence(scores[pk], subject, Report(pk, "", "", started, *[set()] * 4, {}))
+        is not None
+        for pk, started in beaten
+    }
+    PostMortem.objects.filter(pk__in=list(flags)).update(
+        best_match_id=subject.id,
+        best_match_score=Case(*(When(pk=pk, then=Value(scores[pk])) for pk in flags)),
+        best_match_recurrence=Case(
+            *(When(pk=pk, then=Value(flag)) for pk, flag in flags.items()),
+            output_field=BooleanField(),
+        ),
+    )
 
 
 def _refresh_recurrences_matching(match: Report) -> None:
