@@ -107,8 +107,20 @@ def factors(request, filters: Query[InsightFilters]):
     body = kept.figure(figures.factor_figures, filters.figures_filters(), request.auth)
 
     def table(body):
-        rows = [["category", c["slug"], c["name"], c["incidents"]] for c in body["categories"]]
-        rows += [["service", s["service"], s["service"], s["incidents"]] for s in body["services"]]
-        return ["kind", "key", "name", "incidents"], rows
+        rows = [
+            ["category", c["slug"], c["name"], c["incidents"], "", ""] for c in body["categories"]
+        ]
+        rows += [
+            ["service", s["service"], s["service"], s["incidents"], "", ""]
+            for s in body["services"]
+        ]
+        # The count in the incidents column, then one row per report listed.
+        recurrences = body["possibleRecurrences"]
+        rows.append(["possibleRecurrences", "", "", recurrences["count"], "", ""])
+        rows += [
+            ["possibleRecurrence", r["id"], r["title"], "", r["matchId"], r["matchTitle"]]
+            for r in recurrences["postmortems"]
+        ]
+        return ["kind", "key", "name", "incidents", "matchId", "matchTitle"], rows
 
     return _answer(filters, body, table)

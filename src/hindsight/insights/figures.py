@@ -596,6 +596,29 @@ def factor_figures(filters: Filters, user) -> dict:
         "categories": categories,
         "uncategorisedFactors": rows.filter(category__isnull=True).count(),
         "services": _services(filters, user),
+        "possibleRecurrences": recurrences(filters, user),
+    }
+
+
+def recurrences(filters: Filters, user) -> dict:
+    """possible_recurrences of the readable reports the filters select (the Insights page)."""
+    return possible_recurrences(postmortems_for(filters, user), user)
+
+
+def possible_recurrences(reports: QuerySet, user) -> dict:
+    """Of REPORTS, those whose kept best match (related.store_best_match) is a possible
+    recurrence and one USER may read too: the count, and up to LISTED of them, lowest id
+    first, each with its match."""
+    # EXISTS per flagged report (found by the partial index), not IN (every readable id).
+    match_readable = PostMortem.objects.filter(readable_by(user), pk=OuterRef("best_match_id"))
+    recurring = reports.filter(Exists(match_readable), best_match_recurrence=True)
+    listed = recurring.order_by("pk").values_list("pk", "title", "best_match", "best_match__title")
+    return {
+        "count": recurring.count(),
+        "postmortems": [
+            {"id": pk, "title": title, "matchId": match, "matchTitle": match_title}
+            for pk, title, match, match_title in listed[:LISTED]
+        ],
     }
 
 

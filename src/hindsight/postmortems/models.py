@@ -157,6 +157,17 @@ class PostMortem(models.Model):
     # instant (null: they never change again); a read inside that serves the text as stored.
     document_terms = models.CharField(max_length=100, default="", editable=False)
     document_exact_until = models.DateTimeField(null=True, editable=False)
+    # Its most similar other post-mortem, its score and whether that is a possible
+    # recurrence (related.store_best_match), so the factors insight counts recurrences
+    # without ranking every report on each request. A write that changes what is compared
+    # marks it due; `hindsight worker` finds it again in the background
+    # (related.refresh_due_best_matches), so a write never waits for the ranking.
+    best_match = models.ForeignKey(
+        "self", null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    best_match_score = models.FloatField(null=True, editable=False)
+    best_match_recurrence = models.BooleanField(default=False, editable=False)
+    best_match_due = models.BooleanField(default=True, editable=False)
     # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
@@ -197,6 +208,16 @@ class PostMortem(models.Model):
             models.Index(fields=["id", "incident"], name="pm_incident_of_idx"),
             # The drafts hidden from a user (hidden_from), read from the index alone.
             models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
+            models.Index(
+                fields=["best_match"],
+                condition=models.Q(best_match_recurrence=True),
+                name="pm_recurrence_idx",
+            ),
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(best_match_due=True),
+                name="pm_best_match_due_idx",
+            ),
         ]
 
     def __str__(self):

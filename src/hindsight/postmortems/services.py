@@ -25,7 +25,16 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
+from hindsight.postmortems import (
+    document,
+    factors,
+    fields,
+    lint,
+    related,
+    search,
+    templates,
+    workflow,
+)
 from hindsight.postmortems.models import (
     UNFINISHED,
     ActionItem,
@@ -45,6 +54,16 @@ from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
 TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
 SEARCHED_FIELDS = fields.names(fields.REPORT_TEXT_FIELDS)
+# What related.store_best_match compares (the incident: its services and start), and the
+# action items that make this report another's possible recurrence.
+MATCHED_FIELDS = (
+    "title",
+    "root_cause",
+    "contributing_factors",
+    "tags",
+    "incident_id",
+    "action_items",
+)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -275,7 +294,7 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         _check_lint(postmortem)
         factors.write_rows(postmortem, state["contributing_factors"], new=True)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
-        search.reindex(postmortem, new=True)
+        search.reindex(postmortem, new=True)  # its best match: due (the model's default)
         _announce(postmortem, EMPTY_STATE, state, by=by)
     return postmortem
 
@@ -476,6 +495,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
+    if any(f in changed for f in MATCHED_FIELDS):
+        related.mark_due(postmortem.pk)
     _announce(postmortem, before, after, by=by)
     return postmortem
 

@@ -55,6 +55,7 @@ def insights(request):
         ],
         "postmortems": kept.figure(figures.postmortem_timeliness, filters, user),
         "items": kept.figure(figures.action_item_figures, filters, user),
+        "recurrences": kept.figure(figures.recurrences, filters, user),
         "buckets": [charts._bucket_label(low, high) for low, high in figures.DURATION_BUCKETS],
         "ages": ["< 1 week", "1–4 weeks", "1–3 months", "> 3 months"],
     }
