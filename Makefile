@@ -1,4 +1,4 @@
-.PHONY: install test test-pg lint format bench
+.PHONY: install test test-pg lint format bench screenshots
 
 install:
 	python3 -m venv .venv && .venv/bin/pip install -e ".[test]"
@@ -17,3 +17,7 @@ format:
 
 bench:
 	.venv/bin/python bench/run.py
+
+# The README's screenshots, from `hindsight demo` in /usr/bin/chromium (scripts/screenshots.py).
+screenshots:
+	.venv/bin/python scripts/screenshots.py --out docs
