@@ -123,6 +123,12 @@ def scripts(token: str, sample: dict) -> dict[str, tuple[str, str]]:
             auth + ids + 'request = function() return wrk.format("GET", "/api/postmortems/"'
             ' .. ids[math.random(#ids)] .. "/export") end\n',
         ),
+        "related": (
+            "/api/postmortems",
+            auth + ids + 'request = function() return wrk.format("GET", "/api/postmortems/"'
+            ' .. ids[math.random(#ids)] .. "/related") end\n',
+        ),
+        **{f"insights-{name}": (f"/api/insights/{name}", auth) for name in INSIGHTS},
         "create": (
             "/api/postmortems",
             auth
@@ -133,7 +139,12 @@ def scripts(token: str, sample: dict) -> dict[str, tuple[str, str]]:
     }
 
 
-READS = ["health", "get", "list", "search", "export"]
+# The insights, unfiltered: each counts across every record the member may read.
+INSIGHTS = ["incidents", "durations", "postmortems", "action-items", "factors"]
+READS = [
+    "health", "get", "list", "search", "export", "related",
+    *(f"insights-{name}" for name in INSIGHTS),
+]  # fmt: skip
 
 
 def free_port() -> int:
@@ -339,7 +350,7 @@ def table(results: dict[str, dict]) -> str:
     for name, m in results.items():
         rows.append(
             f"| {name:<8} | {m['rps']:>8,.0f} | {m['p50']:>7.1f} | {m['p99']:>7.1f} |"
-            f" {m['rps'] / health:>8.2f} | {m['errors']:>6.0f} |"
+            f" {m['rps'] / health if health else float('nan'):>8.2f} | {m['errors']:>6.0f} |"
         )
     return "\n".join(rows)
 

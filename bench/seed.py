@@ -13,6 +13,7 @@ database); run.py does that for you.
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
@@ -73,11 +74,39 @@ ACTIONS = [
     "Review on-call escalation policy",
     "Add a dashboard panel for {svc} saturation",
 ]
+# Each cause's contributing factors, with the category slug each is filed under (None: a
+# factor nobody categorised); the slugs are the default list (migration 0014).
+FACTORS = {
+    "connection pool exhaustion": [("Pool sized for average load", "capacity-load"),
+                                   ("No alert on pool saturation", "alerting-gap")],
+    "certificate expiry": [("Manual certificate renewal", "runbook-process"),
+                           ("No expiry monitoring", "monitoring-gap")],
+    "memory leak": [("Cache without eviction", "software-defect"),
+                    ("Memory alerts too late", "alerting-gap")],
+    "disk full": [("Log rotation disabled by a config change", "configuration"),
+                  ("Disk usage not watched", "monitoring-gap")],
+    "bad configuration push": [("Global flag rollout", "configuration"),
+                               ("No staged rollout", "change-deployment")],
+    "DNS misconfiguration": [("Zone cleanup without review", "change-deployment"),
+                             ("Unclear ownership of zones", "communication-coordination")],
+    "slow query": [("Missing index", "software-defect"),
+                   ("No query plan review", "runbook-process")],
+    "dependency timeout": [("Upstream provider slowed down", "dependency-third-party"),
+                           ("Retries without backoff", "software-defect")],
+    "race condition": [("Lock expired early", "software-defect"),
+                       ("Manual job restart", "automation")],
+    "capacity shortfall": [("Autoscaling too slow", "capacity-load"),
+                           ("Campaign not announced to on-call", "communication-coordination")],
+}  # fmt: skip
+IMPACTS = [
+    "FULL_OUTAGE", "PARTIAL_OUTAGE", "DEGRADED_PERFORMANCE", "INCREASED_ERRORS",
+    "INCREASED_LATENCY", "CASCADING_FAILURE", "NON_PRODUCTION", "SECURITY", "DATA_LOSS",
+]  # fmt: skip
 STATUSES = ["PUBLISHED"] * 60 + ["ARCHIVED"] * 15 + ["IN_REVIEW"] * 10 + ["DRAFT"] * 15
 AUTHORS = 40
 BENCH_USER = "bench"
-START = datetime(2021, 1, 1, tzinfo=UTC)
-STEP = timedelta(minutes=9)  # 100,000 records span about 21 months
+START = datetime(2025, 5, 15, tzinfo=UTC)
+STEP = timedelta(minutes=8)  # 100,000 records span about 18 months
 BATCH = 2000
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -101,6 +130,40 @@ def _explicit_timestamps(*models):
     finally:
         for field, auto_now, auto_now_add in saved:
             field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+ITEM_STATUSES = ["TODO"] * 35 + ["IN_PROGRESS"] * 20 + ["DONE"] * 45
+
+
+def _skewed(rng: random.Random, median_seconds: float, sigma: float) -> timedelta:
+    """A log-normal duration: most short, a long tail (as incident durations are)."""
+    return timedelta(seconds=int(rng.lognormvariate(math.log(median_seconds), sigma)) + 1)
+
+
+def _published(rng: random.Random, incident, created: datetime) -> datetime:
+    after = incident.resolved_at or created
+    return max(after, created) + _skewed(rng, 36 * 3600, 1.0)
+
+
+def _factor_section(rng: random.Random, cause: str, rows: list) -> dict:
+    """The report's contributing factors (one or two of its cause's, a fifth of them with
+    no category), appending (text, category) to ROWS for the Factor rows."""
+    from hindsight.postmortems.sections import to_stored
+
+    chosen = rng.sample(FACTORS[cause], rng.randint(1, 2))
+    for text, category in chosen:
+        rows.append((text, category if rng.random() < 0.8 else None))
+    value = [{"factor": text, "category": category} for text, category in rows]
+    return {"contributing_factors": _stored_factors(json.dumps(value), to_stored)}
+
+
+_STORED: dict[str, list] = {}
+
+
+def _stored_factors(key: str, to_stored) -> list:
+    if key not in _STORED:
+        _STORED[key] = to_stored("contributing_factors", json.loads(key))
+    return _STORED[key]
 
 
 def ensure_users():
@@ -144,9 +207,10 @@ def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
         done += size
         if progress:
             progress(done)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # Table and index statistics, as a database in use has them (SQLite's planner needs them
+    # to prefer the indexes that answer the insights alone).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return first + done
 
 
@@ -158,13 +222,15 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
     from hindsight.postmortems.models import (
         ActionItem,
         Contributor,
+        Factor,
         PostMortem,
         TimelineEvent,
         new_search_key,
     )
 
     rng = random.Random(f"{seed_value}:{start}")
-    incidents, postmortems, events, items, contributors = [], [], [], [], []
+    incidents, postmortems, events, items, contributors, factors = [], [], [], [], [], []
+    now = datetime.now(UTC)
     for index in range(start, start + size):
         created = START + index * STEP
         started = created - timedelta(hours=rng.randint(6, 72))
@@ -172,17 +238,27 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
         codename = CODENAMES[index % len(CODENAMES)]
         cause, why = rng.choice(CAUSES)
         symptom = rng.choice(SYMPTOMS)
-        minutes = rng.randint(4, 240)
         users = rng.randint(50, 50_000)
+        # Durations are heavily skewed (a few incidents take days), and some times were
+        # never recorded: the insights leave those out of that figure only.
+        detected = started + _skewed(rng, 300, 1.2)
+        acknowledged = detected + _skewed(rng, 180, 1.0)
+        mitigated = acknowledged + _skewed(rng, 2400, 1.3)
+        resolved = mitigated + _skewed(rng, 5400, 1.2)
+        minutes = max(4, int((resolved - started).total_seconds() // 60))
         incident = Incident(
             id=_id(rng, "inc"),
             title=f"{symptom} in {svc}",
             severity=rng.choice(["SEV1", "SEV2", "SEV2", "SEV3", "SEV3", "SEV4"]),
+            type="NEAR_MISS" if rng.random() < 0.08 else "INCIDENT",
+            impact_categories=sorted(set(rng.sample(IMPACTS, rng.randint(1, 2)))),
             services=[svc, rng.choice(SERVICES)],
             links=[{"label": "ticket", "url": f"https://tracker.example.com/INC-{index}"}],
             started_at=started,
-            detected_at=started + timedelta(minutes=rng.randint(1, 10)),
-            resolved_at=started + timedelta(minutes=minutes),
+            detected_at=detected if rng.random() < 0.95 else None,
+            acknowledged_at=acknowledged if rng.random() < 0.85 else None,
+            mitigated_at=mitigated if rng.random() < 0.75 else None,
+            resolved_at=resolved if rng.random() < 0.97 else None,
             created_at=started,
             updated_at=started,
         )
@@ -190,6 +266,7 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
         # About 1 % of the records are the bench user's own; 3 % name it as a contributor.
         author = bench if rng.random() < 0.01 else rng.choice(authors)
         status = rng.choice(STATUSES)
+        factor_rows: list[tuple[str, str | None]] = []
         pm = PostMortem(
             id=_id(rng, "pm"),
             incident=incident,
@@ -201,12 +278,16 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
             impact=f"About {users:,} users were affected; {rng.randint(0, 40)} support tickets.",
             root_cause=f"{why} The {codename} cluster had no safeguard against {cause}.",
             status=status,
-            published_at=created + timedelta(days=2)
+            # Published some hours to weeks after resolution (about two thirds on time).
+            published_at=_published(rng, incident, created)
             if status in ("PUBLISHED", "ARCHIVED")
             else None,
+            sections=_factor_section(rng, cause, factor_rows),
             created_at=created,
             updated_at=created + timedelta(hours=rng.randint(0, 96)),
             created_by=author,
+            incident_started_at=incident.started_at,
+            incident_resolved_at=incident.resolved_at,
             version=rng.randint(1, 6),
             search_key=new_search_key(),
         )
@@ -223,20 +304,29 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
                     position=position,
                 )
             )
+        for position, (text, category) in enumerate(factor_rows):
+            factors.append(
+                Factor(postmortem=pm, position=position, text=text, category_id=category)
+            )
         done_items = status == "ARCHIVED"
         for position, action in enumerate(rng.sample(ACTIONS, 3)):
+            item_status = "DONE" if done_items else rng.choice(ITEM_STATUSES)
+            completed = created + _skewed(rng, 14 * 86400, 1.0)
+            if item_status == "DONE" and completed > now:
+                item_status = "IN_PROGRESS"  # it cannot have been done in the future
             items.append(
                 ActionItem(
                     id=_id(rng, "act"),
                     postmortem=pm,
                     description=action.format(svc=svc, cause=cause),
                     owner=f"{rng.choice(authors).username}@example.com",
-                    status="DONE" if done_items else rng.choice(["TODO", "IN_PROGRESS", "DONE"]),
+                    status=item_status,
                     priority=rng.choice(["HIGH", "MEDIUM", "LOW"]),
                     due_date=(created + timedelta(days=rng.randint(7, 60))).date(),
+                    completed_at=completed if item_status == "DONE" else None,
                     position=position,
                     created_at=created,
-                    updated_at=created,
+                    updated_at=completed if item_status == "DONE" else created,
                 )
             )
         names = {u.email for u in rng.sample(authors, rng.randint(1, 3))}
@@ -253,6 +343,7 @@ def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None
         TimelineEvent.objects.bulk_create(events)
         ActionItem.objects.bulk_create(items)
         Contributor.objects.bulk_create(contributors)
+        Factor.objects.bulk_create(factors)
 
     if connection.vendor == "postgresql":
         # The same weighted document search.reindex() writes, for the whole batch at once.

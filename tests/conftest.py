@@ -6,6 +6,14 @@ import json
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_insights():
+    """Each test starts with no insight kept from another test's data (insights/kept.py)."""
+    from django.core.cache import caches
+
+    caches["insights"].clear()
+
+
 class Api:
     """A JSON client for one user, authenticated with a real bearer token."""
 

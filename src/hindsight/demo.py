@@ -20,6 +20,7 @@ from hindsight.incidents.models import Incident
 from hindsight.incidents.services import create_incident
 from hindsight.lib.errors import Conflict
 from hindsight.lib.writers import write_transaction
+from hindsight.postmortems import related
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.services import create_postmortem, update_postmortem
 
@@ -532,6 +533,10 @@ def load_demo() -> Iterator[str]:
                 )
             statuses[postmortem.status] += 1
         history = demo_history.load(users)
+    # What `hindsight worker` would do in the background: each report's best match, so the
+    # Insights page counts the possible recurrences on a new install at once.
+    while related.refresh_due_best_matches(limit=500):
+        pass
     incidents = Incident.objects.filter(pk__startswith=DEMO_PREFIX).count()
     statuses = Counter(
         PostMortem.objects.filter(incident__id__startswith=DEMO_PREFIX).values_list(

@@ -135,10 +135,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # A statement that runs longer is cancelled by the server (the request answers 503), so
     # a costly query stops even after its client has gone. Migrations lift it (lib/migrate).
     DB_STATEMENT_TIMEOUT = env_int("HINDSIGHT_DB_STATEMENT_TIMEOUT", 30)
+    _options = _db.setdefault("OPTIONS", {})
+    # No JIT compilation: the insights' queries have high estimated costs but read indexes
+    # in milliseconds, and compiling them took ~90 ms per subquery (measured at 100,000).
+    _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
     if DB_STATEMENT_TIMEOUT:
-        _options = _db.setdefault("OPTIONS", {})
         _options["options"] = (
-            _options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+            _options["options"] + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
         ).strip()
 else:
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite)")
@@ -171,6 +174,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The insights figures, kept while nothing they count changes (insights/kept.py).
+    "insights": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "insights",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
     # Printed PDFs, keyed by their entity tag (the report's version and what else they show):
     # WeasyPrint takes seconds for a long report, so a version is printed once per server,
     # not on every download. Files in the data dir; the oldest are culled past MAX_ENTRIES.

@@ -3,6 +3,7 @@ from datetime import datetime
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
 
+from hindsight.lib.dbtime import MonthNumber, Seconds
 from hindsight.lib.ids import new_id
 
 
@@ -76,6 +77,18 @@ def _like_prefix(text: str) -> str:
     return escaped + "%"
 
 
+# The stored durations (seconds from the start to each milestone).
+DURATIONS = [
+    "seconds_to_detect", "seconds_to_acknowledge", "seconds_to_mitigate", "seconds_to_resolve",
+]  # fmt: skip
+
+
+def _generated(expression) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=expression, output_field=models.BigIntegerField(null=True), db_persist=True
+    )
+
+
 class Incident(models.Model):
     # Clients may bring their own ids (their pager's or tracker's), hence a string key.
     id = models.CharField(primary_key=True, max_length=64, default=new_incident_id)
@@ -100,14 +113,38 @@ class Incident(models.Model):
         "accounts.User", on_delete=models.PROTECT, related_name="+", null=True
     )
 
+    # Kept by the database from the times above, for the insights: the month it started
+    # (YYYYMM, UTC) and each duration in seconds, indexed so a count is an index range and
+    # a median a pick at an offset along the index, not a sort of every incident.
+    started_month = _generated(MonthNumber("started_at"))
+    seconds_to_detect = _generated(Seconds("detected_at", "started_at"))
+    seconds_to_acknowledge = _generated(Seconds("acknowledged_at", "started_at"))
+    seconds_to_mitigate = _generated(Seconds("mitigated_at", "started_at"))
+    seconds_to_resolve = _generated(Seconds("resolved_at", "started_at"))
+
     objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_at", "id"], name="incident_created_idx"),
+            # The latest change, which keys the insights kept (insights/kept.py).
+            models.Index(fields=["updated_at"], name="incident_updated_idx"),
             # The insights count incidents by when they started.
             models.Index(fields=["started_at"], name="incident_started_idx"),
+            models.Index(fields=["started_month", "severity", "type"], name="incident_month_idx"),
+            *(
+                index
+                for measure in DURATIONS
+                for index in (
+                    models.Index(
+                        fields=[measure, "started_month"], name=f"incident_{measure[11:]}_idx"
+                    ),
+                    models.Index(
+                        fields=["started_month", measure], name=f"incident_month_{measure[11:]}_idx"
+                    ),
+                )
+            ),
         ]
 
     def __str__(self):

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Query, Router
 
 from hindsight.incidents.models import Severity
-from hindsight.insights import figures
+from hindsight.insights import figures, kept
 from hindsight.insights.filters import InsightFilters
 
 router = Router(tags=["insights"])
@@ -37,7 +37,7 @@ def _answer(filters: InsightFilters, body: dict, table) -> HttpResponse:
     openapi_extra=CSV_ANSWER,
 )
 def incidents(request, filters: Query[InsightFilters]):
-    body = figures.incident_counts(filters.figures_filters(), request.auth)
+    body = kept.figure(figures.incident_counts, filters.figures_filters(), request.auth)
     severities = [*Severity.values, "none"]
 
     def table(body):
@@ -56,7 +56,7 @@ def incidents(request, filters: Query[InsightFilters]):
     openapi_extra=CSV_ANSWER,
 )
 def durations(request, filters: Query[InsightFilters]):
-    body = figures.durations(filters.figures_filters(), request.auth)
+    body = kept.figure(figures.durations, filters.figures_filters(), request.auth)
 
     def table(body):
         rows = []
@@ -74,7 +74,7 @@ def durations(request, filters: Query[InsightFilters]):
     openapi_extra=CSV_ANSWER,
 )
 def postmortems(request, filters: Query[InsightFilters]):
-    body = figures.postmortem_timeliness(filters.figures_filters(), request.auth)
+    body = kept.figure(figures.postmortem_timeliness, filters.figures_filters(), request.auth)
 
     def table(body):
         header = ["month", "resolved", "publishedOnTime", "onTimeShare", "medianToPublish"]
@@ -89,7 +89,7 @@ def postmortems(request, filters: Query[InsightFilters]):
     openapi_extra=CSV_ANSWER,
 )
 def action_items(request, filters: Query[InsightFilters]):
-    body = figures.action_item_figures(filters.figures_filters(), request.auth)
+    body = kept.figure(figures.action_item_figures, filters.figures_filters(), request.auth)
 
     def table(body):
         header = ["month", "opened", "completed"]
@@ -104,11 +104,23 @@ def action_items(request, filters: Query[InsightFilters]):
     openapi_extra=CSV_ANSWER,
 )
 def factors(request, filters: Query[InsightFilters]):
-    body = figures.factor_figures(filters.figures_filters(), request.auth)
+    body = kept.figure(figures.factor_figures, filters.figures_filters(), request.auth)
 
     def table(body):
-        rows = [["category", c["slug"], c["name"], c["incidents"]] for c in body["categories"]]
-        rows += [["service", s["service"], s["service"], s["incidents"]] for s in body["services"]]
-        return ["kind", "key", "name", "incidents"], rows
+        rows = [
+            ["category", c["slug"], c["name"], c["incidents"], "", ""] for c in body["categories"]
+        ]
+        rows += [
+            ["service", s["service"], s["service"], s["incidents"], "", ""]
+            for s in body["services"]
+        ]
+        # The count in the incidents column, then one row per report listed.
+        recurrences = body["possibleRecurrences"]
+        rows.append(["possibleRecurrences", "", "", recurrences["count"], "", ""])
+        rows += [
+            ["possibleRecurrence", r["id"], r["title"], "", r["matchId"], r["matchTitle"]]
+            for r in recurrences["postmortems"]
+        ]
+        return ["kind", "key", "name", "incidents", "matchId", "matchTitle"], rows
 
     return _answer(filters, body, table)

@@ -6,21 +6,37 @@ seconds; a percentile is nearest-rank (the value at rank ⌈p·n⌉ of the n sor
 the median of 1, 2, 3, 4 is 2); histogram buckets are [low, high); every month of the
 period is present, with zeros where nothing happened.
 
-The database sorts and counts: window functions pick the ranked rows and CASE sums fill the
-histograms, so a figure over 100,000 incidents returns a few dozen rows to Python.
+The database counts, along indexes over stored columns (an incident's month and durations,
+an item's months and time to done, a report's month and time to publish): GROUP BYs with
+CASE sums fill the histograms and each nearest-rank value is the row at its offset along an
+index, so a figure over 100,000 incidents reads indexes and returns a few dozen rows.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import DenseRank, Lower
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hindsight.accounts.models import User
 from hindsight.accounts.services import users_named
 from hindsight.incidents.models import Incident, IncidentType, Severity
+from hindsight.lib.dbtime import month_text
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
@@ -30,14 +46,16 @@ from hindsight.postmortems.models import (
     Status,
     Tag,
     due_window,
+    hidden_from,
     readable_by,
 )
 
+# Each duration figure and the incident's stored column (seconds since its start) it ranks.
 MEASURES = {
-    "timeToDetect": "detected_at",
-    "timeToAcknowledge": "acknowledged_at",
-    "timeToMitigate": "mitigated_at",
-    "timeToResolve": "resolved_at",
+    "timeToDetect": "seconds_to_detect",
+    "timeToAcknowledge": "seconds_to_acknowledge",
+    "timeToMitigate": "seconds_to_mitigate",
+    "timeToResolve": "seconds_to_resolve",
 }
 MINUTE, HOUR, DAY = 60, 3600, 86400
 # Incident durations are heavily skewed: fixed buckets, medians and p90s, never a mean.
@@ -64,46 +82,6 @@ class Filters:
 
 
 # SQL pieces that differ between the databases -------------------------------------------
-
-
-class Seconds(Func):
-    """Whole seconds from the second expression to the first."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler,
-            conn,
-            template="CAST(ROUND((julianday(%(expressions)s)) * 86400) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler,
-            conn,
-            template="CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS BIGINT)",
-            arg_joiner=" - ",
-            **extra,
-        )
-
-
-class MonthOf(Func):
-    """'YYYY-MM' of a stored UTC timestamp."""
-
-    output_field = IntegerField()  # never converted: read back by raw SQL only
-
-    def as_sqlite(self, compiler, conn, **extra):
-        # The format travels as a parameter: a literal % in the SQL would be read as one.
-        sql, params = self.as_sql(compiler, conn, template="strftime(%%s, %(expressions)s)")
-        return sql, ("%Y-%m", *params)
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return self.as_sql(
-            compiler, conn, template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM')"
-        )
 
 
 def _rows(sql: str, params) -> list[tuple]:
@@ -159,20 +137,61 @@ def incidents_for(filters: Filters, user) -> QuerySet:
 
 def postmortems_for(filters: Filters, user) -> QuerySet:
     """Readable post-mortems whose incident is in the period and matches the filters."""
-    return PostMortem.objects.filter(
-        readable_by(user),
+    reports = PostMortem.objects.filter(
         _in_period("incident__started_at", filters),
         _incident_filters(filters, user, prefix="incident__"),
     ).order_by()
+    # readable_by, as "not one of the few hidden drafts": checked from an index's ids.
+    hidden = hidden_from(user)
+    return reports if hidden is None else reports.exclude(pk__in=hidden.values("pk"))
+
+
+def _few_readable(rows: QuerySet, user) -> QuerySet:
+    """ROWS (with a `postmortem`) of reports USER may read, checked row by row: cheaper than
+    _readable_rows's list of hidden drafts when only the first few rows are read."""
+    readable = PostMortem.objects.filter(readable_by(user), pk=OuterRef("postmortem_id"))
+    return rows.filter(Exists(readable))
 
 
 def items_for(filters: Filters, user) -> QuerySet:
-    """Action items of readable post-mortems whose incident matches the filters (the period
-    applies to each figure's own dates, not the incident's)."""
+    """Action items whose incident matches the filters (the period applies to each figure's
+    own dates, not the incident's), of every report: each figure keeps those of the
+    reports USER may read (_readable_rows, or counts less _hidden_rows)."""
     return ActionItem.objects.filter(
-        _incident_filters(filters, user, prefix="postmortem__incident__"),
-        postmortem__in=PostMortem.objects.filter(readable_by(user)).values("pk"),
+        _incident_filters(filters, user, prefix="postmortem__incident__")
     ).order_by()
+
+
+def _readable_rows(rows: QuerySet, user) -> QuerySet:
+    """ROWS (with a `postmortem`) of the reports USER may read."""
+    hidden = hidden_from(user)
+    return rows if hidden is None else rows.exclude(postmortem__in=hidden.values("pk"))
+
+
+def _hidden_rows(rows: QuerySet, user) -> QuerySet | None:
+    """ROWS of the drafts hidden from USER (None: nothing is hidden from them)."""
+    hidden = hidden_from(user)
+    return None if hidden is None else rows.filter(postmortem__in=hidden.values("pk"))
+
+
+def _readable_groups(rows: QuerySet, user, key: str, sums: str = "") -> dict:
+    """key → (COUNT(*), *SUMS) over the ROWS of reports USER may read, as the counts over
+    all ROWS less those over the rows of the drafts hidden from USER. Both read along an
+    index: the first needs no look at the reports, the second starts from the few hidden
+    drafts, where checking every row's report costs a probe per row."""
+
+    def grouped(queryset) -> dict:
+        sql, params = _sql(queryset)
+        extra = f", {sums}" if sums else ""
+        counted = _rows(f"SELECT {key}, COUNT(*){extra} FROM ({sql}) AS g GROUP BY {key}", params)
+        return {row[0]: [int(v or 0) for v in row[1:]] for row in counted}
+
+    counts = grouped(rows)
+    hidden = _hidden_rows(rows, user)
+    if hidden is not None:
+        for group, less in grouped(hidden).items():
+            counts[group] = [a - b for a, b in zip(counts[group], less, strict=True)]
+    return {group: values for group, values in counts.items() if values[0]}
 
 
 # Months ----------------------------------------------------------------------------------
@@ -201,53 +220,13 @@ def _period_months(filters: Filters, seen: list[str]) -> list[str]:
 # Ranked values ---------------------------------------------------------------------------
 
 
-def _bucket_sql(buckets, *, window: bool) -> list[str]:
-    """One SUM per bucket [low, high) of the column v (high None: no upper bound)."""
-    over = " OVER ()" if window else ""
+def _bucket_sql(buckets, column: str) -> list[str]:
+    """One SUM per bucket [low, high) of COLUMN (high None: no upper bound)."""
     return [
-        f"SUM(CASE WHEN v >= {int(low)}{f' AND v < {int(high)}' if high else ''}"
-        f" THEN 1 ELSE 0 END){over}"
+        f"SUM(CASE WHEN {column} >= {int(low)}{f' AND {column} < {int(high)}' if high else ''}"
+        " THEN 1 ELSE 0 END)"
         for low, high in buckets
     ]
-
-
-def _ranked(values_sql: str, params, buckets) -> tuple[dict, dict[str, dict]]:
-    """From SQL selecting (month, v): the overall count, median and p90 with a histogram
-    over BUCKETS, and each month's count and median, in one query that returns only the
-    ranked rows. Ranks are integers: (n + 1) / 2 is ⌈n/2⌉, (9n + 9) / 10 is ⌈9n/10⌉."""
-    histogram = ", ".join(
-        f"{sum_sql} AS h{i}" for i, sum_sql in enumerate(_bucket_sql(buckets, window=True))
-    )
-    sql = f"""
-        SELECT month, v, rn_month, n_month, rn, n, {", ".join(f"h{i}" for i in range(len(buckets)))}
-        FROM (
-            SELECT month, v,
-                ROW_NUMBER() OVER (PARTITION BY month ORDER BY v) AS rn_month,
-                COUNT(*) OVER (PARTITION BY month) AS n_month,
-                ROW_NUMBER() OVER (ORDER BY v) AS rn,
-                COUNT(*) OVER () AS n,
-                {histogram}
-            FROM ({values_sql}) AS ranked_values
-        ) AS ranks
-        WHERE rn_month = (n_month + 1) / 2 OR rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10
-    """
-    overall = {"count": 0, "median": None, "p90": None}
-    counts = [0] * len(buckets)
-    by_month: dict[str, dict] = {}
-    for month, value, rn_month, n_month, rn, n, *histogram_counts in _rows(sql, params):
-        overall["count"] = n
-        counts = histogram_counts
-        if rn == (n + 1) // 2:
-            overall["median"] = value
-        if rn == (9 * n + 9) // 10:
-            overall["p90"] = value
-        if rn_month == (n_month + 1) // 2:
-            by_month[month] = {"count": n_month, "median": value}
-    overall["histogram"] = [
-        {"low": low, "high": high, "count": int(count or 0)}
-        for (low, high), count in zip(buckets, counts, strict=True)
-    ]
-    return overall, by_month
 
 
 # The figures -----------------------------------------------------------------------------
@@ -257,15 +236,18 @@ def incident_counts(filters: Filters, user) -> dict:
     """Incidents per month by severity, and the share of near misses."""
     rows = (
         incidents_for(filters, user)
-        .filter(started_at__isnull=False)
-        .annotate(month=MonthOf("started_at"))
-        .values_list("month", "severity", "type")
+        .filter(started_month__isnull=False)
+        .values_list("started_month", "severity", "type")
     )
     sql, params = _sql(rows)
-    counted = _rows(
-        f"SELECT month, severity, type, COUNT(*) FROM ({sql}) AS i GROUP BY month, severity, type",
-        params,
-    )
+    counted = [
+        (month_text(month), *rest)
+        for month, *rest in _rows(
+            f"SELECT started_month, severity, type, COUNT(*) FROM ({sql}) AS i"
+            " GROUP BY started_month, severity, type",
+            params,
+        )
+    ]
     severities = [*Severity.values, "none"]
     months = {
         m: {"month": m, "total": 0, "nearMisses": 0, "bySeverity": dict.fromkeys(severities, 0)}
@@ -293,18 +275,21 @@ def incident_counts(filters: Filters, user) -> dict:
 def durations(filters: Filters, user) -> dict:
     """Time to detect, acknowledge, mitigate and resolve: count, median, p90, histogram,
     and per month count and median. An incident missing a time is left out of that figure."""
-    base = incidents_for(filters, user).filter(started_at__isnull=False)
-    sql, params = _sql(base.annotate(m=MonthOf("started_at")).values_list("m"))
-    seen = _rows(f"SELECT MIN(m), MAX(m) FROM ({sql}) AS i", params)[0]
-    months = _period_months(filters, [m for m in seen if m])
+    base = incidents_for(filters, user)
+    started = base.filter(started_month__isnull=False)
+    # Two queries, so each reads one end of the month index (MIN and MAX together scan).
+    seen = [
+        started.aggregate(first=Min("started_month"))["first"],
+        started.aggregate(last=Max("started_month"))["last"],
+    ]
+    months = _period_months(filters, [month_text(m) for m in seen if m])
     out = {}
-    for name, field in MEASURES.items():
-        values = (
-            base.filter(**{f"{field}__isnull": False})
-            .annotate(month=MonthOf("started_at"), v=Seconds(field, "started_at"))
-            .values_list("month", "v")
-        )
-        overall, by_month = _ranked(*_sql(values), DURATION_BUCKETS)
+    for name, column in MEASURES.items():
+        # A stored duration is null without a start, so this alone reads only the index of
+        # (month, duration).
+        values = base.filter(**{f"{column}__isnull": False}).values_list("started_month", column)
+        overall, by_month = _picked(*_sql(values), "started_month", column, DURATION_BUCKETS)
+        by_month = {month_text(key): figure for key, figure in by_month.items()}
         overall["byMonth"] = [
             {"month": m, **by_month.get(m, {"count": 0, "median": None})} for m in months
         ]
@@ -312,31 +297,77 @@ def durations(filters: Filters, user) -> dict:
     return out
 
 
+def _at_ranks(values_sql: str, params, month: str, value: str, picks) -> list:
+    """For each (KEY, RANK) of PICKS, the VALUE at RANK (from 1) in VALUE order among the
+    rows of MONTH = KEY (KEY None: among all rows), read as LIMIT 1 OFFSET RANK - 1 along an
+    index, all in one query."""
+    selects, pick_params = [], []
+    for key, rank in picks:
+        where = f" WHERE {month} = %s" if key is not None else ""
+        selects.append(
+            f"(SELECT {value} FROM ({values_sql}) AS p{where} ORDER BY {value} LIMIT 1 OFFSET %s)"
+        )
+        pick_params += [*params, *([key] if key is not None else []), rank - 1]
+    return list(_rows("SELECT " + ", ".join(selects), pick_params)[0]) if selects else []
+
+
+def _picked(values_sql: str, params, month: str, value: str, buckets) -> tuple[dict, dict]:
+    """From SQL selecting the columns MONTH and VALUE: the overall count, median and p90
+    with a histogram over BUCKETS, and each month's count and median, read along indexes
+    instead of sorting every row: one GROUP BY counts each month and its histogram, then each
+    nearest-rank value is the row at its rank in VALUE order (LIMIT 1 OFFSET rank - 1),
+    which the database walks along an index of (MONTH, VALUE) or (VALUE, MONTH)."""
+    sums = ", ".join(_bucket_sql(buckets, value))
+    counted = _rows(
+        f"SELECT {month}, COUNT(*), {sums} FROM ({values_sql}) AS c GROUP BY {month}", params
+    )
+    n = sum(row[1] for row in counted)
+    picks = [(None, (n + 1) // 2), (None, (9 * n + 9) // 10)] if n else []
+    picks += [(key, (count + 1) // 2) for key, count, *_ in counted]
+    values = _at_ranks(values_sql, params, month, value, picks)
+    histogram = [sum(int(row[2 + i] or 0) for row in counted) for i in range(len(buckets))]
+    overall = {
+        "count": n,
+        "median": values[0] if n else None,
+        "p90": values[1] if n else None,
+        "histogram": [
+            {"low": low, "high": high, "count": count}
+            for (low, high), count in zip(buckets, histogram, strict=True)
+        ],
+    }
+    month_values = values[2:] if n else []
+    by_month = {
+        key: {"count": count, "median": median}
+        for (key, count, *_), median in zip(counted, month_values, strict=True)
+    }
+    return overall, by_month
+
+
 def postmortem_timeliness(filters: Filters, user) -> dict:
     """Per month (of the incident's start): post-mortems of resolved incidents, how many were
     published within the due window of resolution, and the median time from resolution to
     publication; and the drafts overdue now."""
     window = int(due_window().total_seconds())
-    reports = postmortems_for(filters, user).filter(
-        incident__resolved_at__isnull=False, incident__started_at__isnull=False
+    # The report's copies of its incident's times, and the month and time to publish the
+    # database keeps from them, so this reads the reports' rows and indexes alone.
+    reports = postmortems_for(filters, user).filter(incident_month__isnull=False)
+    # A time to publish implies a resolution: no need to read it.
+    values = reports.filter(seconds_to_publish__isnull=False).values_list(
+        "incident_month", "seconds_to_publish"
     )
-    published = reports.filter(published_at__isnull=False)
-    values = published.annotate(
-        month=MonthOf("incident__started_at"), v=Seconds("published_at", "incident__resolved_at")
-    ).values_list("month", "v")
-    overall, by_month = _ranked(*_sql(values), [(0, None)])
-    sql, params = _sql(
-        reports.annotate(
-            month=MonthOf("incident__started_at"),
-            v=Seconds("published_at", "incident__resolved_at"),
-        ).values_list("month", "v", "published_at")
-    )
-    counted = _rows(
-        f"""SELECT month, COUNT(*),
-                SUM(CASE WHEN published_at IS NOT NULL AND v <= {window} THEN 1 ELSE 0 END)
-            FROM ({sql}) AS p GROUP BY month""",
-        params,
-    )
+    reports = reports.filter(incident_resolved_at__isnull=False)
+    overall, by_month = _picked(*_sql(values), "incident_month", "seconds_to_publish", [(0, None)])
+    by_month = {month_text(key): figure for key, figure in by_month.items()}
+    sql, params = _sql(reports.values_list("incident_month", "seconds_to_publish"))
+    counted = [
+        (month_text(month), count, timely)
+        for month, count, timely in _rows(
+            f"""SELECT incident_month, COUNT(*),
+                    SUM(CASE WHEN seconds_to_publish <= {window} THEN 1 ELSE 0 END)
+                FROM ({sql}) AS p GROUP BY incident_month""",
+            params,
+        )
+    ]
     months = {
         m: {"month": m, "resolved": 0, "publishedOnTime": 0, "medianToPublish": None}
         for m in _period_months(filters, [row[0] for row in counted])
@@ -373,107 +404,110 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
 def action_item_figures(filters: Filters, user, *, now=None) -> dict:
     now = now or timezone.now()
     items = items_for(filters, user)
-    opened = _per_month(items.filter(_in_period("created_at", filters)), "created_at")
+    opened = _per_month(items.filter(_in_period("created_at", filters)), user, "created_month")
     completed = _per_month(
-        items.filter(_in_period("completed_at", filters), completed_at__isnull=False),
-        "completed_at",
+        items.filter(_in_period("completed_at", filters), completed_month__isnull=False),
+        user,
+        "completed_month",
     )
     months = _period_months(filters, [*opened, *completed])
     by_month = [
         {"month": m, "opened": opened.get(m, 0), "completed": completed.get(m, 0)} for m in months
     ]
-    open_items = items.exclude(status=ItemStatus.DONE)
-    ages = _bucket_counts(
-        open_items.annotate(v=Seconds(_now(now), "created_at")).values_list("v"), AGE_BUCKETS
-    )
+    open_items = items.filter(status__in=[s for s in ItemStatus.values if s != ItemStatus.DONE])
+    ages = _ages(open_items, user, now)
     return {
         "byMonth": by_month,
         "openByAge": [
             {"low": low, "high": high, "count": count}
             for (low, high), count in zip(AGE_BUCKETS, ages, strict=True)
         ],
-        "byPriority": _by_priority(items, filters),
-        "overdueByOwner": _overdue_by_owner(open_items, now),
+        "byPriority": _by_priority(items, user, filters),
+        "overdueByOwner": _overdue_by_owner(open_items, user, now),
         "publishedFollowThrough": _follow_through(filters, user),
     }
 
 
-class _Now(Func):
-    """A timestamp parameter, compared as the stored values are."""
+def _ages(open_items: QuerySet, user, now: datetime) -> list[int]:
+    """Open items per age bucket [low, high), age in whole seconds (rounded) since opening,
+    counted by comparing the opening time with each bound (along an index), not by
+    computing every item's age: round(age) >= low exactly when opened at or before
+    now - low + ½ s."""
 
-    output_field = IntegerField()
+    def opened_by(age: int) -> datetime:
+        return now - timedelta(seconds=age) + timedelta(microseconds=500_000)
 
-    def __init__(self, moment: datetime):
-        super().__init__()
-        self.moment = moment
-
-    def as_sql(self, compiler, conn, **extra):
-        value = conn.ops.adapt_datetimefield_value(self.moment)
-        return "%s", [value]
-
-    def as_postgresql(self, compiler, conn, **extra):
-        return "CAST(%s AS timestamptz)", [self.moment]
-
-
-def _now(now: datetime) -> _Now:
-    return _Now(now)
-
-
-def _per_month(items: QuerySet, field: str) -> dict[str, int]:
-    sql, params = _sql(items.annotate(month=MonthOf(field)).values_list("month"))
-    return dict(_rows(f"SELECT month, COUNT(*) FROM ({sql}) AS i GROUP BY month", params))
+    counts = {}
+    for n, (low, high) in enumerate(AGE_BUCKETS):
+        q = Q(created_at__lte=opened_by(low))
+        if high is not None:
+            q &= Q(created_at__gt=opened_by(high))
+        counts[f"b{n}"] = Count("pk", filter=q)
+    row = open_items.aggregate(**counts)
+    ages = [row[f"b{n}"] for n in range(len(AGE_BUCKETS))]
+    hidden = _hidden_rows(open_items, user)
+    if hidden is not None:
+        row = hidden.aggregate(**counts)
+        ages = [count - row[f"b{n}"] for n, count in enumerate(ages)]
+    return ages
 
 
-def _bucket_counts(values: QuerySet, buckets) -> list[int]:
-    sql, params = _sql(values)
-    sums = ", ".join(_bucket_sql(buckets, window=False))
-    row = _rows(f"SELECT {sums} FROM ({sql}) AS b", params)[0]
-    return [int(count or 0) for count in row]
+def _per_month(items: QuerySet, user, column: str) -> dict[str, int]:
+    counted = _readable_groups(items.values_list(column), user, column)
+    return {month_text(month): values[0] for month, values in counted.items()}
 
 
-def _by_priority(items: QuerySet, filters: Filters) -> list[dict]:
+def _by_priority(items: QuerySet, user, filters: Filters) -> list[dict]:
     """Per priority: items opened in the period, how many are done, and the median time
     from opening to done."""
     opened = items.filter(_in_period("created_at", filters))
-    sql, params = _sql(opened.values_list("priority", "status"))
-    counts = {
-        priority: (total, int(done or 0))
-        for priority, total, done in _rows(
-            f"SELECT priority, COUNT(*), SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END)"
-            f" FROM ({sql}) AS i GROUP BY priority",
-            params,
-        )
-    }
-    done = opened.filter(status=ItemStatus.DONE, completed_at__isnull=False).annotate(
-        month=Lower("priority"), v=Seconds("completed_at", "created_at")
+    # Per priority: opened, done, and done with a completion time (those the median ranks).
+    counts = _readable_groups(
+        opened.values_list("priority", "status", "completed_at"),
+        user,
+        "priority",
+        "SUM(CASE WHEN status = 'DONE' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status = 'DONE' AND completed_at IS NOT NULL THEN 1 ELSE 0 END)",
     )
-    _, medians = _ranked(*_sql(done.values_list("month", "v")), [(0, None)])
+    done = _readable_rows(opened, user).filter(
+        status=ItemStatus.DONE, seconds_to_done__isnull=False
+    )
+    ranked = [(priority, (timed + 1) // 2) for priority, (_, _, timed) in counts.items() if timed]
+    picked = _at_ranks(
+        *_sql(done.values_list("priority", "seconds_to_done")),
+        "priority",
+        "seconds_to_done",
+        ranked,
+    )
+    medians = {priority: {"median": v} for (priority, _), v in zip(ranked, picked, strict=True)}
     out = []
     for priority in Priority.values:
-        total, finished = counts.get(priority, (0, 0))
+        total, finished, _ = counts.get(priority, (0, 0, 0))
         out.append(
             {
                 "priority": priority,
                 "opened": total,
                 "done": finished,
                 "completionRate": round(finished / total, 4) if total else None,
-                "medianToDone": medians.get(priority.lower(), {}).get("median"),
+                "medianToDone": medians.get(priority, {}).get("median"),
             }
         )
     return out
 
 
-def _overdue_by_owner(open_items: QuerySet, now: datetime) -> list[dict]:
+def _overdue_by_owner(open_items: QuerySet, user, now: datetime) -> list[dict]:
     """Overdue open items per owner, owners compared case-insensitively and named as the
     user they name where they do; most overdue first."""
     today = timezone.localdate(now)
-    sql, params = _sql(
+    overdue = (
         open_items.filter(due_date__lt=today, owner__isnull=False)
         .exclude(owner="")
-        .annotate(key=Lower("owner"))
-        .values_list("key")
+        .annotate(owner_key=Lower("owner"))
+        .values_list("owner_key")
     )
-    counted = _rows(f"SELECT key, COUNT(*) FROM ({sql}) AS o GROUP BY key", params)
+    counted = [
+        (key, values[0]) for key, values in _readable_groups(overdue, user, "owner_key").items()
+    ]
     users = users_named(key for key, _ in counted)
     names = dict(User.objects.filter(pk__in=list(users.values())).values_list("pk", "username"))
     merged: dict[str, dict] = {}
@@ -490,20 +524,27 @@ def _overdue_by_owner(open_items: QuerySet, now: datetime) -> list[dict]:
 def _follow_through(filters: Filters, user) -> dict:
     """Published post-mortems whose action items are all done, not all done, or that have
     none (counted apart)."""
-    published = postmortems_for(filters, user).filter(status=Status.PUBLISHED)
-    open_item = ActionItem.objects.filter(postmortem=OuterRef("pk")).exclude(status=ItemStatus.DONE)
-    any_item = ActionItem.objects.filter(postmortem=OuterRef("pk"))
-    sql, params = _sql(
-        published.annotate(has_items=Exists(any_item), has_open=Exists(open_item)).values_list(
-            "has_items", "has_open"
-        )
+    # Published reports are readable by everyone: no visibility check to make per report.
+    published = PostMortem.objects.filter(
+        _in_period("incident__started_at", filters),
+        _incident_filters(filters, user, prefix="incident__"),
+        status=Status.PUBLISHED,
+    ).order_by()
+    # One look at each report's items (along the index of report and status): 1 when one is
+    # open, 0 when all are done, null when it has none.
+    state = (
+        ActionItem.objects.filter(postmortem=OuterRef("pk"))
+        .order_by()
+        .values("postmortem")
+        .annotate(open=Max(Case(When(status=ItemStatus.DONE, then=Value(0)), default=Value(1))))
+        .values("open")
     )
+    sql, params = _sql(published.annotate(state=Subquery(state)).values_list("state"))
+    by_state = dict(_rows(f"SELECT state, COUNT(*) FROM ({sql}) AS p GROUP BY state", params))
     counts = {
-        (bool(a), bool(b)): n
-        for a, b, n in _rows(
-            f"SELECT has_items, has_open, COUNT(*) FROM ({sql}) AS p GROUP BY has_items, has_open",
-            params,
-        )
+        (True, False): by_state.get(0, 0),
+        (True, True): by_state.get(1, 0),
+        (False, False): by_state.get(None, 0),
     }
     all_done = counts.get((True, False), 0)
     not_done = counts.get((True, True), 0)
@@ -525,50 +566,90 @@ LISTED = 20  # post-mortems listed behind each count (the count itself is exact)
 def factor_figures(filters: Filters, user) -> dict:
     """Contributing-factor categories and services, ranked by the number of incidents they
     appear in, each with (up to LISTED of) the readable post-mortems behind the count."""
-    reports = postmortems_for(filters, user)
-    rows = Factor.objects.filter(postmortem__in=reports.values("pk"), category__isnull=False)
+    factors = Factor.objects.filter(
+        _in_period("postmortem__incident__started_at", filters),
+        _incident_filters(filters, user, prefix="postmortem__incident__"),
+    ).order_by()
+    rows = _readable_rows(factors, user)
+    categorised = rows.filter(category__isnull=False)
+    first = _few_readable(factors.filter(category__isnull=False), user)
     ranked = list(
-        rows.values("category_id", "category__name")
+        categorised.values("category_id", "category__name")
         .annotate(incidents=Count("postmortem__incident", distinct=True))
         .order_by("-incidents", "category_id")
-    )
-    behind = _listed(
-        rows.annotate(
-            rank=Window(DenseRank(), partition_by=[F("category_id")], order_by="postmortem_id")
-        )
-        .filter(rank__lte=LISTED)
-        .values_list("category_id", "postmortem_id", "postmortem__title")
-        .distinct()
     )
     categories = [
         {
             "slug": row["category_id"],
             "name": row["category__name"],
             "incidents": row["incidents"],
-            "postmortems": behind.get(row["category_id"], []),
+            "postmortems": _first_reports(
+                first.filter(category_id=row["category_id"]).values_list(
+                    "postmortem_id", "postmortem__title"
+                ),
+                "postmortem_id",
+            ),
         }
         for row in ranked
     ]
     return {
         "categories": categories,
-        "uncategorisedFactors": Factor.objects.filter(
-            postmortem__in=reports.values("pk"), category__isnull=True
-        ).count(),
-        "services": _services(filters, user, reports),
+        "uncategorisedFactors": rows.filter(category__isnull=True).count(),
+        "services": _services(filters, user),
+        "possibleRecurrences": recurrences(filters, user),
     }
 
 
-def _listed(rows) -> dict[str, list[dict]]:
-    """key → [{id, title}] from (key, id, title) rows."""
-    out: dict[str, list[dict]] = {}
-    for key, pk, title in rows:
-        out.setdefault(key, []).append({"id": pk, "title": title})
-    for entries in out.values():
-        entries.sort(key=lambda e: e["id"])
+def recurrences(filters: Filters, user) -> dict:
+    """possible_recurrences of the readable reports the filters select (the Insights page)."""
+    return possible_recurrences(postmortems_for(filters, user), user)
+
+
+def possible_recurrences(reports: QuerySet, user) -> dict:
+    """Of REPORTS, those whose kept best match (related.store_best_match) is a possible
+    recurrence and one USER may read too: the count, and up to LISTED of them, lowest id
+    first, each with its match."""
+    # EXISTS per flagged report (found by the partial index), not IN (every readable id).
+    match_readable = PostMortem.objects.filter(readable_by(user), pk=OuterRef("best_match_id"))
+    recurring = reports.filter(Exists(match_readable), best_match_recurrence=True)
+    listed = recurring.order_by("pk").values_list("pk", "title", "best_match", "best_match__title")
+    return {
+        "count": recurring.count(),
+        "postmortems": [
+            {"id": pk, "title": title, "matchId": match, "matchTitle": match_title}
+            for pk, title, match, match_title in listed[:LISTED]
+        ],
+    }
+
+
+def _first_reports(rows: QuerySet, order: str) -> list[dict]:
+    """The first LISTED distinct (id, title) of ROWS by id: read along an index in id order
+    until LISTED are found, instead of ranking every row."""
+    sql, params = _sql(rows)
+    return _distinct_reports(sql, params, order)
+
+
+def _distinct_reports(sql: str, params, order: str, where: str = "", where_params=()) -> list:
+    picked = _rows(
+        f"SELECT * FROM ({sql}) AS r {where} ORDER BY {order} LIMIT {LISTED * 4}",
+        [*params, *where_params],
+    )
+    out, seen = [], set()
+    for pk, title, *_ in picked:  # a report can be behind a count twice (two factors)
+        if pk not in seen and len(out) < LISTED:
+            seen.add(pk)
+            out.append({"id": pk, "title": title})
+    if len(out) < LISTED and len(picked) == LISTED * 4:
+        # Many rows per report: read the rest of the way with DISTINCT (rare).
+        picked = _rows(
+            f"SELECT DISTINCT * FROM ({sql}) AS r {where} ORDER BY {order} LIMIT {LISTED}",
+            [*params, *where_params],
+        )
+        out = [{"id": pk, "title": title} for pk, title, *_ in picked]
     return out
 
 
-def _services(filters: Filters, user, reports: QuerySet) -> list[dict]:
+def _services(filters: Filters, user) -> list[dict]:
     """Services ranked by the incidents in the period that name them (everyone sees
     incidents), each with the readable post-mortems of those incidents."""
     sql, params = _sql(incidents_for(filters, user).values_list("id", "services"))
@@ -577,24 +658,37 @@ def _services(filters: Filters, user, reports: QuerySet) -> list[dict]:
         " GROUP BY s.value ORDER BY n DESC, s.value",
         params,
     )
+    # Only the first few reports of each service are read: each is checked as it is read.
+    reports = PostMortem.objects.filter(
+        readable_by(user),
+        _in_period("incident__started_at", filters),
+        _incident_filters(filters, user, prefix="incident__"),
+    ).order_by()
     sql, params = _sql(
         reports.annotate(report_id=F("pk"), services=F("incident__services")).values_list(
             "report_id", "title", "services"
         )
     )
-    listed = _rows(
-        f"""SELECT value, report_id, title FROM (
-                SELECT s.value AS value, p.report_id AS report_id, p.title AS title,
-                    DENSE_RANK() OVER (PARTITION BY s.value ORDER BY p.report_id) AS rank
-                FROM {_each_service(f"({sql})", "p")}
-            ) AS ranked WHERE rank <= {LISTED}""",
-        params,
-    )
-    by_incident = _listed(listed)
     return [
-        {"service": name, "incidents": n, "postmortems": by_incident.get(name, [])}
+        {
+            "service": name,
+            "incidents": n,
+            "postmortems": _distinct_reports(
+                sql, params, "report_id", f"WHERE {_names_service('r')}", [name]
+            ),
+        }
         for name, n in counted
     ]
+
+
+def _names_service(alias: str) -> str:
+    """SQL: the row ALIAS's `services` (a JSON list) holds the parameter."""
+    if connection.vendor == "postgresql":
+        return (
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({alias}.services::jsonb)"
+            " AS s(value) WHERE s.value = %s)"
+        )
+    return f"EXISTS (SELECT 1 FROM json_each({alias}.services) AS s WHERE s.value = %s)"
 
 
 def _each_service(rows_sql: str, alias: str) -> str:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from hindsight.notifications import checks, delivery
 from hindsight.notifications.conf import WorkerConfig
 from hindsight.notifications.models import Attempt, Delivery, DeliveryStatus
+from hindsight.postmortems import related
 
 log = logging.getLogger("hindsight.worker")
 
@@ -159,6 +160,9 @@ class Worker:
         return sent
 
     def check(self) -> int:
+        # Between checks, the reports' kept best matches are found again where writes
+        # marked them due (postmortems/related.py): in the background, never in a request.
+        related.refresh_due_best_matches()
         fired = checks.run_checks()
         self._next_check = time.monotonic() + self.config.check_interval
         return fired

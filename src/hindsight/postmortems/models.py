@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from hindsight.lib.dbtime import MonthNumber, Seconds
 from hindsight.lib.ids import new_id
 from hindsight.lib.times import resolve_event_time, time_of_day
 from hindsight.postmortems import limits
@@ -66,6 +67,24 @@ def readable_by(user) -> Q:
     if not user.can_write:
         return not_draft
     return not_draft | named(user)
+
+
+def _generated(expression) -> models.GeneratedField:
+    """A number the database keeps from other columns of the row (stored, so indexable)."""
+    return models.GeneratedField(
+        expression=expression, output_field=models.BigIntegerField(null=True), db_persist=True
+    )
+
+
+def hidden_from(user) -> "PostMortemQuerySet | None":
+    """The post-mortems readable_by(USER) leaves out (None when it leaves out none): the
+    drafts USER is not named on. Few, so rows of other tables that belong to readable
+    reports are counted fastest as "not one of these" (NOT IN a short list) rather than
+    "one of the readable ones" (IN a list of almost every report)."""
+    if user.is_admin:
+        return None
+    drafts = PostMortem.objects.filter(status=Status.DRAFT)
+    return drafts.exclude(named(user)) if user.can_write else drafts
 
 
 class PostMortemQuerySet(models.QuerySet):
@@ -138,6 +157,17 @@ class PostMortem(models.Model):
     # instant (null: they never change again); a read inside that serves the text as stored.
     document_terms = models.CharField(max_length=100, default="", editable=False)
     document_exact_until = models.DateTimeField(null=True, editable=False)
+    # Its most similar other post-mortem, its score and whether that is a possible
+    # recurrence (related.store_best_match), so the factors insight counts recurrences
+    # without ranking every report on each request. A write that changes what is compared
+    # marks it due; `hindsight worker` finds it again in the background
+    # (related.refresh_due_best_matches), so a write never waits for the ranking.
+    best_match = models.ForeignKey(
+        "self", null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    best_match_score = models.FloatField(null=True, editable=False)
+    best_match_recurrence = models.BooleanField(default=False, editable=False)
+    best_match_due = models.BooleanField(default=True, editable=False)
     # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)
@@ -145,6 +175,15 @@ class PostMortem(models.Model):
     # The Markdown export, stored by the first export of what it says (export.py
     # stored_markdown): the digest of the record and the code it was made from, then the text.
     markdown = models.TextField(default="", editable=False)
+    # Copies of its incident's start and resolution, kept by the write path (on create, on a
+    # change of incident, and when the incident's times change: services.follow_incident),
+    # so the insights count reports by month and time to publish from this row alone; and
+    # from them the database keeps the month (YYYYMM, UTC) and the seconds from resolution
+    # to publication.
+    incident_started_at = models.DateTimeField(null=True, editable=False)
+    incident_resolved_at = models.DateTimeField(null=True, editable=False)
+    incident_month = _generated(MonthNumber("incident_started_at"))
+    seconds_to_publish = _generated(Seconds("published_at", "incident_resolved_at"))
 
     objects = PostMortemQuerySet.as_manager()
 
@@ -155,6 +194,30 @@ class PostMortem(models.Model):
             models.Index(fields=["status", "created_at"], name="pm_status_created_idx"),
             models.Index(fields=["created_by", "created_at"], name="pm_author_created_idx"),
             models.Index(fields=["incident", "created_at"], name="pm_incident_created_idx"),
+            # With the id, so the insights check "not hidden from the caller" from the index
+            # (and the resolution, which the post-mortem figure counts by).
+            models.Index(
+                fields=["incident_month", "seconds_to_publish", "incident_resolved_at", "id"],
+                name="pm_month_publish_idx",
+            ),
+            models.Index(
+                fields=["seconds_to_publish", "incident_month", "id"], name="pm_publish_month_idx"
+            ),
+            # A report's incident without reading the report's (long) row: the factors
+            # figure counts incidents through it.
+            models.Index(fields=["id", "incident"], name="pm_incident_of_idx"),
+            # The drafts hidden from a user (hidden_from), read from the index alone.
+            models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
+            models.Index(
+                fields=["best_match"],
+                condition=models.Q(best_match_recurrence=True),
+                name="pm_recurrence_idx",
+            ),
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(best_match_due=True),
+                name="pm_best_match_due_idx",
+            ),
         ]
 
     def __str__(self):
@@ -328,6 +391,12 @@ class ActionItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by the write path (bulk_update skips auto_now), only when the item changed.
     updated_at = models.DateTimeField(default=timezone.now)
+    # Kept by the database from the columns above, for the insights: the months (YYYYMM,
+    # UTC) it was opened and completed and the seconds from one to the other. Each index
+    # ends with the report, so the figures check the caller may read it from the index.
+    created_month = _generated(MonthNumber("created_at"))
+    completed_month = _generated(MonthNumber("completed_at"))
+    seconds_to_done = _generated(Seconds("completed_at", "created_at"))
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -336,6 +405,25 @@ class ActionItem(models.Model):
         indexes = [
             models.Index(fields=["owner", "status"], name="actionitem_owner_idx"),
             models.Index(fields=["status", "due_date"], name="actionitem_due_idx"),
+            models.Index(fields=["created_month", "postmortem"], name="actionitem_opened_idx"),
+            models.Index(fields=["completed_month", "postmortem"], name="actionitem_completed_idx"),
+            models.Index(
+                fields=["priority", "status", "seconds_to_done", "postmortem"],
+                name="actionitem_done_idx",
+            ),
+            # Whether a report's items are all done, without reading the items.
+            models.Index(fields=["postmortem", "status"], name="actionitem_report_status_idx"),
+            models.Index(
+                fields=["priority", "status", "created_at", "completed_at", "postmortem"],
+                name="actionitem_priority_done_idx",
+            ),
+            models.Index(fields=["status", "created_at", "postmortem"], name="actionitem_age_idx"),
+            # Overdue items by owner, from the index alone (SQLite reads a generated column
+            # from the row, so the owners are lower-cased as they are counted).
+            models.Index(
+                fields=["status", "due_date", "owner", "postmortem"],
+                name="actionitem_overdue_owner_idx",
+            ),
         ]
 
     @property

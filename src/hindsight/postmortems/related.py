@@ -2,8 +2,12 @@
 
 The database's full-text ranking (FTS5 bm25, PostgreSQL ts_rank) over the indexed text picks
 up to CANDIDATES other post-mortems the caller may read that share words with this one's
-title, root cause and contributing factors. Each candidate is then scored here, in Python
-and so alike on both databases, from what the two reports share:
+title, root cause and contributing factors: its rarest words, at most QUERY_TERMS of them,
+as many as together occur in no more than SCAN_BUDGET documents (the database's own counts,
+search.document_frequencies), so a word nearly every report holds never makes the database
+rank the whole table. (Should even the rarest word occur in more, the candidates are up to
+CANDIDATES of the reports holding it, unranked.) Each candidate is then scored here, in
+Python and so alike on both databases, from what the two reports share:
 
     score = 0.55 × text + 0.20 × services + 0.15 × factor categories + 0.10 × tags
 
@@ -14,13 +18,22 @@ of title, root cause and contributing factors. A score is between 0 and 1.
 A possible recurrence: the best match scores above RECURRENCE_THRESHOLD and had at least one
 action item, all of them done before this report's incident started. That is the signal
 that the fix did not fix it.
+
+Each report also keeps its best match among all post-mortems (store_best_match; what /related
+answers an admin first), with its score and that flag, so the factors insight counts
+possible recurrences without ranking anything. A write that changes what is compared marks
+the report due, and `hindsight worker` finds due matches with its periodic checks
+(refresh_due_best_matches): a write never waits for a ranking.
 """
 
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from django.db.models import BooleanField, Case, Value, When
+
 from hindsight.lib.errors import NotFound
+from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import search
 from hindsight.postmortems.models import (
     ActionItem,
@@ -32,6 +45,9 @@ from hindsight.postmortems.models import (
 )
 
 CANDIDATES = 200
+QUERY_TERMS = 24
+# Documents the candidate query may match in all: bounds the full-text ranking's work.
+SCAN_BUDGET = 5000
 RECURRENCE_THRESHOLD = 0.5
 WEIGHTS = {"text": 0.55, "services": 0.20, "categories": 0.15, "tags": 0.10}
 _WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
@@ -88,8 +104,21 @@ def _dice(a: set, b: set) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
+# What the score compares of a report's own row (the rest: _load_rows).
+ROW = ("pk", "title", "status", "root_cause", "incident__started_at", "incident__services")
+
+
 def _load(ids: list[str]) -> dict[str, Report]:
-    """The reports ID with what the score compares, in four queries."""
+    """The reports ID with what the score compares, in three queries (their action items:
+    _with_items)."""
+    return _load_rows(PostMortem.objects.filter(pk__in=ids).values_list(*ROW))
+
+
+def _load_rows(rows) -> dict[str, Report]:
+    """The reports of ROWS (tuples of ROW, from any query) with their factors and tags, in
+    two more queries; in the rows' order."""
+    rows = list(rows)
+    ids = [row[0] for row in rows]
     factors: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for pm, text, slug, name in Factor.objects.filter(postmortem_id__in=ids).values_list(
         "postmortem_id", "text", "category_id", "category__name"
@@ -98,19 +127,8 @@ def _load(ids: list[str]) -> dict[str, Report]:
     tags: dict[str, set[str]] = {}
     for pm, name in Tag.objects.filter(postmortem_id__in=ids).values_list("postmortem_id", "name"):
         tags.setdefault(pm, set()).add(name.lower())
-    items: dict[str, list[dict]] = {}
-    for row in (
-        ActionItem.objects.filter(postmortem_id__in=ids)
-        .order_by("position", "id")
-        .values("postmortem_id", "id", "description", "owner", "status", "completed_at")
-    ):
-        items.setdefault(row.pop("postmortem_id"), []).append(row)
     reports = {}
-    for pk, title, status, root, started, services in PostMortem.objects.filter(
-        pk__in=ids
-    ).values_list(
-        "pk", "title", "status", "root_cause", "incident__started_at", "incident__services"
-    ):
+    for pk, title, status, root, started, services in rows:
         own = factors.get(pk, [])
         reports[pk] = Report(
             id=pk,
@@ -122,9 +140,20 @@ def _load(ids: list[str]) -> dict[str, Report]:
             services={s.lower() for s in services or []},
             tags=tags.get(pk, set()),
             categories={slug: name for _, slug, name in own if slug},
-            items=items.get(pk, []),
             factor_texts=tuple(text for text, _, _ in own if text),
         )
+    return reports
+
+
+def _with_items(reports: list[Report]) -> list[Report]:
+    """REPORTS with their action items, in one query: only the few that are shown."""
+    by_id = {r.id: r for r in reports}
+    for row in (
+        ActionItem.objects.filter(postmortem_id__in=list(by_id))
+        .order_by("position", "id")
+        .values("postmortem_id", "id", "description", "owner", "status", "completed_at")
+    ):
+        by_id[row.pop("postmortem_id")].items.append(row)
     return reports
 
 
@@ -150,6 +179,51 @@ def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
     return score, reasons
 
 
+def query_terms(words: set[str]) -> tuple[list[str], bool]:
+    """The words of WORDS the candidate query looks for, rarest first, and whether to rank
+    by them (see the module's docstring)."""
+    frequency = search.document_frequencies(sorted(words))
+    rarest = sorted(frequency, key=lambda w: (frequency[w], -len(w), w))[:QUERY_TERMS]
+    terms, scanned = [], 0
+    for word in rarest:
+        if scanned + frequency[word] > SCAN_BUDGET:
+            break
+        terms.append(word)
+        scanned += frequency[word]
+    if not terms and rarest:
+        return rarest[:1], False
+    return terms, True
+
+
+def _scored(subject: Report, others) -> list[tuple[float, list[str], Report]]:
+    """The candidates of the queryset OTHERS for SUBJECT, scored, best first."""
+    terms, ranked = query_terms(subject.words)
+    # The ranking picks the ids; their rows are read once the LIMIT has cut them. Their
+    # order no longer matters: the score sorts them.
+    picked = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES)
+    candidates = _load_rows(PostMortem.objects.filter(pk__in=picked).values_list(*ROW))
+    # A candidate the ranking found by a stem alone (PostgreSQL: "exports" finds "export")
+    # may share nothing the score counts: it is not related.
+    scored = ((*_score(subject, other), other) for other in candidates.values())
+    return sorted((row for row in scored if row[0] > 0), key=lambda row: (-row[0], row[2].id))
+
+
+def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
+    """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored, with
+    their action items."""
+    best = _scored(subject, others)[:limit]
+    _with_items([other for _, _, other in best])
+    return best
+
+
+def _is_recurrence(score: float, match: Report, subject: Report) -> datetime | None:
+    """When the best match MATCH, scored SCORE, is a possible recurrence: when its last
+    item was done; else None."""
+    if score <= RECURRENCE_THRESHOLD:
+        return None
+    return _all_done_before(match, subject.started_at)
+
+
 def related(
     user,
     postmortem_id: str,
@@ -160,34 +234,16 @@ def related(
 ) -> list[dict]:
     """The post-mortems most like POSTMORTEM_ID that USER may read, best first; with TYPED_*,
     as if its title and root cause were what the editor holds now."""
-    if not PostMortem.objects.filter(readable_by(user), pk=postmortem_id).exists():
+    readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
+    subject = _load_rows(readable.values_list(*ROW)).get(postmortem_id)
+    if subject is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
-    subject = _load([postmortem_id])[postmortem_id]
     if typed_title is not None or typed_root_cause is not None:
         subject = subject.as_typed(typed_title, typed_root_cause)
-    terms = sorted(subject.words, key=lambda w: (-len(w), w))[:24]
-    candidates = list(
-        search.any_of(
-            PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id), terms
-        ).values_list("pk", flat=True)[:CANDIDATES]
-    )
-    others = _load(candidates)
-    # A candidate the ranking found by a stem alone (PostgreSQL: "exports" finds "export")
-    # may share nothing the score counts: it is not related.
-    scored = sorted(
-        (
-            row
-            for row in (
-                (*_score(subject, others[pk]), others[pk]) for pk in candidates if pk in others
-            )
-            if row[0] > 0
-        ),
-        key=lambda row: (-row[0], row[2].id),
-    )[:limit]
+    others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
     out = []
-    for rank, (score, reasons, other) in enumerate(scored):
-        done_at = _all_done_before(other, subject.started_at)
-        recurrence = rank == 0 and score > RECURRENCE_THRESHOLD and done_at is not None
+    for rank, (score, reasons, other) in enumerate(_matches(subject, others, limit)):
+        done_at = _is_recurrence(score, other, subject) if rank == 0 else None
         out.append(
             {
                 "id": other.id,
@@ -201,11 +257,106 @@ def related(
                     for i in other.items
                     if i["status"] != ItemStatus.DONE
                 ],
-                "possibleRecurrence": recurrence,
-                "itemsCompletedAt": done_at if recurrence else None,
+                "possibleRecurrence": done_at is not None,
+                "itemsCompletedAt": done_at,
             }
         )
     return out
+
+
+def mark_due(postmortem_id: str) -> None:
+    """POSTMORTEM_ID changed what its best match compares: find it again in the background
+    (refresh_due_best_matches), not in the writing request."""
+    PostMortem.objects.filter(pk=postmortem_id).update(best_match_due=True)
+
+
+def refresh_due_best_matches(limit: int = 200) -> int:
+    """store_best_match for up to LIMIT reports marked due, those changed longest ago first;
+    returns how many. `hindsight worker` runs it with its periodic checks. Each is cleared
+    before it is ranked, in its own write, so a change made meanwhile leaves it due again."""
+    done = 0
+    for pk in (
+        PostMortem.objects.filter(best_match_due=True)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        with write_transaction():
+            if PostMortem.objects.filter(pk=pk, best_match_due=True).update(best_match_due=False):
+                store_best_match(pk)
+                done += 1
+    return done
+
+
+def store_best_match(postmortem_id: str) -> None:
+    """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
+    is a possible recurrence (refresh_due_best_matches calls this for each report a write
+    marked due); make it the best match of the candidates
+    it beats their kept one for; then the flag of every report whose kept best match this
+    one is (its items may have changed). Written with UPDATE alone, so the reports' versions
+    and documents stay as they were."""
+    subject = _load([postmortem_id]).get(postmortem_id)
+    if subject is None:
+        return
+    scored = _scored(subject, PostMortem.objects.exclude(pk=postmortem_id))
+    if scored:
+        score, _, match = scored[0]
+        _with_items([match])
+        stored = {
+            "best_match_id": match.id,
+            "best_match_score": score,
+            "best_match_recurrence": _is_recurrence(score, match, subject) is not None,
+        }
+    else:
+        stored = {"best_match_id": None, "best_match_score": None, "best_match_recurrence": False}
+    PostMortem.objects.filter(pk=postmortem_id).update(**stored)
+    _claim_matches(subject, scored)
+    _refresh_recurrences_matching(subject)
+
+
+def _claim_matches(subject: Report, scored) -> None:
+    """SUBJECT becomes the kept best match of each candidate in SCORED it is more like than
+    that candidate's kept match (the score is symmetric), in one UPDATE: so a new report is
+    found as the best match of the older ones it resembles most."""
+    scores = {other.id: score for score, _, other in scored if score > 0}
+    beaten = [
+        (pk, started)
+        for pk, kept, started in PostMortem.objects.filter(pk__in=list(scores)).values_list(
+            "pk", "best_match_score", "incident__started_at"
+        )
+        if kept is None or scores[pk] > kept
+    ]
+    if not beaten:
+        return
+    if not subject.items:
+        _with_items([subject])
+    flags = {
+        pk: _is_recurrence(scores[pk], subject, Report(pk, "", "", started, *[set()] * 4, {}))
+        is not None
+        for pk, started in beaten
+    }
+    PostMortem.objects.filter(pk__in=list(flags)).update(
+        best_match_id=subject.id,
+        best_match_score=Case(*(When(pk=pk, then=Value(scores[pk])) for pk in flags)),
+        best_match_recurrence=Case(
+            *(When(pk=pk, then=Value(flag)) for pk, flag in flags.items()),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def _refresh_recurrences_matching(match: Report) -> None:
+    referring = list(
+        PostMortem.objects.filter(best_match_id=match.id).values_list(
+            "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
+        )
+    )
+    if referring and not match.items:
+        _with_items([match])
+    for pk, score, flagged, started in referring:
+        subject = Report(pk, "", "", started, set(), set(), set(), set(), {})
+        recurrence = _is_recurrence(score, match, subject) is not None
+        if recurrence != flagged:
+            PostMortem.objects.filter(pk=pk).update(best_match_recurrence=recurrence)
 
 
 def _all_done_before(report: Report, started: datetime | None) -> datetime | None:

@@ -6,6 +6,8 @@ changes the post-mortem, so search never sees a half-applied write.
 """
 
 import re
+import time
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -16,6 +18,8 @@ from django.utils.html import escape
 from hindsight.postmortems.models import PostMortem
 
 FTS_TABLE = "postmortem_fts"
+# FTS5's own count of the documents holding each term (migration 0016).
+FTS_VOCAB_TABLE = "postmortem_fts_vocab"
 # Column weights for title, summary, impact, root_cause (PostgreSQL: A, B, C, B).
 FTS5_WEIGHTS = "10.0, 4.0, 2.0, 4.0"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -77,12 +81,102 @@ def tsquery(text: str) -> str | None:
     return " & ".join(terms)
 
 
-def any_of(queryset, words: list[str]):
-    """QUERYSET narrowed to post-mortems matching any of WORDS, best match first (the
-    related post-mortems' candidates)."""
+# A word's count moves slowly, and FTS5 counts a common word by walking its whole list of
+# documents: each process remembers a count this long.
+FREQUENCY_TTL = 600.0
+_frequencies: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def document_frequencies(words: list[str]) -> dict[str, int]:
+    """For each of WORDS, about how many post-mortems hold it in their indexed text, as
+    counted in the last FREQUENCY_TTL seconds.
+
+    SQLite: FTS5's own count, exact, from its fts5vocab table. PostgreSQL: the share of rows
+    holding each lexeme that ANALYZE keeps for the search_vector column (pg_stats'
+    most_common_elems, refreshed by autovacuum) times the table's row estimate; a word it
+    does not list is rarer than every word it lists, so it counts as 0. Without statistics
+    yet (a new database) every word counts as 0."""
+    words = [w for w in words if _WORD.fullmatch(w)]
+    now = time.monotonic()
+    database = connection.settings_dict["NAME"]
+    found, missing = {}, []
+    for word in words:
+        kept = _frequencies.get((database, word))
+        if kept is not None and kept[0] > now:
+            found[word] = kept[1]
+        else:
+            missing.append(word)
+    if missing:
+        with connection.cursor() as cursor:
+            counted = (
+                _pg_frequencies(cursor, missing)
+                if connection.vendor == "postgresql"
+                else _fts5_frequencies(cursor, missing)
+            )
+        for word, docs in counted.items():
+            _frequencies[(database, word)] = (now + FREQUENCY_TTL, docs)
+        found.update(counted)
+    return found
+
+
+def forget_frequencies() -> None:
+    _frequencies.clear()
+
+
+def _fts5_frequencies(cursor, words: list[str]) -> dict[str, int]:
+    # The tokenizer folds diacritics (remove_diacritics 2); look the terms up folded.
+    folded = {w: _folded(w) for w in words}
+    marks = ", ".join(["%s"] * len(folded))
+    cursor.execute(
+        f"SELECT term, doc FROM {FTS_VOCAB_TABLE} WHERE term IN ({marks})",
+        sorted(set(folded.values())),
+    )
+    docs = dict(cursor.fetchall())
+    return {w: docs.get(term, 0) for w, term in folded.items()}
+
+
+def _folded(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _pg_frequencies(cursor, words: list[str]) -> dict[str, int]:
+    cursor.execute(
+        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+        " FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename"
+        " AND c.relnamespace = s.schemaname::regnamespace"
+        " WHERE s.schemaname = current_schema() AND s.tablename = %s"
+        " AND s.attname = 'search_vector'",
+        [PostMortem._meta.db_table],
+    )
+    row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return dict.fromkeys(words, 0)
+    lexemes, shares, rows = row
+    share = dict(zip(lexemes, shares, strict=False))
+    # Each word as the lexemes the document holds for it (none for an English stop word).
+    cursor.execute(
+        "SELECT w, t.lexeme FROM unnest(%s::text[]) AS w,"
+        " LATERAL unnest(to_tsvector('english', w)) AS t",
+        [words],
+    )
+    found = dict.fromkeys(words, 0)
+    for word, lexeme in cursor.fetchall():
+        found[word] = max(found[word], round(share.get(lexeme, 0) * max(rows, 0)))
+    return found
+
+
+def any_of(queryset, words: list[str], *, ranked: bool = True):
+    """QUERYSET narrowed to post-mortems matching any of WORDS, best match first unless not
+    RANKED (the related post-mortems' candidates)."""
     words = [w for w in words if _WORD.fullmatch(w)]
     if not words:
         return queryset.none()
+    if not ranked:
+        expression = " OR ".join(f'"{w}"' for w in words)
+        if connection.vendor == "postgresql":
+            expression = " | ".join(f"'{w}'" for w in words)
+        return narrowed(queryset, expression, ranked=False)
     if connection.vendor == "postgresql":
         query = SearchQuery(
             " | ".join(f"'{w}'" for w in words), search_type="raw", config="english"
@@ -102,8 +196,19 @@ def any_of(queryset, words: list[str]):
         ],
         params=[expression, f"bm25({FTS5_WEIGHTS})"],
         select={"rank": f"{FTS_TABLE}.rank"},
-        order_by=["rank", "-created_at", "-id"],
+        # By rank alone, FTS5 hands the matches over in order and a LIMIT stops the join
+        # there; a second sort key would join every match before sorting.
+        order_by=["rank"],
     )
+
+
+def top_matches(queryset, words: list[str], *, ranked: bool, limit: int):
+    """The ids of the first LIMIT post-mortems of any_of(QUERYSET, WORDS, ranked=RANKED), as
+    `pk__in` takes them: a subquery on PostgreSQL, so whatever the caller joins is joined
+    after the LIMIT (inside, it would hash-join every match first); a list on SQLite, whose
+    FTS5 join names the outer table and so cannot be nested."""
+    ids = any_of(queryset, words, ranked=ranked).values_list("pk", flat=True)[:limit]
+    return ids if connection.vendor == "postgresql" else list(ids)
 
 
 def matching(queryset, text: str):

@@ -25,7 +25,16 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
+from hindsight.postmortems import (
+    document,
+    factors,
+    fields,
+    lint,
+    related,
+    search,
+    templates,
+    workflow,
+)
 from hindsight.postmortems.models import (
     UNFINISHED,
     ActionItem,
@@ -45,6 +54,16 @@ from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 
 TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
 SEARCHED_FIELDS = fields.names(fields.REPORT_TEXT_FIELDS)
+# What related.store_best_match compares (the incident: its services and start), and the
+# action items that make this report another's possible recurrence.
+MATCHED_FIELDS = (
+    "title",
+    "root_cause",
+    "contributing_factors",
+    "tags",
+    "incident_id",
+    "action_items",
+)
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -275,7 +294,7 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         _check_lint(postmortem)
         factors.write_rows(postmortem, state["contributing_factors"], new=True)
         _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
-        search.reindex(postmortem, new=True)
+        search.reindex(postmortem, new=True)  # its best match: due (the model's default)
         _announce(postmortem, EMPTY_STATE, state, by=by)
     return postmortem
 
@@ -291,6 +310,8 @@ def _insert(state: dict, incident: Incident, *, by, now, hints: dict) -> PostMor
         template_hints=hints,
         created_at=now,
         updated_at=now,
+        incident_started_at=incident.started_at,
+        incident_resolved_at=incident.resolved_at,
         **{f: state[f] for f in TEXT_FIELDS if state[f] is not None},
     )
     labels = {
@@ -474,6 +495,8 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
+    if any(f in changed for f in MATCHED_FIELDS):
+        related.mark_due(postmortem.pk)
     _announce(postmortem, before, after, by=by)
     return postmortem
 
@@ -583,6 +606,8 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
         columns["sections"] = _sections_column(after)
     if "incident_id" in changed:
         columns["incident"] = incident
+        columns["incident_started_at"] = incident.started_at
+        columns["incident_resolved_at"] = incident.resolved_at
     old_version = postmortem.version
     if "status" in changed:
         columns["status"] = after["status"]
@@ -800,6 +825,11 @@ def follow_incident(sender, *, incident: Incident, before: dict, by, **kwargs) -
     shown = [field for field in INCIDENT_FIELDS_SHOWN if field in before]
     if not shown:
         return
+    # The reports' copies of the incident's times (the insights read them), whatever else
+    # their answers show.
+    PostMortem.objects.filter(incident=incident).update(
+        incident_started_at=incident.started_at, incident_resolved_at=incident.resolved_at
+    )
     old_incident = copy.copy(incident)
     for field in shown:
         setattr(old_incident, field, before[field])

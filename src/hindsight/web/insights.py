@@ -11,7 +11,7 @@ from django.shortcuts import render
 from pydantic import ValidationError
 
 from hindsight.incidents.models import IncidentType, Severity
-from hindsight.insights import figures
+from hindsight.insights import figures, kept
 from hindsight.insights.filters import InsightFilters
 from hindsight.web import charts
 from hindsight.web.views import web_view
@@ -48,13 +48,14 @@ def insights(request):
         "given": {name: request.GET.get(name, "") for name in FILTER_NAMES},
         "severities": Severity.values,
         "types": IncidentType.values,
-        "incidents": _with_days(figures.incident_counts(filters, user)),
+        "incidents": _with_days(kept.figure(figures.incident_counts, filters, user)),
         "durations": [
             (charts.DURATION_LABELS[name], figure)
-            for name, figure in figures.durations(filters, user).items()
+            for name, figure in kept.figure(figures.durations, filters, user).items()
         ],
-        "postmortems": figures.postmortem_timeliness(filters, user),
-        "items": figures.action_item_figures(filters, user),
+        "postmortems": kept.figure(figures.postmortem_timeliness, filters, user),
+        "items": kept.figure(figures.action_item_figures, filters, user),
+        "recurrences": kept.figure(figures.recurrences, filters, user),
         "buckets": [charts._bucket_label(low, high) for low, high in figures.DURATION_BUCKETS],
         "ages": ["< 1 week", "1–4 weeks", "1–3 months", "> 3 months"],
     }
@@ -69,7 +70,8 @@ def insight_chart(request, name: str):
         raise Http404(f"There is no chart {name}.")
     figure, draw = charts.CHARTS[name]
     filters, _, _ = _filters(request)
-    response = HttpResponse(draw(figure(filters, request.user)), content_type="image/svg+xml")
+    drawn = draw(kept.figure(figure, filters, request.user))
+    response = HttpResponse(drawn, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-cache"
     return response
 

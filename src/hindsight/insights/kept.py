@@ -1,0 +1,52 @@
+"""The insights figures, kept while nothing they count has changed.
+
+A figure reads every incident and report of the period, which at 100,000 reports costs a
+few hundred milliseconds however well indexed; a dashboard asks for the same figures again
+and again, and they change only when something is written. So each answer is kept (in the
+process's memory) under a key made of the figure, its filters, who asks (what a person may
+read decides what is counted) and the data's generation: the latest change of any report
+(its items and factors are written with it) or incident, and the factor categories. A write
+changes the generation, so the next request computes afresh; what moves with time alone
+(an item's age, a draft falling overdue) is at most KEPT_SECONDS old.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import caches
+from django.db.models import Max
+from django.utils import timezone
+
+from hindsight.incidents.models import Incident
+from hindsight.insights.figures import Filters
+from hindsight.postmortems.models import FactorCategory, PostMortem
+
+KEPT_SECONDS = 60
+
+
+def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -> dict:
+    """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key."""
+    store = caches["insights"]
+    key = _key(compute, filters, user)
+    found = store.get(key)
+    if found is None:
+        found = compute(filters, user)
+        store.set(key, found, KEPT_SECONDS)
+    return found
+
+
+def _key(compute, filters: Filters, user) -> str:
+    minute = int(timezone.now().timestamp()) // KEPT_SECONDS  # time-bound parts move
+    who = (user.pk, user.role, tuple(user.identities))
+    parts = (compute.__qualname__, filters, who, _generation(), minute)
+    return "insight:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _generation() -> tuple:
+    """What changes whenever anything a figure counts is written: two index lookups and the
+    (short) list of factor categories. (Deleting a draft changes neither: it counted only
+    for those who could read it, for at most KEPT_SECONDS more.)"""
+    reports = PostMortem.objects.aggregate(latest=Max("updated_at"))["latest"]
+    incidents = Incident.objects.aggregate(latest=Max("updated_at"))["latest"]
+    categories = tuple(FactorCategory.objects.values_list("slug", "name", "retired"))
+    return (reports, incidents, categories)

@@ -1,0 +1,97 @@
+"""The insights are kept while nothing they count changes: a second request computes
+nothing, any write a figure counts makes the next request compute afresh, each person's
+figures are their own (others' drafts never), and what moves with time alone is at most a
+minute old."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from hindsight.insights import figures, kept
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """The figures actually computed, by name, counted as the API asks for them."""
+    calls = []
+    for name in ("incident_counts", "action_item_figures", "factor_figures"):
+        real = getattr(figures, name)
+
+        def counting(filters, user, *, _real=real, _name=name):
+            calls.append(_name)
+            return _real(filters, user)
+
+        counting.__qualname__ = real.__qualname__
+        monkeypatch.setattr(figures, name, counting)
+    return calls
+
+
+def test_a_second_request_is_answered_from_what_was_kept(alice, api_for, postmortem, computed):
+    api = api_for(alice)
+    first = api.get("/api/insights/incidents").json()
+    again = api.get("/api/insights/incidents").json()
+    assert again == first and first["total"] == 1
+    assert computed == ["incident_counts"]
+    api.get("/api/insights/incidents", params={"severity": "SEV1"})  # other filters: computed
+    assert computed == ["incident_counts", "incident_counts"]
+
+
+def test_a_new_incident_is_counted_at_once(alice, api_for, postmortem, computed):
+    api = api_for(alice)
+    assert api.get("/api/insights/incidents").json()["total"] == 1
+    created = api.post(
+        "/api/incidents", {"title": "Queue stuck", "startedAt": "2026-03-02T10:00:00Z"}
+    )
+    assert created.status_code == 201, created.content
+    assert api.get("/api/insights/incidents").json()["total"] == 2
+
+
+def test_an_item_marked_done_is_counted_at_once(alice, api_for, postmortem, computed):
+    api = api_for(alice)
+
+    def completed() -> int:
+        body = api.get("/api/insights/action-items").json()
+        return sum(month["completed"] for month in body["byMonth"])
+
+    assert completed() == 0
+    item = postmortem["actionItems"][0]["id"]
+    assert api.patch(f"/api/action-items/{item}", {"status": "DONE"}).status_code == 200
+    assert completed() == 1
+
+
+def test_renaming_a_factor_category_is_shown_at_once(admin, alice, api_for, incident, computed):
+    body = {
+        "incidentId": incident.id,
+        "title": "Pool",
+        "contributingFactors": [{"factor": "Pool too small", "category": "capacity-load"}],
+    }
+    assert api_for(alice).post("/api/postmortems", body).status_code == 201
+    api = api_for(alice)
+    names = lambda: [c["name"] for c in api.get("/api/insights/factors").json()["categories"]]  # noqa: E731
+    before = names()
+    renamed = api_for(admin).patch("/api/factor-categories/capacity-load", {"name": "Load"})
+    assert renamed.status_code == 200, renamed.content
+    assert names() == ["Load"] and before != ["Load"]
+
+
+def test_each_person_is_counted_what_they_may_read(alice, carol, api_for, postmortem, computed):
+    # alice's draft (bob is a contributor, carol has no part): counted for alice, never for
+    # carol, even right after alice's figures were kept.
+    mine = api_for(alice).get("/api/insights/action-items").json()
+    theirs = api_for(carol).get("/api/insights/action-items").json()
+    opened = lambda body: sum(m["opened"] for m in body["byMonth"])  # noqa: E731
+    assert opened(mine) == 3
+    assert opened(theirs) == 0
+    assert computed == ["action_item_figures", "action_item_figures"]
+
+
+def test_what_moves_with_time_is_computed_again_after_a_minute(
+    alice, api_for, postmortem, computed, monkeypatch
+):
+    api = api_for(alice)
+    api.get("/api/insights/incidents")
+    later = timezone.now() + timedelta(seconds=kept.KEPT_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    api.get("/api/insights/incidents")
+    assert computed == ["incident_counts", "incident_counts"]
