@@ -46,7 +46,7 @@ def test_the_follow_through_form_keeps_a_status_set_inline_after_the_page_was_sh
     history = site.api("GET", f"/api/postmortems/{pm['id']}/history", "alice")
     assert "IN_PROGRESS → TODO" not in str(history)
     page.goto(f"/postmortems/{pm['id']}/history")
-    expect(page.locator("main")).not_to_contain_text("In progress → Todo")
+    expect(page.locator("main")).not_to_contain_text("In progress → To do")
     page.context.close()
 
 

@@ -22,9 +22,11 @@ class Status(models.TextChoices):
 
 
 class ItemStatus(models.TextChoices):
-    TODO = "TODO"
-    IN_PROGRESS = "IN_PROGRESS"
-    DONE = "DONE"
+    # Labels as the status badges say them (web/templatetags status_text), so a menu and a
+    # badge side by side read alike.
+    TODO = "TODO", "To do"
+    IN_PROGRESS = "IN_PROGRESS", "In progress"
+    DONE = "DONE", "Done"
 
 
 class Priority(models.TextChoices):
