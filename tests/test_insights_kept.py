@@ -95,3 +95,31 @@ def test_what_moves_with_time_is_computed_again_after_a_minute(
     monkeypatch.setattr(timezone, "now", lambda: later)
     api.get("/api/insights/incidents")
     assert computed == ["incident_counts", "incident_counts"]
+
+
+def test_requests_that_miss_together_wait_for_one_computation(alice, monkeypatch):
+    import threading
+    import time
+
+    from hindsight.insights.figures import Filters
+
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow(filters, user):
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return {"n": len(calls)}
+
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(kept.figure(slow, Filters(), alice)))
+    monkeypatch.setattr(kept, "_generation", lambda: ("fixed",))  # no database in threads
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=lambda: answers.append(kept.figure(slow, Filters(), alice)))
+    second.start()
+    time.sleep(0.3)  # the second is waiting on the first's computation by now
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert calls == [1] and answers == [{"n": 1}, {"n": 1}]

@@ -11,6 +11,7 @@ changes the generation, so the next request computes afresh; what moves with tim
 """
 
 import hashlib
+import threading
 from collections.abc import Callable
 
 from django.core.cache import caches
@@ -25,14 +26,31 @@ KEPT_SECONDS = 60
 
 
 def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -> dict:
-    """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key."""
+    """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key.
+    Requests that miss together wait for one computation instead of each running it: a
+    dashboard's first view, or several people at once, costs one."""
     store = caches["insights"]
     key = _key(compute, filters, user)
     found = store.get(key)
-    if found is None:
-        found = compute(filters, user)
-        store.set(key, found, KEPT_SECONDS)
+    if found is not None:
+        return found
+    with _guard:
+        computing = _computing.setdefault(key, threading.Lock())
+    try:
+        with computing:
+            found = store.get(key)  # another thread may have computed it while this waited
+            if found is None:
+                found = compute(filters, user)
+                store.set(key, found, KEPT_SECONDS)
+    finally:
+        with _guard:
+            _computing.pop(key, None)
     return found
+
+
+# The computations in progress in this process, one lock per key.
+_guard = threading.Lock()
+_computing: dict[str, threading.Lock] = {}
 
 
 def _key(compute, filters: Filters, user) -> str:
