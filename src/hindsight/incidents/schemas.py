@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AwareDatetime, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, field_validator
 
 from hindsight.incidents.models import ImpactCategory, IncidentType, Severity
 from hindsight.lib.schema import (
@@ -14,7 +14,18 @@ from hindsight.lib.schema import (
 )
 
 Text = Annotated[str, Field(min_length=1, max_length=300)]
-Timestamp = Annotated[AwareDatetime, TextOnly]
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The instant in UTC, as it is stored; one that has none (0001-01-01T00:00+06:00 is
+    before year 1 there) is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once in UTC") from None
+
+
+Timestamp = Annotated[AwareDatetime, TextOnly, AfterValidator(_in_utc)]
 
 
 class Link(In):

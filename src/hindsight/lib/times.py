@@ -25,7 +25,10 @@ def parse_timestamp(value: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+06:00 is before the first instant there is
+        return None
 
 
 # A date whose day/month order is not known ("03-04-2021 14:35", as an import keeps it

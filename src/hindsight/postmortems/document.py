@@ -37,7 +37,7 @@ from hindsight.postmortems.models import (
     PostMortem,
     Tag,
     TimelineEvent,
-    due_window,
+    due_after,
     readable_by,
 )
 from hindsight.postmortems.sections import SECTION_NAMES
@@ -146,12 +146,15 @@ def exact_until(body: dict, *, resolved_at: datetime | None, now: datetime) -> d
     """The first instant after NOW at which `finish` would change the finished BODY (a flag
     turning overdue), or None if it never will by time alone: each flag turns only once."""
     turns = []
-    due = resolved_at + due_window() if resolved_at is not None else None
+    due = due_after(resolved_at)
     if body["status"] in UNFINISHED and due is not None and not due < now:
         turns.append(due)
     for item in body["actionItems"]:
         if item["status"] != ItemStatus.DONE and item.get("dueDate") and not item["overdue"]:
-            day_after = date.fromisoformat(item["dueDate"]) + timedelta(days=1)
+            due_day = date.fromisoformat(item["dueDate"])
+            if due_day == date.max:  # 9999-12-31 has no day after: it never falls overdue
+                continue
+            day_after = due_day + timedelta(days=1)
             turns.append(timezone.make_aware(datetime.combine(day_after, time.min)))
     return min(turns, default=None)
 
@@ -232,7 +235,7 @@ def on_user_renamed(sender, *, user, **kwargs) -> None:
 
 def _apply_due(data: dict, status: str, resolved_at: datetime | None, now) -> None:
     """dueAt and overdue, as PostMortem.due_at and is_overdue define them."""
-    due = resolved_at + due_window() if resolved_at is not None else None
+    due = due_after(resolved_at)
     data["dueAt"] = fields.instant(due)
     data["overdue"] = status in UNFINISHED and due is not None and due < now
 

@@ -45,6 +45,17 @@ def due_window() -> timedelta:
     return timedelta(hours=settings.POSTMORTEM_DUE_HOURS)
 
 
+def due_after(resolved: datetime | None) -> datetime | None:
+    """When a post-mortem of an incident resolved at RESOLVED is due; None while it is not
+    resolved, or when that lies past the last instant there is (resolved in 9999: never)."""
+    if resolved is None:
+        return None
+    try:
+        return resolved + due_window()
+    except OverflowError:
+        return None
+
+
 def new_postmortem_id() -> str:
     return new_id("pm")
 
@@ -227,8 +238,7 @@ class PostMortem(models.Model):
 
     @property
     def due_at(self) -> datetime | None:
-        resolved = self.incident.resolved_at
-        return resolved + due_window() if resolved else None
+        return due_after(self.incident.resolved_at)
 
     @property
     def is_overdue(self) -> bool:
