@@ -83,3 +83,9 @@ def test_the_follow_through_suggests_owners_and_flags_a_past_due_date(alice, pos
     assert 'list="owner-users"' in owner_input[: owner_input.index(">")]
     due_input = page[page.index(f'id="fd-{item}"') :]
     assert "data-flag-past" in due_input[: due_input.index(">")]
+
+
+def test_a_status_menu_reads_as_the_badges_do(alice, postmortem):
+    page = _report_page(alice, postmortem["id"])
+    assert '<option value="TODO" selected>To do</option>' in page
+    assert ">In progress</option>" in page and ">Todo<" not in page

@@ -21,8 +21,15 @@ from hindsight.web import throttle
 
 
 def _choices(enum, blank: str | None = "—", *, raw: bool = False) -> list[tuple[str, str]]:
-    options = [(m.value, m.value if raw else m.value.replace("_", " ").capitalize()) for m in enum]
+    options = [(m.value, m.value if raw else _label(m)) for m in enum]
     return ([("", blank)] if blank is not None else []) + options
+
+
+def _label(member) -> str:
+    """The label an enum declares (ItemStatus: "To do"), else its value as words."""
+    words = member.value.replace("_", " ")
+    declared = getattr(member, "label", None)
+    return declared if declared and declared != words.title() else words.capitalize()
 
 
 # Times are written in UTC, 24-hour, as text: the browser's datetime-local widget shows a
