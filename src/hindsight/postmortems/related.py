@@ -264,12 +264,6 @@ def related(
     return out
 
 
-def mark_due(postmortem_id: str) -> None:
-    """POSTMORTEM_ID changed what its best match compares: find it again in the background
-    (refresh_due_best_matches), not in the writing request."""
-    PostMortem.objects.filter(pk=postmortem_id).update(best_match_due=True)
-
-
 def refresh_due_best_matches(limit: int = 200) -> int:
     """store_best_match for up to LIMIT reports marked due, those changed longest ago first;
     returns how many. `hindsight worker` runs it with its periodic checks. Each is cleared
@@ -290,10 +284,9 @@ def refresh_due_best_matches(limit: int = 200) -> int:
 def store_best_match(postmortem_id: str) -> None:
     """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
     is a possible recurrence (refresh_due_best_matches calls this for each report a write
-    marked due); make it the best match of the candidates
-    it beats their kept one for; then the flag of every report whose kept best match this
-    one is (its items may have changed). Written with UPDATE alone, so the reports' versions
-    and documents stay as they were."""
+    marked due); make it the best match of the candidates it beats their kept one for; then
+    the flag of every report whose kept best match this one is (its items may have changed).
+    Written with UPDATE alone, so the reports' versions and documents stay as they were."""
     subject = _load([postmortem_id]).get(postmortem_id)
     if subject is None:
         return
@@ -330,8 +323,7 @@ def _claim_matches(subject: Report, scored) -> None:
     if not subject.items:
         _with_items([subject])
     flags = {
-        pk: _is_recurrence(scores[pk], subject, Report(pk, "", "", started, *[set()] * 4, {}))
-        is not None
+        pk: _is_recurrence(scores[pk], subject, _started(pk, started)) is not None
         for pk, started in beaten
     }
     PostMortem.objects.filter(pk__in=list(flags)).update(
@@ -345,6 +337,8 @@ def _claim_matches(subject: Report, scored) -> None:
 
 
 def _refresh_recurrences_matching(match: Report) -> None:
+    """The recurrence flag of each report whose kept best match MATCH is, from MATCH's
+    action items as they are now: one UPDATE for the flags that turn on, one for those off."""
     referring = list(
         PostMortem.objects.filter(best_match_id=match.id).values_list(
             "pk", "best_match_score", "best_match_recurrence", "incident__started_at"
@@ -352,11 +346,20 @@ def _refresh_recurrences_matching(match: Report) -> None:
     )
     if referring and not match.items:
         _with_items([match])
+    turned: dict[bool, list[str]] = {True: [], False: []}
     for pk, score, flagged, started in referring:
-        subject = Report(pk, "", "", started, set(), set(), set(), set(), {})
-        recurrence = _is_recurrence(score, match, subject) is not None
+        recurrence = _is_recurrence(score, match, _started(pk, started)) is not None
         if recurrence != flagged:
-            PostMortem.objects.filter(pk=pk).update(best_match_recurrence=recurrence)
+            turned[recurrence].append(pk)
+    for recurrence, pks in turned.items():
+        if pks:
+            PostMortem.objects.filter(pk__in=pks).update(best_match_recurrence=recurrence)
+
+
+def _started(pk: str, started: datetime | None) -> Report:
+    """A report known only by its id and its incident's start: all _is_recurrence asks of
+    the later report."""
+    return Report(pk, "", "", started, set(), set(), set(), set(), {})
 
 
 def _all_done_before(report: Report, started: datetime | None) -> datetime | None:

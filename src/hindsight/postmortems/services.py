@@ -25,16 +25,7 @@ from hindsight.lib.http import IfMatch, precondition_holds
 from hindsight.lib.schema import api_name
 from hindsight.lib.times import resolve_event_time
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import (
-    document,
-    factors,
-    fields,
-    lint,
-    related,
-    search,
-    templates,
-    workflow,
-)
+from hindsight.postmortems import document, factors, fields, lint, search, templates, workflow
 from hindsight.postmortems.models import (
     UNFINISHED,
     ActionItem,
@@ -55,7 +46,8 @@ from hindsight.postmortems.sections import SECTION_NAMES, to_stored
 TEXT_FIELDS = fields.names(fields.REPORT_FIELDS)
 SEARCHED_FIELDS = fields.names(fields.REPORT_TEXT_FIELDS)
 # What related.store_best_match compares (the incident: its services and start), and the
-# action items that make this report another's possible recurrence.
+# action items that make this report another's possible recurrence: a change marks the
+# report's best match due.
 MATCHED_FIELDS = (
     "title",
     "root_cause",
@@ -495,8 +487,6 @@ def _apply(postmortem: PostMortem, data: dict, *, by, if_match: IfMatch | int | 
     _record(postmortem, before, after, changed, by=by)
     if any(f in changed for f in SEARCHED_FIELDS):
         search.reindex(postmortem)
-    if any(f in changed for f in MATCHED_FIELDS):
-        related.mark_due(postmortem.pk)
     _announce(postmortem, before, after, by=by)
     return postmortem
 
@@ -608,6 +598,8 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
         columns["incident"] = incident
         columns["incident_started_at"] = incident.started_at
         columns["incident_resolved_at"] = incident.resolved_at
+    if any(f in changed for f in MATCHED_FIELDS):
+        columns["best_match_due"] = True  # found again by `hindsight worker`, not here
     old_version = postmortem.version
     if "status" in changed:
         columns["status"] = after["status"]

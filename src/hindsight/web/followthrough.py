@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from hindsight.actionitems import queries as item_queries
 from hindsight.actionitems import services as bulk
 from hindsight.actionitems.schemas import ActionItemFilters
-from hindsight.lib.errors import DomainError, NotFound, PermissionDenied
+from hindsight.lib.errors import DomainError, PermissionDenied
 from hindsight.postmortems import document, history, services
-from hindsight.postmortems.models import ActionItem
 from hindsight.reviews import services as reviews
 from hindsight.web import owners
 from hindsight.web.diffview import readable
@@ -28,8 +27,8 @@ from hindsight.web.forms import (
     refused_entry,
 )
 from hindsight.web.redirects import safe_next
-from hindsight.web.refusals import named_fields, refusal
-from hindsight.web.views import PAGE_SIZE, report_page, web_view
+from hindsight.web.refusals import form_refusal, named_fields, refusal
+from hindsight.web.views import PAGE_SIZE, report_of_item, report_page, web_view
 
 # Action items across post-mortems ------------------------------------------------------
 
@@ -96,18 +95,17 @@ def item_follow_through(request, item_id: str):
     A refusal shows the report page again with this form open as it was sent."""
     form = FollowThroughForm(request.POST)
     if not form.is_valid():
-        errors = {name: " ".join(texts) for name, texts in form.errors.items()}
-        said = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in errors.items())
+        errors, said = form_refusal(form)
         return _refused(request, item_id, f"Action item not saved — {said}", errors)
     try:
         changed = form.changes()
         if changed:
             postmortem, _ = services.update_action_item(item_id, changed, by=request.user)
         else:
-            postmortem = services.get_postmortem_for(request.user, _report_of(item_id))
+            postmortem = services.get_postmortem_for(request.user, report_of_item(item_id))
     except PermissionDenied as exc:  # no form was shown to them: the message, on the page
         messages.error(request, refusal(exc))
-        return redirect(reverse("web:report", args=[_report_of(item_id)]) + "#action-items")
+        return redirect(reverse("web:report", args=[report_of_item(item_id)]) + "#action-items")
     except DomainError as exc:
         message = refusal(exc)  # a NotFound is the 404 page
         named = named_fields(exc, message)
@@ -116,17 +114,10 @@ def item_follow_through(request, item_id: str):
     return redirect(reverse("web:report", args=[postmortem.id]) + "#action-items")
 
 
-def _report_of(item_id: str) -> str:
-    pm_id = ActionItem.objects.filter(pk=item_id).values_list("postmortem_id", flat=True).first()
-    if pm_id is None:
-        raise NotFound(f"There is no action item {item_id}.")
-    return pm_id
-
-
 def _refused(request, item_id: str, message: str, errors: dict):
     """The report page again, answered 422, with ITEM_ID's form open as it was sent."""
     refused = refused_entry(request.POST, item_id, FollowThroughForm, message, errors)
-    return report_page(request, _report_of(item_id), refused_item=refused)
+    return report_page(request, report_of_item(item_id), refused_item=refused)
 
 
 # Review --------------------------------------------------------------------------------

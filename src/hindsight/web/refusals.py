@@ -28,6 +28,14 @@ def refusal(exc: DomainError) -> str:
     return exc.message
 
 
+def form_refusal(form) -> tuple[dict[str, str], str]:
+    """An invalid FORM's messages by field, and all of them in one sentence ("due date: Enter
+    a valid date.")."""
+    errors = {name: " ".join(texts) for name, texts in form.errors.items()}
+    said = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in errors.items())
+    return errors, said
+
+
 def named_fields(exc: DomainError, message: str) -> dict[str, str]:
     """The form fields EXC names (by their API names: trackerUrl, actionItems.0.dueDate),
     each with MESSAGE, so an entry's form marks them and moves the focus to the first."""

@@ -58,7 +58,7 @@ from hindsight.web.forms import (
     refused_entry,
 )
 from hindsight.web.redirects import safe_next
-from hindsight.web.refusals import named_fields, refusal
+from hindsight.web.refusals import form_refusal, named_fields, refusal
 from hindsight.web.sectionform import (
     attach_hints,
     nodes_from_post,
@@ -739,7 +739,8 @@ def item_add(request, pm_id: str):
     return _items_response(request, postmortem)
 
 
-def _parent_of(item_id: str) -> str:
+def report_of_item(item_id: str) -> str:
+    """The post-mortem an action item belongs to (its id), or NotFound."""
     pm_id = ActionItem.objects.filter(pk=item_id).values_list("postmortem_id", flat=True).first()
     if pm_id is None:
         raise NotFound(f"There is no action item {item_id}.")
@@ -749,11 +750,10 @@ def _parent_of(item_id: str) -> str:
 @require_POST
 @web_view
 def item_edit(request, item_id: str):
-    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    postmortem = services.get_postmortem_for(request.user, report_of_item(item_id), write=True)
     form = ActionItemForm(request.POST)
     if not form.is_valid():
-        errors = {name: " ".join(texts) for name, texts in form.errors.items()}
-        said = "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in errors.items())
+        errors, said = form_refusal(form)
         refused = refused_entry(
             request.POST, item_id, ActionItemForm, f"Item not saved — {said}", errors
         )
@@ -776,7 +776,7 @@ def item_edit(request, item_id: str):
 @web_view
 def item_confirm(request, item_id: str):
     """Confirm one action item a template suggested, as it stands."""
-    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    postmortem = services.get_postmortem_for(request.user, report_of_item(item_id), write=True)
     try:
         postmortem, _ = services.update_action_item(
             item_id, {"unconfirmed": False}, by=request.user
@@ -789,7 +789,7 @@ def item_confirm(request, item_id: str):
 @require_POST
 @web_view
 def item_delete(request, item_id: str):
-    postmortem = services.get_postmortem_for(request.user, _parent_of(item_id), write=True)
+    postmortem = services.get_postmortem_for(request.user, report_of_item(item_id), write=True)
     try:
         items = [i for i in changes.action_items(postmortem) if i["id"] != item_id]
         postmortem = changes.save_action_items(postmortem, items, by=request.user)
@@ -812,7 +812,7 @@ def item_status(request, item_id: str):
         )
     except DomainError as exc:
         error = refusal(exc)
-        postmortem = services.get_postmortem_for(request.user, _parent_of(item_id))
+        postmortem = services.get_postmortem_for(request.user, report_of_item(item_id))
         item = next(i for i in postmortem.action_item_list if i.id == item_id)
     if request.htmx:
         context = {
