@@ -218,3 +218,74 @@ def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(a
     assert weak.best_match_id == newer
     assert weak.best_match_score == PostMortem.objects.get(pk=newer).best_match_score
     assert weak.best_match_recurrence is False  # the newer report has no items done
+
+
+def test_moving_the_later_incident_before_the_fix_was_done_unflags_it(world, alice):
+    """The recurrence asks whether the match's items were done before this incident started:
+    an incident edit that moves the start is compared again."""
+    from hindsight.incidents.services import update_incident
+
+    earlier, later = world
+    update_incident(
+        "inc_l", {"started_at": timezone.now() - timedelta(days=60)}, by=alice
+    )  # before the earlier report's item was done
+    assert PostMortem.objects.get(pk=later).best_match_due is True
+    related.refresh_due_best_matches()
+    stored = PostMortem.objects.get(pk=later)
+    assert (stored.best_match_id, stored.best_match_recurrence) == (earlier, False)
+
+
+def test_changing_the_incident_services_marks_its_reports_and_who_matched_them_due(world, alice):
+    from hindsight.incidents.services import update_incident
+
+    earlier, later = world
+    update_incident("inc_e", {"services": ["search"]}, by=alice)
+    due = dict(PostMortem.objects.values_list("pk", "best_match_due"))
+    assert due == {earlier: True, later: True}  # later's kept match is the earlier report
+
+
+def weak_older_report(alice):
+    """An older report kept as matching OTHER weakly, then NEWER, more like it."""
+    now = timezone.now()
+    older = report(
+        alice, "o", "Checkout errors as the connection pool ran dry",
+        started=now - timedelta(days=9),
+    )  # fmt: skip
+    other = report(
+        alice, "x", "Search results stale after the nightly reindex",
+        started=now - timedelta(days=8),
+        rootCause="The index alias moved to an empty pool while reindexing ran.",
+        contributingFactors=[], tags=[],
+    )  # fmt: skip
+    newer = report(
+        alice, "n", "Checkout outage as the connection pool ran dry again",
+        started=now - timedelta(days=1), status="DRAFT",
+    )  # fmt: skip
+    assert PostMortem.objects.get(pk=older).best_match_id == newer
+    return older, other, newer
+
+
+def test_a_match_rewritten_to_be_less_alike_is_no_longer_kept(alice):
+    older, other, newer = weak_older_report(alice)
+    kept_score = PostMortem.objects.get(pk=older).best_match_score
+    patch(
+        alice,
+        newer,
+        {
+            "title": "Mail delivery delayed by a full relay queue",
+            "rootCause": "Relay disks filled with bounced messages from a campaign.",
+            "contributingFactors": [],
+            "tags": [],
+        },
+    )
+    stored = PostMortem.objects.get(pk=older)
+    assert stored.best_match_id == other  # ranked again: the rewritten report no longer wins
+    assert stored.best_match_score < kept_score
+
+
+def test_a_deleted_match_leaves_the_reports_it_matched_due(alice):
+    older, other, newer = weak_older_report(alice)
+    services.delete_postmortem(newer, by=alice)
+    assert PostMortem.objects.get(pk=older).best_match_due is True
+    related.refresh_due_best_matches()
+    assert PostMortem.objects.get(pk=older).best_match_id == other

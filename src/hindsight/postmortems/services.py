@@ -56,6 +56,9 @@ MATCHED_FIELDS = (
     "incident_id",
     "action_items",
 )
+# The incident's fields related.store_best_match compares (services) or asks of a possible
+# recurrence (its start): a change marks its reports' best matches due.
+MATCHED_INCIDENT_FIELDS = ("services", "started_at")
 # Nested lists by their Python name: (API name, declaration, model, id maker, prefetch name).
 NESTED = {
     "timeline": ("timeline", fields.EVENT_FIELDS, TimelineEvent, new_event_id, "timeline_events"),
@@ -614,6 +617,17 @@ def _write_columns(postmortem: PostMortem, after: dict, changed: list[str], inci
     updated = PostMortem.objects.filter(pk=postmortem.pk, version=old_version).update(**columns)
     if updated != 1:  # only reachable if a writer bypassed the row lock
         raise StaleVersion("The post-mortem changed while saving; reload and try again.")
+    if columns.get("best_match_due"):
+        mark_referrers_due([postmortem.pk])
+
+
+def mark_referrers_due(postmortem_ids) -> None:
+    """The reports whose kept best match is one of POSTMORTEM_IDS compared themselves with
+    it as it was: mark them due too, so a report grown less alike (or deleted) is not kept
+    as anyone's best match. One UPDATE along the best_match index."""
+    PostMortem.objects.filter(best_match_id__in=postmortem_ids, best_match_due=False).update(
+        best_match_due=True
+    )
 
 
 def _write_rows(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, now):
@@ -814,12 +828,17 @@ def follow_incident(sender, *, incident: Incident, before: dict, by, **kwargs) -
     The report's own lock does not apply (its text is unchanged: who may change the
     incident of a published report is the incident's rule), and its text_version stays,
     so approvals of its text still count."""
+    reports_of_incident = PostMortem.objects.filter(incident=incident)
+    if any(field in before for field in MATCHED_INCIDENT_FIELDS):
+        # Their matches, and the matches of those who found them, compared what changed.
+        mark_referrers_due(reports_of_incident.values("pk"))
+        reports_of_incident.update(best_match_due=True)
     shown = [field for field in INCIDENT_FIELDS_SHOWN if field in before]
     if not shown:
         return
     # The reports' copies of the incident's times (the insights read them), whatever else
     # their answers show.
-    PostMortem.objects.filter(incident=incident).update(
+    reports_of_incident.update(
         incident_started_at=incident.started_at, incident_resolved_at=incident.resolved_at
     )
     old_incident = copy.copy(incident)
@@ -891,4 +910,5 @@ def delete_postmortem(postmortem_id: str, *, by, if_match: IfMatch | int | None 
                 currentVersion=postmortem.version,
             )
         search.unindex(postmortem)
+        mark_referrers_due([postmortem.pk])  # their kept match is about to be gone
         postmortem.delete()
