@@ -8,22 +8,25 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from hindsight.insights import figures, kept
+from hindsight.insights import kept
 
 
 @pytest.fixture
 def computed(monkeypatch):
-    """The figures actually computed, by name, counted as the API asks for them."""
+    """The figures (and parts of figures) actually computed, by name, in order."""
     calls = []
-    for name in ("incident_counts", "action_item_figures", "factor_figures"):
-        real = getattr(figures, name)
+    keeping = kept._kept
 
-        def counting(filters, user, *, _real=real, _name=name):
-            calls.append(_name)
-            return _real(filters, user)
+    def counting(compute, filters, user):
+        def counted(filters, user):
+            calls.append(compute.__name__)
+            return compute(filters, user)
 
-        counting.__qualname__ = real.__qualname__
-        monkeypatch.setattr(figures, name, counting)
+        counted.__qualname__ = compute.__qualname__
+        counted.timeless = getattr(compute, "timeless", False)
+        return keeping(counted, filters, user)
+
+    monkeypatch.setattr(kept, "_kept", counting)
     return calls
 
 
@@ -83,16 +86,47 @@ def test_each_person_is_counted_what_they_may_read(alice, carol, api_for, postmo
     opened = lambda body: sum(m["opened"] for m in body["byMonth"])  # noqa: E731
     assert opened(mine) == 3
     assert opened(theirs) == 0
-    assert computed == ["action_item_figures", "action_item_figures"]
+    assert computed == ["action_item_history", "action_items_now"] * 2
 
 
 def test_what_moves_with_time_is_computed_again_after_a_minute(
     alice, api_for, postmortem, computed, monkeypatch
 ):
+    """An item's age and a draft falling overdue move with time alone: those parts are
+    computed again a minute later, the rest (months, medians, rankings) is kept."""
     api = api_for(alice)
-    api.get("/api/insights/incidents")
+    for name in ("incidents", "action-items", "postmortems"):
+        api.get(f"/api/insights/{name}")
+    first = list(computed)
+    assert first == [
+        "incident_counts",
+        "action_item_history",
+        "action_items_now",
+        "postmortem_publication",
+        "postmortems_overdue",
+    ]
     later = timezone.now() + timedelta(seconds=kept.KEPT_SECONDS + 1)
     monkeypatch.setattr(timezone, "now", lambda: later)
+    for name in ("incidents", "action-items", "postmortems"):
+        api.get(f"/api/insights/{name}")
+    assert computed[len(first) :] == ["action_items_now", "postmortems_overdue"]
+
+
+def test_an_open_item_ages_while_nothing_is_written(alice, api_for, postmortem, monkeypatch):
+    api = api_for(alice)
+    ages = lambda: [b["count"] for b in api.get("/api/insights/action-items").json()["openByAge"]]  # noqa: E731
+    assert ages() == [3, 0, 0, 0]  # the fixture's three open items, opened just now
+    later = timezone.now() + timedelta(days=8)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert ages() == [0, 3, 0, 0]
+
+
+def test_nothing_is_kept_past_its_bound(alice, api_for, postmortem, computed, monkeypatch):
+    api = api_for(alice)
+    api.get("/api/insights/incidents")
+    later = timezone.now() + timedelta(seconds=kept.TIMELESS_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr("time.time", lambda: later.timestamp())  # the cache's clock
     api.get("/api/insights/incidents")
     assert computed == ["incident_counts", "incident_counts"]
 

@@ -232,6 +232,27 @@ def _bucket_sql(buckets, column: str) -> list[str]:
 # The figures -----------------------------------------------------------------------------
 
 
+def _joined(keys, *parts: dict) -> dict:
+    """One answer from the PARTS of a figure, its KEYS in that order."""
+    merged = {key: value for part in parts for key, value in part.items()}
+    return {key: merged[key] for key in keys}
+
+
+def _in_parts(compute, keys, *parts) -> None:
+    """COMPUTE's answer is PARTS' answers joined, its KEYS in that order: insights/kept.py
+    keeps each part for as long as it holds."""
+    compute.parts = parts
+    compute.join = lambda *answers: _joined(keys, *answers)
+
+
+def _timeless(compute):
+    """Marks COMPUTE's answer as changing only when something it counts is written, never
+    with time alone (insights/kept.py keeps such an answer until a write)."""
+    compute.timeless = True
+    return compute
+
+
+@_timeless
 def incident_counts(filters: Filters, user) -> dict:
     """Incidents per month by severity, and the share of near misses."""
     rows = (
@@ -272,6 +293,7 @@ def incident_counts(filters: Filters, user) -> dict:
     }
 
 
+@_timeless
 def durations(filters: Filters, user) -> dict:
     """Time to detect, acknowledge, mitigate and resolve: count, median, p90, histogram,
     and per month count and median. An incident missing a time is left out of that figure."""
@@ -347,6 +369,25 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
     """Per month (of the incident's start): post-mortems of resolved incidents, how many were
     published within the due window of resolution, and the median time from resolution to
     publication; and the drafts overdue now."""
+    return _joined(
+        POSTMORTEM_KEYS, postmortem_publication(filters, user), postmortems_overdue(filters, user)
+    )
+
+
+POSTMORTEM_KEYS = (
+    "dueHours",
+    "resolved",
+    "publishedOnTime",
+    "onTimeShare",
+    "medianToPublish",
+    "overdueNow",
+    "byMonth",
+)
+
+
+@_timeless
+def postmortem_publication(filters: Filters, user) -> dict:
+    """postmortem_timeliness's figures of the past: what was published, and how soon."""
     window = int(due_window().total_seconds())
     # The report's copies of its incident's times, and the month and time to publish the
     # database keeps from them, so this reads the reports' rows and indexes alone.
@@ -382,6 +423,18 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
     for entry in months.values():
         n = entry["resolved"]
         entry["onTimeShare"] = round(entry["publishedOnTime"] / n, 4) if n else None
+    return {
+        "dueHours": window // HOUR,
+        "resolved": resolved,
+        "publishedOnTime": on_time,
+        "onTimeShare": round(on_time / resolved, 4) if resolved else None,
+        "medianToPublish": overall["median"],
+        "byMonth": list(months.values()),
+    }
+
+
+def postmortems_overdue(filters: Filters, user) -> dict:
+    """postmortem_timeliness's figure of now: the drafts overdue (which time alone turns)."""
     overdue = (
         PostMortem.objects.filter(readable_by(user))
         .overdue()
@@ -390,19 +443,34 @@ def postmortem_timeliness(filters: Filters, user) -> dict:
             _in_period("incident__started_at", filters),
         )
     )
-    return {
-        "dueHours": window // HOUR,
-        "resolved": resolved,
-        "publishedOnTime": on_time,
-        "onTimeShare": round(on_time / resolved, 4) if resolved else None,
-        "medianToPublish": overall["median"],
-        "overdueNow": overdue.count(),
-        "byMonth": list(months.values()),
-    }
+    return {"overdueNow": overdue.count()}
+
+
+_in_parts(postmortem_timeliness, POSTMORTEM_KEYS, postmortem_publication, postmortems_overdue)
 
 
 def action_item_figures(filters: Filters, user, *, now=None) -> dict:
-    now = now or timezone.now()
+    """Action items opened and completed per month, open ones by age, completion by
+    priority, overdue ones per owner, and the published reports' follow-through."""
+    return _joined(
+        ACTION_ITEM_KEYS,
+        action_item_history(filters, user),
+        action_items_now(filters, user, now=now),
+    )
+
+
+ACTION_ITEM_KEYS = (
+    "byMonth",
+    "openByAge",
+    "byPriority",
+    "overdueByOwner",
+    "publishedFollowThrough",
+)
+
+
+@_timeless
+def action_item_history(filters: Filters, user) -> dict:
+    """action_item_figures's figures of the past: per month, by priority, follow-through."""
     items = items_for(filters, user)
     opened = _per_month(items.filter(_in_period("created_at", filters)), user, "created_month")
     completed = _per_month(
@@ -414,18 +482,31 @@ def action_item_figures(filters: Filters, user, *, now=None) -> dict:
     by_month = [
         {"month": m, "opened": opened.get(m, 0), "completed": completed.get(m, 0)} for m in months
     ]
-    open_items = items.filter(status__in=[s for s in ItemStatus.values if s != ItemStatus.DONE])
-    ages = _ages(open_items, user, now)
     return {
         "byMonth": by_month,
+        "byPriority": _by_priority(items, user, filters),
+        "publishedFollowThrough": _follow_through(filters, user),
+    }
+
+
+def action_items_now(filters: Filters, user, *, now=None) -> dict:
+    """action_item_figures's figures of now, which time alone moves: open items by age, and
+    overdue ones per owner."""
+    now = now or timezone.now()
+    open_items = items_for(filters, user).filter(
+        status__in=[s for s in ItemStatus.values if s != ItemStatus.DONE]
+    )
+    ages = _ages(open_items, user, now)
+    return {
         "openByAge": [
             {"low": low, "high": high, "count": count}
             for (low, high), count in zip(AGE_BUCKETS, ages, strict=True)
         ],
-        "byPriority": _by_priority(items, user, filters),
         "overdueByOwner": _overdue_by_owner(open_items, user, now),
-        "publishedFollowThrough": _follow_through(filters, user),
     }
+
+
+_in_parts(action_item_figures, ACTION_ITEM_KEYS, action_item_history, action_items_now)
 
 
 def _ages(open_items: QuerySet, user, now: datetime) -> list[int]:
@@ -563,6 +644,7 @@ def _follow_through(filters: Filters, user) -> dict:
 LISTED = 20  # post-mortems listed behind each count (the count itself is exact)
 
 
+@_timeless
 def factor_figures(filters: Filters, user) -> dict:
     """Contributing-factor categories and services, ranked by the number of incidents they
     appear in, each with (up to LISTED of) the readable post-mortems behind the count."""
@@ -600,6 +682,7 @@ def factor_figures(filters: Filters, user) -> dict:
     }
 
 
+@_timeless
 def recurrences(filters: Filters, user) -> dict:
     """possible_recurrences of the readable reports the filters select (the Insights page)."""
     return possible_recurrences(postmortems_for(filters, user), user)

@@ -6,8 +6,13 @@ and again, and they change only when something is written. So each answer is kep
 process's memory) under a key made of the figure, its filters, who asks (what a person may
 read decides what is counted) and the data's generation: the latest change of any report
 (its items and factors are written with it) or incident, and the factor categories. A write
-changes the generation, so the next request computes afresh; what moves with time alone
-(an item's age, a draft falling overdue) is at most KEPT_SECONDS old.
+changes the generation, so the next request computes afresh.
+
+A figure that moves with time alone (an item's age, a draft falling overdue) is kept in two
+parts (its `parts`): what changes only when something it counts is written (marked
+`timeless`: months, medians, rankings, the costly part) is kept until a write, or for
+TIMELESS_SECONDS at most; what time moves (the cheap counts of now) for KEPT_SECONDS. So the
+costly part is computed once per write, not once a minute.
 """
 
 import hashlib
@@ -23,14 +28,25 @@ from hindsight.insights.figures import Filters
 from hindsight.postmortems.models import FactorCategory, PostMortem
 
 KEPT_SECONDS = 60
+# Bounds what no generation sees: a deleted draft stays counted this long for its readers.
+TIMELESS_SECONDS = 600
 
 
 def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -> dict:
-    """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key.
-    Requests that miss together wait for one computation instead of each running it: a
+    """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key;
+    a figure in parts is joined from each part's kept answer."""
+    parts = getattr(compute, "parts", None)
+    if parts:
+        return compute.join(*(figure(part, filters, user) for part in parts))
+    return _kept(compute, filters, user)
+
+
+def _kept(compute, filters: Filters, user) -> dict:
+    """Requests that miss together wait for one computation instead of each running it: a
     dashboard's first view, or several people at once, costs one."""
     store = caches["insights"]
-    key = _key(compute, filters, user)
+    timeless = getattr(compute, "timeless", False)
+    key = _key(compute, filters, user, timeless=timeless)
     found = store.get(key)
     if found is not None:
         return found
@@ -41,7 +57,7 @@ def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -
             found = store.get(key)  # another thread may have computed it while this waited
             if found is None:
                 found = compute(filters, user)
-                store.set(key, found, KEPT_SECONDS)
+                store.set(key, found, TIMELESS_SECONDS if timeless else KEPT_SECONDS)
     finally:
         with _guard:
             _computing.pop(key, None)
@@ -53,8 +69,9 @@ _guard = threading.Lock()
 _computing: dict[str, threading.Lock] = {}
 
 
-def _key(compute, filters: Filters, user) -> str:
-    minute = int(timezone.now().timestamp()) // KEPT_SECONDS  # time-bound parts move
+def _key(compute, filters: Filters, user, *, timeless: bool) -> str:
+    # What time moves is computed again each minute.
+    minute = None if timeless else int(timezone.now().timestamp()) // KEPT_SECONDS
     who = (user.pk, user.role, tuple(user.identities))
     parts = (compute.__qualname__, filters, who, _generation(), minute)
     return "insight:" + hashlib.sha256(repr(parts).encode()).hexdigest()
