@@ -135,12 +135,18 @@ def incidents_for(filters: Filters, user) -> QuerySet:
     ).order_by()
 
 
-def postmortems_for(filters: Filters, user) -> QuerySet:
-    """Readable post-mortems whose incident is in the period and matches the filters."""
-    reports = PostMortem.objects.filter(
+def _postmortems_matching(filters: Filters, user) -> QuerySet:
+    """Post-mortems, readable or not, whose incident is in the period and matches the
+    filters."""
+    return PostMortem.objects.filter(
         _in_period("incident__started_at", filters),
         _incident_filters(filters, user, prefix="incident__"),
     ).order_by()
+
+
+def postmortems_for(filters: Filters, user) -> QuerySet:
+    """Readable post-mortems whose incident is in the period and matches the filters."""
+    reports = _postmortems_matching(filters, user)
     # readable_by, as "not one of the few hidden drafts": checked from an index's ids.
     hidden = hidden_from(user)
     return reports if hidden is None else reports.exclude(pk__in=hidden.values("pk"))
@@ -391,12 +397,17 @@ def postmortem_publication(filters: Filters, user) -> dict:
     window = int(due_window().total_seconds())
     # The report's copies of its incident's times, and the month and time to publish the
     # database keeps from them, so this reads the reports' rows and indexes alone.
-    reports = postmortems_for(filters, user).filter(incident_month__isnull=False)
-    # A time to publish implies a resolution: no need to read it.
-    values = reports.filter(seconds_to_publish__isnull=False).values_list(
-        "incident_month", "seconds_to_publish"
+    # A time to publish implies a resolution (no need to read it) and a report once
+    # published, which is never a draft again (workflow.TRANSITIONS): everyone may read
+    # those, so their times are ranked along the index with no look at who asks.
+    values = (
+        _postmortems_matching(filters, user)
+        .filter(incident_month__isnull=False, seconds_to_publish__isnull=False)
+        .values_list("incident_month", "seconds_to_publish")
     )
-    reports = reports.filter(incident_resolved_at__isnull=False)
+    reports = postmortems_for(filters, user).filter(
+        incident_month__isnull=False, incident_resolved_at__isnull=False
+    )
     overall, by_month = _picked(*_sql(values), "incident_month", "seconds_to_publish", [(0, None)])
     by_month = {month_text(key): figure for key, figure in by_month.items()}
     sql, params = _sql(reports.values_list("incident_month", "seconds_to_publish"))

@@ -221,10 +221,11 @@ class PostMortem(models.Model):
             models.Index(fields=["id", "incident"], name="pm_incident_of_idx"),
             # The drafts hidden from a user (hidden_from), read from the index alone.
             models.Index(fields=["status", "created_by", "id"], name="pm_status_author_idx"),
+            # The possible recurrences, lowest id first, walked without reading the table.
             models.Index(
-                fields=["best_match"],
+                fields=["id", "best_match"],
                 condition=models.Q(best_match_recurrence=True),
-                name="pm_recurrence_idx",
+                name="pm_recurrences_idx",
             ),
             models.Index(
                 fields=["updated_at"],
