@@ -7,11 +7,15 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _no_kept_insights():
-    """Each test starts with no insight kept from another test's data (insights/kept.py)."""
+def _no_kept_insights(monkeypatch):
+    """Each test starts with no insight kept from another test's data (insights/kept.py),
+    and a refresh runs in the test's own thread, inside its transaction, not in another."""
     from django.core.cache import caches
 
+    from hindsight.insights import kept
+
     caches["insights"].clear()
+    monkeypatch.setattr(kept, "run_in_background", lambda work: work())
 
 
 class Api:

@@ -11,21 +11,28 @@ changes the generation, so the next request computes afresh.
 A figure that moves with time alone (an item's age, a draft falling overdue) is kept in two
 parts (its `parts`): what changes only when something it counts is written (marked
 `timeless`: months, medians, rankings, the costly part) is kept until a write, or for
-TIMELESS_SECONDS at most; what time moves (the cheap counts of now) for KEPT_SECONDS. So the
-costly part is computed once per write, not once a minute.
+TIMELESS_SECONDS at most; what time moves (the counts of now) is worked out again each
+minute. So the costly part is computed once per write, not once a minute. When the minute
+moves, the last minute's answer is served while one thread works out this minute's in the
+background: no request waits for what time alone moved, and what it shows is at most two
+minutes old.
 """
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 
 from django.core.cache import caches
+from django.db import connections
 from django.db.models import Max
 from django.utils import timezone
 
 from hindsight.incidents.models import Incident
 from hindsight.insights.figures import Filters
 from hindsight.postmortems.models import FactorCategory, PostMortem
+
+logger = logging.getLogger(__name__)
 
 KEPT_SECONDS = 60
 # Bounds what no generation sees: a deleted draft stays counted this long for its readers.
@@ -42,38 +49,84 @@ def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -
 
 
 def _kept(compute, filters: Filters, user) -> dict:
-    """Requests that miss together wait for one computation instead of each running it: a
-    dashboard's first view, or several people at once, costs one."""
-    store = caches["insights"]
+    """The kept answer, if it is this minute's (or timeless); a minute-old answer at once,
+    while one thread works out this minute's in the background, so no request waits for
+    what time alone moved; otherwise computed now."""
     timeless = getattr(compute, "timeless", False)
-    key = _key(compute, filters, user, timeless=timeless)
-    found = store.get(key)
+    key = _key(compute, filters, user)
+    minute = None if timeless else int(timezone.now().timestamp()) // KEPT_SECONDS
+    found = caches["insights"].get(key)
     if found is not None:
-        return found
+        kept_minute, answer = found
+        if kept_minute == minute:
+            return answer
+        if minute is not None and kept_minute == minute - 1:
+            _refresh_later(key, compute, filters, user, minute)
+            return answer
+    return _computed(key, compute, filters, user, minute)
+
+
+def _computed(key: str, compute, filters: Filters, user, minute: int | None) -> dict:
+    """COMPUTE's answer for MINUTE, kept. Requests that miss together wait for one
+    computation instead of each running it: a dashboard's first view, or several people at
+    once, costs one."""
+    store = caches["insights"]
     with _guard:
         computing = _computing.setdefault(key, threading.Lock())
     try:
         with computing:
             found = store.get(key)  # another thread may have computed it while this waited
-            if found is None:
-                found = compute(filters, user)
-                store.set(key, found, TIMELESS_SECONDS if timeless else KEPT_SECONDS)
+            if found is not None and found[0] == minute:
+                return found[1]
+            answer = compute(filters, user)
+            # A timed answer is kept a minute more, to be served while the next is made.
+            store.set(
+                key, (minute, answer), TIMELESS_SECONDS if minute is None else 2 * KEPT_SECONDS
+            )
     finally:
         with _guard:
             _computing.pop(key, None)
-    return found
+    return answer
 
 
-# The computations in progress in this process, one lock per key.
+def _refresh_later(key: str, compute, filters: Filters, user, minute: int) -> None:
+    """Work out KEY's answer for MINUTE in the background, once however many ask."""
+    with _guard:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+
+    def refresh() -> None:
+        try:
+            _computed(key, compute, filters, user, minute)
+        except Exception:  # the next request computes it itself
+            logger.exception("Could not refresh an insight in the background")
+        finally:
+            with _guard:
+                _refreshing.discard(key)
+
+    run_in_background(refresh)
+
+
+def run_in_background(work: Callable[[], None]) -> None:
+    def in_thread() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()  # this thread's own
+
+    threading.Thread(target=in_thread, name="insights-refresh", daemon=True).start()
+
+
+# The computations in progress in this process, one lock per key, and the refreshes.
 _guard = threading.Lock()
 _computing: dict[str, threading.Lock] = {}
+_refreshing: set[str] = set()
 
 
-def _key(compute, filters: Filters, user, *, timeless: bool) -> str:
-    # What time moves is computed again each minute.
-    minute = None if timeless else int(timezone.now().timestamp()) // KEPT_SECONDS
+def _key(compute, filters: Filters, user) -> str:
     who = (user.pk, user.role, tuple(user.identities))
-    parts = (compute.__qualname__, filters, who, _generation(), minute)
+    parts = (compute.__qualname__, filters, who, _generation())
     return "insight:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
