@@ -1,6 +1,6 @@
-"""The Markdown export is stored by the first export of each version of a report and reused
-until the record or the export code changes; the shortcut that spares most texts a parse
-agrees with the parse."""
+"""The Markdown export is stored by the worker after each write (or by the first export of
+each version of a report) and reused until the record or the export code changes; the
+shortcut that spares most texts a parse agrees with the parse."""
 
 import itertools
 
@@ -117,3 +117,39 @@ def test_the_shortcut_agrees_with_the_parse():
                 assert export._parsed_safe(text), repr(text)
                 checked += 1
     assert checked > 100
+
+
+def test_a_write_leaves_the_export_due_and_the_worker_stores_it(api, postmortem, renders):
+    from hindsight.notifications.conf import WorkerConfig
+    from hindsight.notifications.worker import Worker
+
+    assert PostMortem.objects.get(pk=postmortem["id"]).markdown == ""  # written: due
+    Worker(WorkerConfig.from_env()).check()
+    stored = PostMortem.objects.get(pk=postmortem["id"]).markdown
+    assert len(renders) == 1 and stored
+    exported = markdown(api, postmortem["id"])
+    assert len(renders) == 1  # the export read what the worker stored
+    assert stored.endswith(exported)
+    assert exported == export.to_markdown(PostMortem.objects.with_report().get(pk=postmortem["id"]))
+    changed = api.patch(
+        f"/api/postmortems/{postmortem['id']}",
+        {"summary": "Changed after the export was stored."},
+        headers={"If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.content
+    assert PostMortem.objects.get(pk=postmortem["id"]).markdown == ""  # due again
+    assert export.store_due_markdown() == 1
+    assert export.store_due_markdown() == 0  # nothing left due
+    before = len(renders)
+    assert "Changed after the export was stored." in markdown(api, postmortem["id"])
+    assert len(renders) == before
+
+
+def test_an_export_stored_by_the_worker_is_that_of_the_stored_document(api, postmortem):
+    """The worker reads the stored document, not the rows: what it stores is what an export
+    of the same version would have rendered itself."""
+    assert export.store_due_markdown() == 1
+    by_worker = PostMortem.objects.get(pk=postmortem["id"]).markdown
+    PostMortem.objects.filter(pk=postmortem["id"]).update(markdown="")
+    markdown(api, postmortem["id"])  # the export renders and stores it itself
+    assert PostMortem.objects.get(pk=postmortem["id"]).markdown == by_worker

@@ -26,7 +26,7 @@ from django.utils import timezone
 from hindsight.notifications import checks, delivery
 from hindsight.notifications.conf import WorkerConfig
 from hindsight.notifications.models import Attempt, Delivery, DeliveryStatus
-from hindsight.postmortems import related
+from hindsight.postmortems import export, related
 
 log = logging.getLogger("hindsight.worker")
 
@@ -163,6 +163,7 @@ class Worker:
         # Between checks, the reports' kept best matches are found again where writes
         # marked them due (postmortems/related.py): in the background, never in a request.
         related.refresh_due_best_matches()
+        export.store_due_markdown()  # so an export reads its text instead of rendering it
         fired = checks.run_checks()
         self._next_check = time.monotonic() + self.config.check_interval
         return fired

@@ -133,6 +133,9 @@ def columns(postmortem: PostMortem, *, now: datetime | None = None) -> dict:
         "list_row": _dumps(list_row(body)),
         "html": html,
         "render_version": RENDER_VERSION,
+        # The stored Markdown export is of what was; the worker stores it again
+        # (export.store_due_markdown), or the next export does.
+        "markdown": "",
     }
 
 

@@ -235,13 +235,38 @@ def stored_markdown(postmortem_id: str, body: dict, stored: str) -> str:
     if stored.startswith(key):
         return stored[len(key) :]
     text = render(data)
+    _store(postmortem_id, key + text)
+    return text
+
+
+def _store(postmortem_id: str, markdown: str) -> bool:
+    """Keep MARKDOWN on the report, if that waits for no writer; whether it was kept."""
     with write_if_free() as free:
         if free:
             row = PostMortem.objects.select_for_update(skip_locked=True).filter(pk=postmortem_id)
-            PostMortem.objects.filter(pk__in=list(row.values_list("pk", flat=True))).update(
-                markdown=key + text
+            return bool(
+                PostMortem.objects.filter(pk__in=list(row.values_list("pk", flat=True))).update(
+                    markdown=markdown
+                )
             )
-    return text
+    return False
+
+
+def store_due_markdown(limit: int = 200) -> int:
+    """Store the Markdown export of up to LIMIT reports that have none (a write or a fresh
+    rendering of the document clears it: document.columns), the latest changed first; returns
+    how many. `hindsight worker` runs it with its periodic checks, so an export reads the
+    text instead of rendering it, and the render's read-back costs no request."""
+    done = 0
+    due = (
+        PostMortem.objects.filter(markdown="")
+        .order_by("-updated_at")
+        .values_list("pk", *document.READ_COLUMNS)[:limit]
+    )
+    for pk, *values in due:
+        data = record_of(document.body_from(tuple(values), pk))
+        done += _store(pk, _digest(data) + render(data))
+    return done
 
 
 def to_markdown(postmortem: PostMortem) -> str:

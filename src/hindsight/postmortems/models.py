@@ -232,6 +232,10 @@ class PostMortem(models.Model):
                 condition=models.Q(best_match_due=True),
                 name="pm_best_match_due_idx",
             ),
+            # The reports whose Markdown export is to be stored (export.store_due_markdown).
+            models.Index(
+                fields=["updated_at"], condition=models.Q(markdown=""), name="pm_markdown_due_idx"
+            ),
         ]
 
     def __str__(self):
