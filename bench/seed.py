@@ -192,7 +192,7 @@ def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
     """Add COUNT post-mortems after those already there; returns the new total."""
     from django.db import connection, transaction
 
-    from hindsight.postmortems import document
+    from hindsight.postmortems import document, export
     from hindsight.postmortems.models import PostMortem
 
     bench, authors = ensure_users()
@@ -207,6 +207,10 @@ def seed(count: int, *, seed_value: int = 1, progress=None) -> int:
         done += size
         if progress:
             progress(done)
+    # Each report's Markdown export, as `hindsight worker` stores it after a write (any left
+    # from an earlier run too).
+    while export.store_due_markdown(limit=1000):
+        pass
     # Table and index statistics, as a database in use has them (SQLite's planner needs them
     # to prefer the indexes that answer the insights alone).
     with connection.cursor() as cursor:
