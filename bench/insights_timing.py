@@ -1,5 +1,6 @@
 """Times the insights endpoints in process (Django's test client, no HTTP server), as the
-bench's member user, unfiltered: the median and the slowest of --runs calls per endpoint.
+bench's member user, unfiltered: the median and the slowest of --runs calls per endpoint,
+each computed afresh (nothing kept from the call before).
 
     HINDSIGHT_DATA_DIR=DIR python -m bench.insights_timing --runs 7
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.core.cache import caches
     from django.test import Client
 
     from bench.seed import ensure_users
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         times = []
         for _ in range(args.runs):
+            caches["insights"].clear()  # the figure computed, not the kept answer
             began = time.perf_counter()
             answer = client.get(f"/api/insights/{name}")
             times.append((time.perf_counter() - began) * 1000)
