@@ -13,9 +13,11 @@ parts (its `parts`): what changes only when something it counts is written (mark
 `timeless`: months, medians, rankings, the costly part) is kept until a write, or for
 TIMELESS_SECONDS at most; what time moves (the counts of now) is worked out again each
 minute. So the costly part is computed once per write, not once a minute. When the minute
-moves, the last minute's answer is served while one thread works out this minute's in the
-background: no request waits for what time alone moved, and what it shows is at most two
-minutes old.
+has moved, the answer kept from an earlier minute (STALE_SECONDS ago at most) is served
+while one thread works out this minute's in the background: no request waits for what time
+alone moved. These counts move over hours and days (a due date passing, an item's age
+bucket, a draft's due window), so an answer a few minutes old says nearly the same; while
+requests keep coming it is at most two minutes old.
 """
 
 import hashlib
@@ -35,6 +37,8 @@ from hindsight.postmortems.models import FactorCategory, PostMortem
 logger = logging.getLogger(__name__)
 
 KEPT_SECONDS = 60
+# The oldest answer of what time moves that is served while this minute's is worked out.
+STALE_SECONDS = 600
 # Bounds what no generation sees: a deleted draft stays counted this long for its readers.
 TIMELESS_SECONDS = 600
 
@@ -49,9 +53,9 @@ def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -
 
 
 def _kept(compute, filters: Filters, user) -> dict:
-    """The kept answer, if it is this minute's (or timeless); a minute-old answer at once,
-    while one thread works out this minute's in the background, so no request waits for
-    what time alone moved; otherwise computed now."""
+    """The kept answer, if it is this minute's (or timeless); an answer of an earlier
+    minute (STALE_SECONDS at most) at once, while one thread works out this minute's in the
+    background, so no request waits for what time alone moved; otherwise computed now."""
     timeless = getattr(compute, "timeless", False)
     key = _key(compute, filters, user)
     minute = None if timeless else int(timezone.now().timestamp()) // KEPT_SECONDS
@@ -60,7 +64,7 @@ def _kept(compute, filters: Filters, user) -> dict:
         kept_minute, answer = found
         if kept_minute == minute:
             return answer
-        if minute is not None and kept_minute == minute - 1:
+        if minute is not None and minute - kept_minute <= STALE_SECONDS // KEPT_SECONDS:
             _refresh_later(key, compute, filters, user, minute)
             return answer
     return _computed(key, compute, filters, user, minute)
@@ -81,7 +85,9 @@ def _computed(key: str, compute, filters: Filters, user, minute: int | None) -> 
             answer = compute(filters, user)
             # A timed answer is kept a minute more, to be served while the next is made.
             store.set(
-                key, (minute, answer), TIMELESS_SECONDS if minute is None else 2 * KEPT_SECONDS
+                key,
+                (minute, answer),
+                TIMELESS_SECONDS if minute is None else STALE_SECONDS + KEPT_SECONDS,
             )
     finally:
         with _guard:
