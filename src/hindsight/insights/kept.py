@@ -83,7 +83,7 @@ def _computed(key: str, compute, filters: Filters, user, minute: int | None) -> 
             if found is not None and found[0] == minute:
                 return found[1]
             answer = compute(filters, user)
-            # A timed answer is kept a minute more, to be served while the next is made.
+            # A timed answer is kept past its minute, to be served while the next is made.
             store.set(
                 key,
                 (minute, answer),
@@ -139,7 +139,7 @@ def _key(compute, filters: Filters, user) -> str:
 def _generation() -> tuple:
     """What changes whenever anything a figure counts is written: two index lookups and the
     (short) list of factor categories. (Deleting a draft changes neither: it counted only
-    for those who could read it, for at most KEPT_SECONDS more.)"""
+    for those who could read it, for at most TIMELESS_SECONDS more.)"""
     reports = PostMortem.objects.aggregate(latest=Max("updated_at"))["latest"]
     incidents = Incident.objects.aggregate(latest=Max("updated_at"))["latest"]
     categories = tuple(FactorCategory.objects.values_list("slug", "name", "retired"))
