@@ -153,3 +153,21 @@ def test_an_export_stored_by_the_worker_is_that_of_the_stored_document(api, post
     PostMortem.objects.filter(pk=postmortem["id"]).update(markdown="")
     markdown(api, postmortem["id"])  # the export renders and stores it itself
     assert PostMortem.objects.get(pk=postmortem["id"]).markdown == by_worker
+
+
+def test_a_report_whose_export_fails_leaves_the_others_stored(
+    api, postmortem, incident, seed_body, monkeypatch, caplog
+):
+    other = api.post("/api/postmortems", {**seed_body, "title": "Another outage"}).json()
+    real = export.render
+
+    def failing(data):
+        if data["title"] == "Another outage":
+            raise ValueError("cannot render")
+        return real(data)
+
+    monkeypatch.setattr(export, "render", failing)
+    assert export.store_due_markdown() == 1  # the other is logged and left due
+    assert PostMortem.objects.get(pk=postmortem["id"]).markdown
+    assert PostMortem.objects.get(pk=other["id"]).markdown == ""
+    assert "Could not store the Markdown export of " + other["id"] in caplog.text

@@ -17,6 +17,7 @@ name…), adds the exact value under `exact:` in the front matter.
 
 import hashlib
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from hindsight.postmortems import document, fields
 from hindsight.postmortems.markdown import frontmatter, importer
 from hindsight.postmortems.models import ItemStatus, PostMortem
 from hindsight.postmortems.schemas import PostMortemCreate
+
+logger = logging.getLogger(__name__)
 
 HORIZONS = [
     ("IMMEDIATE", "Immediate"),
@@ -264,8 +267,11 @@ def store_due_markdown(limit: int = 200) -> int:
         .values_list("pk", *document.READ_COLUMNS)[:limit]
     )
     for pk, *values in due:
-        data = record_of(document.body_from(tuple(values), pk))
-        done += _store(pk, _digest(data) + render(data))
+        try:
+            data = record_of(document.body_from(tuple(values), pk))
+            done += _store(pk, _digest(data) + render(data))
+        except Exception:  # one report's export never stops the worker's other checks
+            logger.exception("Could not store the Markdown export of %s", pk)
     return done
 
 
