@@ -6,6 +6,8 @@ import itertools
 
 import pytest
 
+from hindsight.notifications.conf import WorkerConfig
+from hindsight.notifications.worker import Worker
 from hindsight.postmortems import export
 from hindsight.postmortems.models import PostMortem
 
@@ -120,9 +122,6 @@ def test_the_shortcut_agrees_with_the_parse():
 
 
 def test_a_write_leaves_the_export_due_and_the_worker_stores_it(api, postmortem, renders):
-    from hindsight.notifications.conf import WorkerConfig
-    from hindsight.notifications.worker import Worker
-
     assert PostMortem.objects.get(pk=postmortem["id"]).markdown == ""  # written: due
     Worker(WorkerConfig.from_env()).check()
     stored = PostMortem.objects.get(pk=postmortem["id"]).markdown

@@ -9,6 +9,8 @@ import pytest
 from django.utils import timezone
 
 from hindsight.insights import kept
+from hindsight.insights.figures import Filters
+from hindsight.postmortems.models import ActionItem
 
 IN_ANOTHER_THREAD = kept.run_in_background  # the real one (tests run refreshes inline)
 
@@ -19,14 +21,14 @@ def computed(monkeypatch):
     calls = []
     keeping = kept._kept
 
-    def counting(compute, filters, user):
+    def counting(compute, filters, user, generation):
         def counted(filters, user):
             calls.append(compute.__name__)
             return compute(filters, user)
 
         counted.__qualname__ = compute.__qualname__
         counted.timeless = getattr(compute, "timeless", False)
-        return keeping(counted, filters, user)
+        return keeping(counted, filters, user, generation)
 
     monkeypatch.setattr(kept, "_kept", counting)
     return calls
@@ -128,8 +130,6 @@ def test_when_the_minute_moves_the_last_answer_is_served_while_this_minutes_is_m
     # The next minute, and the items a week old by then (as if opened long ago).
     later = timezone.now() + timedelta(seconds=minutes * kept.KEPT_SECONDS)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    from hindsight.postmortems.models import ActionItem
-
     # Written around the write path, so the generation stays (as time alone would move it).
     ActionItem.objects.update(created_at=later - timedelta(days=8))
     assert ages() == [3, 0, 0, 0]  # the last minute's answer, at once
@@ -147,8 +147,6 @@ def test_an_answer_older_than_the_stale_bound_is_never_served(
     api.get("/api/insights/action-items")
     later = timezone.now() + timedelta(seconds=kept.STALE_SECONDS + kept.KEPT_SECONDS)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    from hindsight.postmortems.models import ActionItem
-
     ActionItem.objects.update(created_at=later - timedelta(days=8))
     ages = [b["count"] for b in api.get("/api/insights/action-items").json()["openByAge"]]
     assert ages == [0, 3, 0, 0]  # computed for this request
@@ -177,8 +175,6 @@ def test_requests_that_miss_together_wait_for_one_computation(alice, monkeypatch
     import threading
     import time
 
-    from hindsight.insights.figures import Filters
-
     started, release, calls = threading.Event(), threading.Event(), []
 
     def slow(filters, user):
@@ -205,8 +201,6 @@ def test_requests_that_miss_together_wait_for_one_computation(alice, monkeypatch
 def test_the_refresh_runs_in_a_thread_of_its_own(alice, api_for, postmortem, monkeypatch):
     import threading
     import time
-
-    from hindsight.postmortems.models import ActionItem
 
     threads = []
 

@@ -13,6 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from hindsight.incidents.models import Incident
+from hindsight.incidents.services import update_incident
+from hindsight.notifications.conf import WorkerConfig
+from hindsight.notifications.worker import Worker
 from hindsight.postmortems import related, services
 from hindsight.postmortems.models import PostMortem
 from hindsight.postmortems.schemas import PostMortemCreate, PostMortemPatch
@@ -165,9 +168,6 @@ def test_editing_the_root_cause_updates_the_kept_match(world, alice, api_for):
 
 def test_a_write_ranks_nothing_and_the_worker_finds_the_match(alice):
     """Reports migrated or written are due; the worker's check finds their matches."""
-    from hindsight.notifications.conf import WorkerConfig
-    from hindsight.notifications.worker import Worker
-
     now = timezone.now()
     earlier = report(
         alice, "e", "Checkout errors as the connection pool ran dry",
@@ -196,7 +196,8 @@ def test_the_insights_page_shows_the_count_with_a_link_per_report(world, bob):
     assert f'href="/postmortems/{later}"' in page and f'href="/postmortems/{earlier}"' in page
 
 
-def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(alice):
+def older_and_other(alice):
+    """An older report and another it matches only weakly, having nothing more like it."""
     now = timezone.now()
     older = report(
         alice, "o", "Checkout errors as the connection pool ran dry",
@@ -208,6 +209,12 @@ def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(a
         rootCause="The index alias moved to an empty pool while reindexing ran.",
         contributingFactors=[], tags=[],
     )  # fmt: skip
+    return older, other
+
+
+def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(alice):
+    now = timezone.now()
+    older, other = older_and_other(alice)
     weak = PostMortem.objects.get(pk=older)
     assert weak.best_match_id == other and weak.best_match_score < related.RECURRENCE_THRESHOLD
     newer = report(
@@ -223,8 +230,6 @@ def test_a_new_report_becomes_the_kept_match_of_an_older_one_it_resembles_most(a
 def test_moving_the_later_incident_before_the_fix_was_done_unflags_it(world, alice):
     """The recurrence asks whether the match's items were done before this incident started:
     an incident edit that moves the start is compared again."""
-    from hindsight.incidents.services import update_incident
-
     earlier, later = world
     update_incident(
         "inc_l", {"started_at": timezone.now() - timedelta(days=60)}, by=alice
@@ -236,8 +241,6 @@ def test_moving_the_later_incident_before_the_fix_was_done_unflags_it(world, ali
 
 
 def test_changing_the_incident_services_marks_its_reports_and_who_matched_them_due(world, alice):
-    from hindsight.incidents.services import update_incident
-
     earlier, later = world
     update_incident("inc_e", {"services": ["search"]}, by=alice)
     due = dict(PostMortem.objects.values_list("pk", "best_match_due"))
@@ -247,16 +250,7 @@ def test_changing_the_incident_services_marks_its_reports_and_who_matched_them_d
 def weak_older_report(alice):
     """An older report kept as matching OTHER weakly, then NEWER, more like it."""
     now = timezone.now()
-    older = report(
-        alice, "o", "Checkout errors as the connection pool ran dry",
-        started=now - timedelta(days=9),
-    )  # fmt: skip
-    other = report(
-        alice, "x", "Search results stale after the nightly reindex",
-        started=now - timedelta(days=8),
-        rootCause="The index alias moved to an empty pool while reindexing ran.",
-        contributingFactors=[], tags=[],
-    )  # fmt: skip
+    older, other = older_and_other(alice)
     newer = report(
         alice, "n", "Checkout outage as the connection pool ran dry again",
         started=now - timedelta(days=1), status="DRAFT",

@@ -45,19 +45,20 @@ TIMELESS_SECONDS = 600
 
 def figure(compute: Callable[[Filters, object], dict], filters: Filters, user) -> dict:
     """COMPUTE(FILTERS, USER), or the answer kept from an earlier call with the same key;
-    a figure in parts is joined from each part's kept answer."""
-    parts = getattr(compute, "parts", None)
-    if parts:
-        return compute.join(*(figure(part, filters, user) for part in parts))
-    return _kept(compute, filters, user)
+    a figure in parts is joined from each part's kept answer (the data's generation looked
+    up once for them all)."""
+    generation = _generation()
+    parts = getattr(compute, "parts", None) or (compute,)
+    answers = [_kept(part, filters, user, generation) for part in parts]
+    return compute.join(*answers) if len(parts) > 1 else answers[0]
 
 
-def _kept(compute, filters: Filters, user) -> dict:
+def _kept(compute, filters: Filters, user, generation: tuple) -> dict:
     """The kept answer, if it is this minute's (or timeless); an answer of an earlier
     minute (STALE_SECONDS at most) at once, while one thread works out this minute's in the
     background, so no request waits for what time alone moved; otherwise computed now."""
     timeless = getattr(compute, "timeless", False)
-    key = _key(compute, filters, user)
+    key = _key(compute, filters, user, generation)
     minute = None if timeless else int(timezone.now().timestamp()) // KEPT_SECONDS
     found = caches["insights"].get(key)
     if found is not None:
@@ -130,9 +131,9 @@ _computing: dict[str, threading.Lock] = {}
 _refreshing: set[str] = set()
 
 
-def _key(compute, filters: Filters, user) -> str:
+def _key(compute, filters: Filters, user, generation: tuple) -> str:
     who = (user.pk, user.role, tuple(user.identities))
-    parts = (compute.__qualname__, filters, who, _generation())
+    parts = (compute.__qualname__, filters, who, generation)
     return "insight:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
