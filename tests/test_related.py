@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hindsight.incidents.models import Incident
+from hindsight.incidents.services import update_incident
 from hindsight.postmortems import related
 from hindsight.postmortems.models import ActionItem, PostMortem
 
@@ -220,3 +221,89 @@ def test_the_panel_says_no_related_report_only_when_there_is_none(corpus, alice)
     html = panel.content.decode()
     assert "Related post-mortems" in html  # some are related, none with open items
     assert "No related post-mortem found." not in html
+
+
+def _compared_now(pm_id: str) -> tuple:
+    """What a candidate's kept `compared` column says of PM_ID, and what its rows say."""
+    rows = PostMortem.objects.filter(pk=pm_id).values_list(*related.CANDIDATE)
+    [kept] = related._candidates(rows)
+    fresh = related._load([pm_id])[pm_id]
+
+    def compared(report):
+        return (
+            report.title,
+            report.status,
+            report.started_at,
+            report.words,
+            report.root_words,
+            report.services,
+            report.tags,
+            set(report.categories),
+        )
+
+    return compared(kept), compared(fresh)
+
+
+def test_what_a_candidate_is_compared_by_follows_every_kind_of_change(
+    alice, api_for, postmortem, incident
+):
+    api = api_for(alice)
+    pm_id = postmortem["id"]
+    kept, fresh = _compared_now(pm_id)
+    assert kept == fresh and "pool" in kept[3] and kept[5] == {"checkout", "postgres"}
+
+    changes = [
+        {"title": "Replication lag stalled invoices"},
+        {"rootCause": "A vacuum storm starved the replica of disk bandwidth."},
+        {"tags": ["Billing", "replica"]},
+        {
+            "contributingFactors": [
+                {"factor": "Autovacuum thresholds left at defaults", "category": "configuration"},
+                {"factor": "Replica disks shared with backups"},
+            ]
+        },
+    ]
+    for change in changes:
+        assert api.patch(f"/api/postmortems/{pm_id}", change).status_code == 200
+        kept, fresh = _compared_now(pm_id)
+        assert kept == fresh, change
+    assert {"autovacuum", "replica", "invoices"} <= kept[3] and kept[6] == {"billing", "replica"}
+    assert kept[7] == {"configuration"} and "pool" not in kept[3]
+
+    # The incident's services and start, changed on the incident: its reports follow.
+    update_incident(
+        incident.id,
+        {"services": ["Billing-DB"], "started_at": START + timedelta(days=90)},
+        by=alice,
+    )
+    kept, fresh = _compared_now(pm_id)
+    assert kept == fresh and kept[5] == {"billing-db"} and kept[2] == START + timedelta(days=90)
+
+    # Another incident altogether.
+    other = Incident.objects.create(id="inc_other", title="Other", services=["search"])
+    assert api.patch(f"/api/postmortems/{pm_id}", {"incidentId": other.pk}).status_code == 200
+    kept, fresh = _compared_now(pm_id)
+    assert kept == fresh and kept[5] == {"search"}
+
+
+def test_a_candidate_an_older_version_wrote_is_compared_from_its_rows(corpus, alice, api_for):
+    first = next(iter(corpus))
+    api = api_for(alice)
+    before = api.get(f"/api/postmortems/{first}/related").json()["items"]
+    # As a database upgraded before refresh_stale has reached these rows leaves them.
+    PostMortem.objects.exclude(pk=first).update(compared="", render_version=1)
+    assert api.get(f"/api/postmortems/{first}/related").json()["items"] == before
+    assert before and before[0]["id"] == corpus[first]
+
+
+def test_related_reads_the_candidates_with_the_ranking_in_a_few_queries(
+    corpus, alice, api_for, django_assert_num_queries
+):
+    first = next(iter(corpus))
+    api = api_for(alice)
+    api.get(f"/api/postmortems/{first}/related")  # the word counts, kept by each process
+    # Session and user; the subject's row, factors and tags; the ranked candidates with
+    # what they are compared by; the shown reports' action items.
+    with django_assert_num_queries(6):
+        items = api.get(f"/api/postmortems/{first}/related").json()["items"]
+    assert items[0]["id"] == corpus[first]

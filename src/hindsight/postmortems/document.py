@@ -28,7 +28,7 @@ from hindsight.lib.errors import NotFound
 from hindsight.lib.markdown import Renderings
 from hindsight.lib.schema import api_name
 from hindsight.lib.writers import write_transaction
-from hindsight.postmortems import fields
+from hindsight.postmortems import fields, similarity
 from hindsight.postmortems.models import (
     UNFINISHED,
     ActionItem,
@@ -43,8 +43,9 @@ from hindsight.postmortems.models import (
 from hindsight.postmortems.sections import SECTION_NAMES
 
 # 3: stored HTML; 4: the trigger section; 5: unconfirmed entries; 6: frontMatter;
-# 7: stored with what changes with time, as it stood (document_terms, document_exact_until)
-RENDER_VERSION = 7
+# 7: stored with what changes with time, as it stood (document_terms, document_exact_until);
+# 8: what the related post-mortems compare (compared)
+RENDER_VERSION = 8
 
 _TEXT_KEYS = tuple((f.name, f.api_name) for f in fields.REPORT_FIELDS)
 _SECTION_KEYS = tuple((name, api_name(name)) for name in SECTION_NAMES)
@@ -125,6 +126,7 @@ def columns(postmortem: PostMortem, *, now: datetime | None = None) -> dict:
     html = Renderings.of(markdown_texts(body), reuse=_current_renderings(postmortem)).dumps()
     postmortem.html = html
     resolved_at = postmortem.incident.resolved_at
+    compared = similarity.compared(body, services=postmortem.incident.services)
     finish(body, status=postmortem.status, resolved_at=resolved_at, now=now)
     return {
         "document": _dumps(body),
@@ -133,6 +135,7 @@ def columns(postmortem: PostMortem, *, now: datetime | None = None) -> dict:
         "list_row": _dumps(list_row(body)),
         "html": html,
         "render_version": RENDER_VERSION,
+        "compared": compared,
         # The stored Markdown export is of what was; the worker stores it again
         # (export.store_due_markdown), or the next export does.
         "markdown": "",

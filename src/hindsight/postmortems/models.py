@@ -181,6 +181,9 @@ class PostMortem(models.Model):
     best_match_score = models.FloatField(null=True, editable=False)
     best_match_recurrence = models.BooleanField(default=False, editable=False)
     best_match_due = models.BooleanField(default=True, editable=False)
+    # What the related post-mortems compare of it (similarity.compared), written with the
+    # document, so a candidate is read from its row alone.
+    compared = models.TextField(default="", editable=False)
     # The HTML of its Markdown texts (lib/markdown.py Renderings), rendered with the
     # document, so a page or an export of this version renders none of them again.
     html = models.TextField(default="", editable=False)

@@ -26,7 +26,7 @@ the report due, and `hindsight worker` finds due matches with its periodic check
 (refresh_due_best_matches): a write never waits for a ranking.
 """
 
-import re
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -35,6 +35,7 @@ from django.db.models import BooleanField, Case, Value, When
 from hindsight.lib.errors import NotFound
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import search
+from hindsight.postmortems.document import RENDER_VERSION
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
@@ -43,6 +44,7 @@ from hindsight.postmortems.models import (
     Tag,
     readable_by,
 )
+from hindsight.postmortems.similarity import words_of
 
 CANDIDATES = 200
 QUERY_TERMS = 24
@@ -50,18 +52,6 @@ QUERY_TERMS = 24
 SCAN_BUDGET = 5000
 RECURRENCE_THRESHOLD = 0.5
 WEIGHTS = {"text": 0.55, "services": 0.20, "categories": 0.15, "tags": 0.10}
-_WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-# Words too common in post-mortems to say two are alike.
-STOPWORDS = frozenset(
-    """
-    about after again against also because been before being between both cause caused could
-    did does doing down during each from further have having here into itself just more most
-    only other over same should some such than that their them then there these they this
-    those through under until very were what when where which while whom with would your
-    incident issue problem service services error errors failure failed users user team time
-    root since within without
-    """.split()
-)
 
 
 @dataclass
@@ -74,7 +64,7 @@ class Report:
     root_words: set[str]
     services: set[str]
     tags: set[str]
-    categories: dict[str, str]  # slug → name
+    categories: dict[str, str | None]  # slug → name (None: not read, for a candidate)
     items: list[dict] = field(default_factory=list)
     factor_texts: tuple[str, ...] = ()
 
@@ -94,18 +84,14 @@ class Report:
         )
 
 
-def words_of(*texts: str | None) -> set[str]:
-    return {
-        w for text in texts if text for w in (m.lower() for m in _WORD.findall(text))
-    } - STOPWORDS
-
-
 def _dice(a: set, b: set) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
 
 
 # What the score compares of a report's own row (the rest: _load_rows).
-ROW = ("pk", "title", "status", "root_cause", "incident__started_at", "incident__services")
+ROW = ("pk", "title", "status", "root_cause", "incident_started_at", "incident__services")
+# A candidate's: what its write kept of it (similarity.compared).
+CANDIDATE = ("pk", "title", "status", "incident_started_at", "compared", "render_version")
 
 
 def _load(ids: list[str]) -> dict[str, Report]:
@@ -145,6 +131,31 @@ def _load_rows(rows) -> dict[str, Report]:
     return reports
 
 
+def _candidates(rows) -> list[Report]:
+    """The reports of ROWS (tuples of CANDIDATE) from their `compared` column; a row an
+    older version of the code wrote (refresh_stale rewrites those) from its rows instead."""
+    reports, stale = [], []
+    for pk, title, status, started, kept, version in rows:
+        if version != RENDER_VERSION or not kept:
+            stale.append(pk)
+            continue
+        words = json.loads(kept)
+        reports.append(
+            Report(
+                id=pk,
+                title=title,
+                status=status,
+                started_at=started,
+                words=set(words["words"]),
+                root_words=set(words["root"]),
+                services=set(words["services"]),
+                tags=set(words["tags"]),
+                categories=dict.fromkeys(words["categories"]),
+            )
+        )
+    return reports + list(_load(stale).values()) if stale else reports
+
+
 def _with_items(reports: list[Report]) -> list[Report]:
     """REPORTS with their action items, in one query: only the few that are shown."""
     by_id = {r.id: r for r in reports}
@@ -166,8 +177,9 @@ def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
     }
     score = round(sum(WEIGHTS[k] * v for k, v in parts.items()), 4)
     reasons = [f"same service: {s}" for s in sorted(subject.services & other.services)]
+    # Named as the subject's own rows name them: a candidate's categories are slugs alone.
     reasons += [
-        f"shared factor category: {other.categories[slug]}"
+        f"shared factor category: {subject.categories[slug]}"
         for slug in sorted(set(subject.categories) & set(other.categories))
     ]
     shared_root = sorted(subject.root_words & other.root_words)
@@ -198,13 +210,12 @@ def query_terms(words: set[str]) -> tuple[list[str], bool]:
 def _scored(subject: Report, others) -> list[tuple[float, list[str], Report]]:
     """The candidates of the queryset OTHERS for SUBJECT, scored, best first."""
     terms, ranked = query_terms(subject.words)
-    # The ranking picks the ids; their rows are read once the LIMIT has cut them. Their
-    # order no longer matters: the score sorts them.
-    picked = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES)
-    candidates = _load_rows(PostMortem.objects.filter(pk__in=picked).values_list(*ROW))
+    # The ranking picks the candidates, read with it; their order no longer matters: the
+    # score sorts them.
+    rows = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES, columns=CANDIDATE)
     # A candidate the ranking found by a stem alone (PostgreSQL: "exports" finds "export")
     # may share nothing the score counts: it is not related.
-    scored = ((*_score(subject, other), other) for other in candidates.values())
+    scored = ((*_score(subject, other), other) for other in _candidates(rows))
     return sorted((row for row in scored if row[0] > 0), key=lambda row: (-row[0], row[2].id))
 
 

@@ -202,13 +202,17 @@ def any_of(queryset, words: list[str], *, ranked: bool = True):
     )
 
 
-def top_matches(queryset, words: list[str], *, ranked: bool, limit: int):
-    """The ids of the first LIMIT post-mortems of any_of(QUERYSET, WORDS, ranked=RANKED), as
-    `pk__in` takes them: a subquery on PostgreSQL, so whatever the caller joins is joined
-    after the LIMIT (inside, it would hash-join every match first); a list on SQLite, whose
-    FTS5 join names the outer table and so cannot be nested."""
-    ids = any_of(queryset, words, ranked=ranked).values_list("pk", flat=True)[:limit]
-    return ids if connection.vendor == "postgresql" else list(ids)
+def top_matches(queryset, words: list[str], *, ranked: bool, limit: int, columns: tuple):
+    """COLUMNS (values_list's names) of the first LIMIT post-mortems of any_of(QUERYSET,
+    WORDS, ranked=RANKED), in no particular order, in one query. On PostgreSQL the ranking
+    is a subquery of ids, so whatever COLUMNS join is joined after the LIMIT (inside, it
+    would hash-join every match first); SQLite's FTS5 join names the outer table and so
+    cannot be nested, but hands the matches over in rank order and stops at the LIMIT."""
+    found = any_of(queryset, words, ranked=ranked)
+    if connection.vendor == "postgresql":
+        ids = found.values_list("pk", flat=True)[:limit]
+        return PostMortem.objects.filter(pk__in=ids).values_list(*columns)
+    return found.values_list(*columns)[:limit]
 
 
 def matching(queryset, text: str):
