@@ -302,8 +302,8 @@ def test_related_reads_the_candidates_with_the_ranking_in_a_few_queries(
     first = next(iter(corpus))
     api = api_for(alice)
     api.get(f"/api/postmortems/{first}/related")  # the word counts, kept by each process
-    # Session and user; the subject's row, factors and tags; the ranked candidates with
-    # what they are compared by; the shown reports' action items.
-    with django_assert_num_queries(6):
+    # The token's user; the subject's kept row and its categories' names; the ranked
+    # candidates with what they are compared by; the shown reports' action items.
+    with django_assert_num_queries(5):
         items = api.get(f"/api/postmortems/{first}/related").json()["items"]
     assert items[0]["id"] == corpus[first]

@@ -39,6 +39,7 @@ from hindsight.postmortems.document import RENDER_VERSION
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
+    FactorCategory,
     ItemStatus,
     PostMortem,
     Tag,
@@ -156,6 +157,23 @@ def _candidates(rows) -> list[Report]:
     return reports + list(_load(stale).values()) if stale else reports
 
 
+def _subject(readable, *, typed: bool) -> Report | None:
+    """The one report of the queryset READABLE, to compare others with: from its kept
+    `compared` column, with its categories' names for the reasons; from its rows when the
+    editor's typed text is compared (that needs its factors' own texts)."""
+    if typed:
+        return next(iter(_load_rows(readable.values_list(*ROW)).values()), None)
+    found = _candidates(readable.values_list(*CANDIDATE))
+    subject = found[0] if found else None
+    if subject is not None and None in subject.categories.values():
+        subject.categories = dict(
+            FactorCategory.objects.filter(pk__in=list(subject.categories)).values_list(
+                "slug", "name"
+            )
+        )
+    return subject
+
+
 def _with_items(reports: list[Report]) -> list[Report]:
     """REPORTS with their action items, in one query: only the few that are shown."""
     by_id = {r.id: r for r in reports}
@@ -246,10 +264,11 @@ def related(
     """The post-mortems most like POSTMORTEM_ID that USER may read, best first; with TYPED_*,
     as if its title and root cause were what the editor holds now."""
     readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
-    subject = _load_rows(readable.values_list(*ROW)).get(postmortem_id)
+    typed = typed_title is not None or typed_root_cause is not None
+    subject = _subject(readable, typed=typed)
     if subject is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
-    if typed_title is not None or typed_root_cause is not None:
+    if typed:
         subject = subject.as_typed(typed_title, typed_root_cause)
     others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
     out = []
