@@ -108,9 +108,12 @@ def corpus(alice, api_for):
     return partner
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["ranked", "kept"])
 def test_every_true_pair_is_in_the_top_3_and_no_distractor_passes_the_threshold(
-    corpus, alice, bob, api_for
+    corpus, alice, bob, api_for, kept
 ):
+    if kept:
+        _rank_all()  # answered from the kept matches
     api = api_for(bob)  # another member: published reports only
     misses, false_alarms = [], []
     for pm_id, mate in corpus.items():
@@ -307,3 +310,115 @@ def test_related_reads_the_candidates_with_the_ranking_in_a_few_queries(
     with django_assert_num_queries(5):
         items = api.get(f"/api/postmortems/{first}/related").json()["items"]
     assert items[0]["id"] == corpus[first]
+
+
+def _rank_all() -> None:
+    while related.refresh_due_best_matches():  # what `hindsight worker` does between checks
+        pass
+
+
+def _answers(api, ids, **params) -> dict:
+    return {pm: api.get(f"/api/postmortems/{pm}/related", params=params).json() for pm in ids}
+
+
+def test_the_kept_matches_answer_as_the_ranking_does_or_better(corpus, alice, bob, api_for):
+    """The kept matches hold what the report's own ranking found and the reports that found
+    it (the score is symmetric): never a worse list than ranking, the same entries where
+    both show a report."""
+    for user in (alice, bob):
+        api = api_for(user)
+        ranked = _answers(api, corpus, limit=5)
+        _rank_all()
+        assert PostMortem.objects.filter(related_kept__isnull=True).count() == 0
+        for pm_id, answer in _answers(api, corpus, limit=5).items():
+            kept, live = answer["items"], ranked[pm_id]["items"]
+            assert len(kept) >= len(live)
+            assert all(k["score"] >= r["score"] for k, r in zip(kept, live, strict=False))
+            floor = kept[-1]["score"]
+            by_id = {item["id"]: item for item in kept}
+            for item in live:
+                if item["score"] > floor:
+                    assert by_id[item["id"]] == item
+        PostMortem.objects.update(best_match_due=True)  # the next user ranks again first
+
+
+def test_related_reads_the_kept_matches_without_ranking(
+    corpus, alice, api_for, django_assert_num_queries
+):
+    first = next(iter(corpus))
+    _rank_all()
+    api = api_for(alice)
+    api.get(f"/api/postmortems/{first}/related")  # the token's last use, written once
+    # The token's user; the subject's row with its kept matches, its categories' names; the
+    # kept matches alice may read; their action items. No full-text query.
+    with django_assert_num_queries(5) as captured:
+        items = api.get(f"/api/postmortems/{first}/related").json()["items"]
+    assert items[0]["id"] == corpus[first]
+    assert not any("postmortem_fts" in q["sql"] or "search_vector" in q["sql"] for q in captured)
+
+
+def test_a_new_report_joins_the_kept_matches_of_those_it_resembles(corpus, alice, api_for):
+    first = next(iter(corpus))
+    _rank_all()
+    api = api_for(alice)
+    source = PostMortem.objects.get(pk=first)
+    incident = Incident.objects.create(
+        id="inc_again", title="Again", services=source.incident.services, started_at=START
+    )
+    created = api.post(
+        "/api/postmortems",
+        {
+            "incidentId": incident.pk,
+            "title": source.title,
+            "rootCause": source.root_cause,
+            "contributingFactors": source.section("contributing_factors"),
+            "status": "IN_REVIEW",
+        },
+    ).json()["id"]
+    related.refresh_due_best_matches()  # ranks the new report alone
+    assert not PostMortem.objects.get(pk=first).best_match_due  # the old one is not ranked
+    assert PostMortem.objects.get(pk=first).related_kept[0][0] == created
+    items = api.get(f"/api/postmortems/{first}/related").json()["items"]
+    # The same words, services and category; no tags on either (that part counts 0).
+    assert items[0]["id"] == created and items[0]["score"] == 0.9
+
+
+def test_a_changed_report_ranks_afresh_until_its_matches_are_found_again(corpus, alice, api_for):
+    first, other = list(corpus)[0], list(corpus)[2]  # two reports of different pairs
+    _rank_all()
+    api = api_for(alice)
+    PostMortem.objects.filter(pk=first).update(status="DRAFT")  # alice's: editable
+    target = PostMortem.objects.get(pk=other)
+    change = {"title": target.title, "rootCause": target.root_cause}
+    assert api.patch(f"/api/postmortems/{first}", change).status_code == 200
+    # Due again: answered by the ranking, so the change shows at once.
+    items = api.get(f"/api/postmortems/{first}/related").json()["items"]
+    assert items[0]["id"] == other
+    _rank_all()
+    assert api.get(f"/api/postmortems/{first}/related").json()["items"] == items
+
+
+def test_kept_matches_a_reader_may_not_read_are_left_out_or_ranked_past(
+    corpus, alice, bob, api_for, monkeypatch
+):
+    monkeypatch.setattr(related, "KEPT", 3)
+    first = next(iter(corpus))
+    _rank_all()
+    kept = [pk for pk, _ in PostMortem.objects.get(pk=first).related_kept]
+    assert len(kept) == 3
+    PostMortem.objects.filter(pk__in=kept[:2]).update(status="DRAFT")  # alice's drafts
+    shown = [
+        i["id"]
+        for i in api_for(bob)
+        .get(f"/api/postmortems/{first}/related", params={"limit": 1})
+        .json()["items"]
+    ]
+    assert shown == kept[2:]  # one of the kept is readable: enough for one
+    # Two asked for, one readable of a full list: ranked among what bob may read.
+    shown = [
+        i["id"]
+        for i in api_for(bob)
+        .get(f"/api/postmortems/{first}/related", params={"limit": 2})
+        .json()["items"]
+    ]
+    assert len(shown) == 2 and not set(shown) & set(kept[:2]) and kept[2] in shown

@@ -181,6 +181,9 @@ class PostMortem(models.Model):
     best_match_score = models.FloatField(null=True, editable=False)
     best_match_recurrence = models.BooleanField(default=False, editable=False)
     best_match_due = models.BooleanField(default=True, editable=False)
+    # Its best matches, [[id, score], …] best first (related.KEPT of them; null until first
+    # found), kept with the best match, so /related reads them instead of ranking.
+    related_kept = models.JSONField(null=True, editable=False)
     # What the related post-mortems compare of it (similarity.compared), written with the
     # document, so a candidate is read from its row alone.
     compared = models.TextField(default="", editable=False)

@@ -21,9 +21,14 @@ that the fix did not fix it.
 
 Each report also keeps its best match among all post-mortems (store_best_match; what /related
 answers an admin first), with its score and that flag, so the factors insight counts
-possible recurrences without ranking anything. A write that changes what is compared marks
-the report due, and `hindsight worker` finds due matches with its periodic checks
-(refresh_due_best_matches): a write never waits for a ranking.
+possible recurrences without ranking anything, and its KEPT best matches (`related_kept`,
+ids and scores), so /related reads them instead of ranking: those the caller may read are
+scored again from what they hold now and the best LIMIT shown. A write that changes what is
+compared marks the report due, and `hindsight worker` finds due matches with its periodic
+checks (refresh_due_best_matches): a write never waits for a ranking. Until then, and when
+the caller may read fewer than LIMIT of the kept matches, /related ranks as above. A report
+ranked is also put in the kept lists of the candidates it beats the last kept match of (the
+score is symmetric), so a new report is found by the older ones it resembles.
 """
 
 import json
@@ -32,10 +37,11 @@ from datetime import datetime
 
 from django.db.models import BooleanField, Case, Value, When
 
+from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import NotFound
 from hindsight.lib.writers import write_transaction
 from hindsight.postmortems import search
-from hindsight.postmortems.document import RENDER_VERSION
+from hindsight.postmortems.document import RENDER_VERSION, Reader
 from hindsight.postmortems.models import (
     ActionItem,
     Factor,
@@ -52,6 +58,9 @@ QUERY_TERMS = 24
 # Documents the candidate query may match in all: bounds the full-text ranking's work.
 SCAN_BUDGET = 5000
 RECURRENCE_THRESHOLD = 0.5
+# Matches each report keeps: more than /related shows (up to 20), so a reader who may not
+# read some of them (others' drafts) still has a full list.
+KEPT = 30
 WEIGHTS = {"text": 0.55, "services": 0.20, "categories": 0.15, "tags": 0.10}
 
 
@@ -157,43 +166,91 @@ def _candidates(rows) -> list[Report]:
     return reports + list(_load(stale).values()) if stale else reports
 
 
-def _subject(readable, *, typed: bool) -> Report | None:
-    """The one report of the queryset READABLE, to compare others with: from its kept
-    `compared` column, with its categories' names for the reasons; from its rows when the
-    editor's typed text is compared (that needs its factors' own texts)."""
+# The report compared, as the caller may read it, with its kept matches and whether those
+# are due to be found again.
+_SUBJECT = CompiledQuery(
+    lambda shape, pk, *who: PostMortem.objects.filter(
+        readable_by(Reader(shape, *who)), pk=pk
+    ).values_list(*CANDIDATE, "related_kept", "best_match_due")
+)
+_KEPT_ROWS = CompiledQuery(
+    lambda shape, *values: PostMortem.objects.filter(
+        readable_by(Reader(shape[0], *values[shape[1] :])), pk__in=values[: shape[1]]
+    ).values_list(*CANDIDATE)
+)
+_CATEGORY_NAMES = CompiledQuery(
+    lambda count, *slugs: FactorCategory.objects.filter(pk__in=slugs).values_list("slug", "name")
+)
+_ITEMS = CompiledQuery(
+    lambda count, *ids: (
+        ActionItem.objects.filter(postmortem_id__in=ids)
+        .order_by("position", "id")
+        .values_list("postmortem_id", "id", "description", "owner", "status", "completed_at")
+    )
+)
+
+
+def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, list | None]:
+    """The report USER may read to compare others with, and its kept matches ([id, score],
+    best first; None while they are due or never found): from its kept `compared` column,
+    with its categories' names for the reasons. From its rows when the editor's typed text
+    is compared (that needs its factors' own texts; the kept matches are then not of use)."""
     if typed:
-        return next(iter(_load_rows(readable.values_list(*ROW)).values()), None)
-    found = _candidates(readable.values_list(*CANDIDATE))
-    subject = found[0] if found else None
-    if subject is not None and None in subject.categories.values():
-        subject.categories = dict(
-            FactorCategory.objects.filter(pk__in=list(subject.categories)).values_list(
-                "slug", "name"
-            )
-        )
-    return subject
+        readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
+        return next(iter(_load_rows(readable.values_list(*ROW)).values()), None), None
+    row = _SUBJECT.first(postmortem_id, user.pk, *user.identities, shape=Reader.shape(user))
+    if row is None:
+        return None, None
+    *columns, kept, due = row
+    [subject] = _candidates([columns])
+    if None in subject.categories.values():
+        slugs = sorted(subject.categories)
+        subject.categories = dict(_CATEGORY_NAMES.rows(*slugs, shape=len(slugs)))
+    return subject, None if due else kept
+
+
+def _kept_matches(user, subject: Report, kept: list, limit: int) -> list[tuple[float, Report]]:
+    """The best LIMIT of SUBJECT's KEPT matches that USER may read, scored from what they
+    hold now; None when USER may read fewer than LIMIT of a full list (rank instead)."""
+    ids = [pk for pk, _ in kept]
+    shape = (Reader.shape(user), len(ids))
+    rows = _KEPT_ROWS.rows(*ids, user.pk, *user.identities, shape=shape) if ids else []
+    best = _best(subject, _candidates(rows))
+    if len(best) < limit and len(kept) >= KEPT:
+        return None
+    return best[:limit]
 
 
 def _with_items(reports: list[Report]) -> list[Report]:
     """REPORTS with their action items, in one query: only the few that are shown."""
     by_id = {r.id: r for r in reports}
-    for row in (
-        ActionItem.objects.filter(postmortem_id__in=list(by_id))
-        .order_by("position", "id")
-        .values("postmortem_id", "id", "description", "owner", "status", "completed_at")
-    ):
-        by_id[row.pop("postmortem_id")].items.append(row)
+    if not by_id:
+        return reports
+    for pm, pk, description, owner, status, completed_at in _ITEMS.rows(*by_id, shape=len(by_id)):
+        by_id[pm].items.append(
+            {
+                "id": pk,
+                "description": description,
+                "owner": owner,
+                "status": status,
+                "completed_at": completed_at,
+            }
+        )
     return reports
 
 
-def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
-    parts = {
-        "text": _dice(subject.words, other.words),
-        "services": _dice(subject.services, other.services),
-        "categories": _dice(set(subject.categories), set(other.categories)),
-        "tags": _dice(subject.tags, other.tags),
-    }
-    score = round(sum(WEIGHTS[k] * v for k, v in parts.items()), 4)
+def _score(subject: Report, other: Report) -> float:
+    return round(
+        WEIGHTS["text"] * _dice(subject.words, other.words)
+        + WEIGHTS["services"] * _dice(subject.services, other.services)
+        + WEIGHTS["categories"] * _dice(set(subject.categories), set(other.categories))
+        + WEIGHTS["tags"] * _dice(subject.tags, other.tags),
+        4,
+    )
+
+
+def _reasons(subject: Report, other: Report) -> list[str]:
+    """What SUBJECT and OTHER share, in words (only for those shown)."""
     reasons = [f"same service: {s}" for s in sorted(subject.services & other.services)]
     # Named as the subject's own rows name them: a candidate's categories are slugs alone.
     reasons += [
@@ -206,7 +263,15 @@ def _score(subject: Report, other: Report) -> tuple[float, list[str]]:
     elif subject.words & other.words:
         reasons.append(f"shared words: {' '.join(sorted(subject.words & other.words)[:4])}")
     reasons += [f"shared tag: {t}" for t in sorted(subject.tags & other.tags)]
-    return score, reasons
+    return reasons
+
+
+def _best(subject: Report, candidates) -> list[tuple[float, Report]]:
+    """CANDIDATES scored for SUBJECT, best first (by id among equals). A candidate found by
+    a stem alone (PostgreSQL: "exports" finds "export") may share nothing the score counts:
+    it is not related."""
+    scored = ((_score(subject, other), other) for other in candidates)
+    return sorted((row for row in scored if row[0] > 0), key=lambda row: (-row[0], row[1].id))
 
 
 def query_terms(words: set[str]) -> tuple[list[str], bool]:
@@ -225,24 +290,13 @@ def query_terms(words: set[str]) -> tuple[list[str], bool]:
     return terms, True
 
 
-def _scored(subject: Report, others) -> list[tuple[float, list[str], Report]]:
+def _scored(subject: Report, others) -> list[tuple[float, Report]]:
     """The candidates of the queryset OTHERS for SUBJECT, scored, best first."""
     terms, ranked = query_terms(subject.words)
     # The ranking picks the candidates, read with it; their order no longer matters: the
     # score sorts them.
     rows = search.top_matches(others, terms, ranked=ranked, limit=CANDIDATES, columns=CANDIDATE)
-    # A candidate the ranking found by a stem alone (PostgreSQL: "exports" finds "export")
-    # may share nothing the score counts: it is not related.
-    scored = ((*_score(subject, other), other) for other in _candidates(rows))
-    return sorted((row for row in scored if row[0] > 0), key=lambda row: (-row[0], row[2].id))
-
-
-def _matches(subject: Report, others, limit: int) -> list[tuple[float, list[str], Report]]:
-    """The LIMIT reports of the queryset OTHERS most like SUBJECT, best first, scored, with
-    their action items."""
-    best = _scored(subject, others)[:limit]
-    _with_items([other for _, _, other in best])
-    return best
+    return _best(subject, _candidates(rows))
 
 
 def _is_recurrence(score: float, match: Report, subject: Report) -> datetime | None:
@@ -263,16 +317,19 @@ def related(
 ) -> list[dict]:
     """The post-mortems most like POSTMORTEM_ID that USER may read, best first; with TYPED_*,
     as if its title and root cause were what the editor holds now."""
-    readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
     typed = typed_title is not None or typed_root_cause is not None
-    subject = _subject(readable, typed=typed)
+    subject, kept = _subject(user, postmortem_id, typed=typed)
     if subject is None:
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     if typed:
         subject = subject.as_typed(typed_title, typed_root_cause)
-    others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
+    best = _kept_matches(user, subject, kept, limit) if kept is not None else None
+    if best is None:
+        others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
+        best = _scored(subject, others)[:limit]
+    _with_items([other for _, other in best])
     out = []
-    for rank, (score, reasons, other) in enumerate(_matches(subject, others, limit)):
+    for rank, (score, other) in enumerate(best):
         done_at = _is_recurrence(score, other, subject) if rank == 0 else None
         out.append(
             {
@@ -281,7 +338,7 @@ def related(
                 "status": other.status,
                 "incidentStartedAt": other.started_at,
                 "score": score,
-                "reasons": reasons,
+                "reasons": _reasons(subject, other),
                 "openActionItems": [
                     {"id": i["id"], "description": i["description"], "owner": i["owner"]}
                     for i in other.items
@@ -313,41 +370,48 @@ def refresh_due_best_matches(limit: int = 200) -> int:
 
 def store_best_match(postmortem_id: str) -> None:
     """Keep POSTMORTEM_ID's best match among all other post-mortems, its score and whether it
-    is a possible recurrence (refresh_due_best_matches calls this for each report a write
-    marked due); make it the best match of the candidates it beats their kept one for; then
-    the flag of every report whose kept best match this one is (its items may have changed).
-    Written with UPDATE alone, so the reports' versions and documents stay as they were."""
+    is a possible recurrence, and its KEPT best matches (refresh_due_best_matches calls this
+    for each report a write marked due); put it in the kept matches of the candidates it
+    beats the last kept match of, and make it the best match of those it beats the best
+    match of; then the flag of every report whose kept best match this one is (its items
+    may have changed). Written with UPDATE alone, so the reports' versions and documents
+    stay as they were."""
     subject = _load([postmortem_id]).get(postmortem_id)
     if subject is None:
         return
     scored = _scored(subject, PostMortem.objects.exclude(pk=postmortem_id))
+    stored = {"related_kept": [[other.id, score] for score, other in scored[:KEPT]]}
     if scored:
-        score, _, match = scored[0]
+        score, match = scored[0]
         _with_items([match])
-        stored = {
-            "best_match_id": match.id,
-            "best_match_score": score,
-            "best_match_recurrence": _is_recurrence(score, match, subject) is not None,
-        }
+        stored.update(
+            best_match_id=match.id,
+            best_match_score=score,
+            best_match_recurrence=_is_recurrence(score, match, subject) is not None,
+        )
     else:
-        stored = {"best_match_id": None, "best_match_score": None, "best_match_recurrence": False}
+        stored.update(best_match_id=None, best_match_score=None, best_match_recurrence=False)
     PostMortem.objects.filter(pk=postmortem_id).update(**stored)
     _claim_matches(subject, scored)
     _refresh_recurrences_matching(subject)
 
 
 def _claim_matches(subject: Report, scored) -> None:
-    """SUBJECT becomes the kept best match of each candidate in SCORED it is more like than
-    that candidate's kept match (the score is symmetric), in one UPDATE: so a new report is
-    found as the best match of the older ones it resembles most."""
-    scores = {other.id: score for score, _, other in scored if score > 0}
-    beaten = [
-        (pk, started)
-        for pk, kept, started in PostMortem.objects.filter(pk__in=list(scores)).values_list(
-            "pk", "best_match_score", "incident__started_at"
-        )
-        if kept is None or scores[pk] > kept
-    ]
+    """SUBJECT joins the kept matches of each candidate in SCORED it is more like than that
+    candidate's last kept match (the score is symmetric), and becomes the kept best match of
+    those it is more like than their best match (in one UPDATE): so a new report is found
+    by the older ones it resembles."""
+    scores = {other.id: score for score, other in scored}
+    beaten = []
+    for pk, best_score, started, kept in PostMortem.objects.filter(pk__in=list(scores)).values_list(
+        "pk", "best_match_score", "incident_started_at", "related_kept"
+    ):
+        if best_score is None or scores[pk] > best_score:
+            beaten.append((pk, started))
+        if kept is not None:
+            claimed = _with_match(kept, subject.id, scores[pk])
+            if claimed != kept:
+                PostMortem.objects.filter(pk=pk).update(related_kept=claimed)
     if not beaten:
         return
     if not subject.items:
@@ -364,6 +428,13 @@ def _claim_matches(subject: Report, scored) -> None:
             output_field=BooleanField(),
         ),
     )
+
+
+def _with_match(kept: list, pk: str, score: float) -> list:
+    """The kept matches KEPT with PK scored SCORE in its place (or in again at its new
+    score), best first, at most KEPT."""
+    entries = [entry for entry in kept if entry[0] != pk] + [[pk, score]]
+    return sorted(entries, key=lambda entry: (-entry[1], entry[0]))[:KEPT]
 
 
 def _refresh_recurrences_matching(match: Report) -> None:
