@@ -437,7 +437,9 @@ def sample(size: int) -> dict:
     from hindsight.postmortems.models import PostMortem
 
     bench, _ = ensure_users()
-    ids = list(PostMortem.objects.visible_to(bench).values_list("id", flat=True))
+    # In a fixed order: PostgreSQL hands rows over as they lie, which moves as they are
+    # written, and the sample must be the one seed ranked.
+    ids = list(PostMortem.objects.visible_to(bench).order_by("id").values_list("id", flat=True))
     return {
         "total": PostMortem.objects.count(),
         "ids": random.Random(0).sample(ids, min(size, len(ids))),

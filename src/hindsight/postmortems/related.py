@@ -192,8 +192,8 @@ _ITEMS = CompiledQuery(
 
 def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, list | None]:
     """The report USER may read to compare others with, and its kept matches ([id, score],
-    best first; None while they are due or never found): from its kept `compared` column,
-    with its categories' names for the reasons. From its rows when the editor's typed text
+    best first; None while they are due or never found): from its kept `compared` column
+    (its categories' names are read once a reason needs them: _name_categories). From its rows when the editor's typed text
     is compared (that needs its factors' own texts; the kept matches are then not of use)."""
     if typed:
         readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
@@ -203,10 +203,16 @@ def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, l
         return None, None
     *columns, kept, due = row
     [subject] = _candidates([columns])
-    if None in subject.categories.values():
-        slugs = sorted(subject.categories)
-        subject.categories = dict(_CATEGORY_NAMES.rows(*slugs, shape=len(slugs)))
     return subject, None if due else kept
+
+
+def _name_categories(subject: Report, shown: list[Report]) -> None:
+    """SUBJECT's categories named, where the reasons of SHOWN name one (a report read from
+    its kept row knows only their slugs)."""
+    shared = {slug for other in shown for slug in other.categories if slug in subject.categories}
+    if any(subject.categories[slug] is None for slug in shared):
+        slugs = sorted(shared)
+        subject.categories.update(_CATEGORY_NAMES.rows(*slugs, shape=len(slugs)))
 
 
 def _kept_matches(user, subject: Report, kept: list, limit: int) -> list[tuple[float, Report]]:
@@ -328,6 +334,7 @@ def related(
         others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
         best = _scored(subject, others)[:limit]
     _with_items([other for _, other in best])
+    _name_categories(subject, [other for _, other in best])
     out = []
     for rank, (score, other) in enumerate(best):
         done_at = _is_recurrence(score, other, subject) if rank == 0 else None
