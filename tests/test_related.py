@@ -4,9 +4,11 @@ distractors (every service has two different failures; every cause appears on tw
 systems). Every report's true partner is in its top 3, and no unrelated pair scores above
 the recurrence threshold. Then the recurrence signal, visibility and the shape."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
 
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import update_incident
@@ -422,3 +424,12 @@ def test_kept_matches_a_reader_may_not_read_are_left_out_or_ranked_past(
         .json()["items"]
     ]
     assert len(shown) == 2 and not set(shown) & set(kept[:2]) and kept[2] in shown
+
+
+def test_migrating_marks_every_report_due_so_the_worker_keeps_its_matches(corpus):
+    kept = importlib.import_module("hindsight.postmortems.migrations.0028_related_kept")
+    PostMortem.objects.update(best_match_due=False)  # as ranked before the column existed
+    kept.mark_every_report_due(apps, None)
+    assert not PostMortem.objects.filter(best_match_due=False).exists()
+    _rank_all()
+    assert not PostMortem.objects.filter(related_kept__isnull=True).exists()
