@@ -193,8 +193,9 @@ _ITEMS = CompiledQuery(
 def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, list | None]:
     """The report USER may read to compare others with, and its kept matches ([id, score],
     best first; None while they are due or never found): from its kept `compared` column
-    (its categories' names are read once a reason needs them: _name_categories). From its rows when the editor's typed text
-    is compared (that needs its factors' own texts; the kept matches are then not of use)."""
+    (its categories' names are read once a reason needs them: _name_categories). From its
+    rows when the editor's typed text is compared (that needs its factors' own texts; the
+    kept matches are then not of use)."""
     if typed:
         readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
         return next(iter(_load_rows(readable.values_list(*ROW)).values()), None), None
@@ -215,7 +216,9 @@ def _name_categories(subject: Report, shown: list[Report]) -> None:
         subject.categories.update(_CATEGORY_NAMES.rows(*slugs, shape=len(slugs)))
 
 
-def _kept_matches(user, subject: Report, kept: list, limit: int) -> list[tuple[float, Report]]:
+def _kept_matches(
+    user, subject: Report, kept: list, limit: int
+) -> list[tuple[float, Report]] | None:
     """The best LIMIT of SUBJECT's KEPT matches that USER may read, scored from what they
     hold now; None when USER may read fewer than LIMIT of a full list (rank instead)."""
     ids = [pk for pk, _ in kept]
