@@ -230,20 +230,13 @@ def rank(ids: list[str]) -> int:
     the word counts it keeps); returns how many. The bench ranks only the reports it asks
     /related for: the worker ranks about 40 a second on a 2-core machine, so all 100,000
     would take most of an hour, and a read costs the same however many others are ranked."""
-    from hindsight.lib.writers import write_transaction
     from hindsight.postmortems import related
-    from hindsight.postmortems.models import PostMortem
 
-    due = list(
-        PostMortem.objects.filter(pk__in=ids, best_match_due=True).values_list("pk", flat=True)
-    )
-    for n, pk in enumerate(due, 1):
-        with write_transaction():
-            PostMortem.objects.filter(pk=pk).update(best_match_due=False)
-            related.store_best_match(pk)
-        if n % 100 == 0 or n == len(due):
-            print(f"\r  ranked {n:,}/{len(due):,}", end="", file=sys.stderr, flush=True)
-    return len(due)
+    ranked = 0
+    while found := related.refresh_due_best_matches(limit=100, among=ids):
+        ranked += found
+        print(f"\r  ranked {ranked:,}", end="", file=sys.stderr, flush=True)
+    return ranked
 
 
 def _write_batch(start: int, size: int, bench, authors, seed_value: int) -> None:

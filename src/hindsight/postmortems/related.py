@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, JSONField, Value, When
 
 from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import NotFound
@@ -51,7 +51,7 @@ from hindsight.postmortems.models import (
     Tag,
     readable_by,
 )
-from hindsight.postmortems.similarity import words_of
+from hindsight.postmortems.similarity import comparable, words_of
 
 CANDIDATES = 200
 QUERY_TERMS = 24
@@ -120,25 +120,38 @@ def _load_rows(rows) -> dict[str, Report]:
         "postmortem_id", "text", "category_id", "category__name"
     ):
         factors.setdefault(pm, []).append((text, slug, name))
-    tags: dict[str, set[str]] = {}
+    tags: dict[str, list[str]] = {}
     for pm, name in Tag.objects.filter(postmortem_id__in=ids).values_list("postmortem_id", "name"):
-        tags.setdefault(pm, set()).add(name.lower())
+        tags.setdefault(pm, []).append(name)
     reports = {}
     for pk, title, status, root, started, services in rows:
         own = factors.get(pk, [])
-        reports[pk] = Report(
-            id=pk,
+        values = comparable(
             title=title,
-            status=status,
-            started_at=started,
-            words=words_of(title, root, *(text for text, _, _ in own)),
-            root_words=words_of(root),
-            services={s.lower() for s in services or []},
-            tags=tags.get(pk, set()),
-            categories={slug: name for _, slug, name in own if slug},
-            factor_texts=tuple(text for text, _, _ in own if text),
+            root_cause=root,
+            factors=[(text, slug) for text, slug, _ in own],
+            services=services,
+            tags=tags.get(pk),
         )
+        reports[pk] = _report(pk, title, status, started, values)
+        reports[pk].categories = {slug: name for _, slug, name in own if slug}
+        reports[pk].factor_texts = tuple(text for text, _, _ in own if text)
     return reports
+
+
+def _report(pk: str, title: str, status: str, started, values: dict) -> Report:
+    """A report from what similarity.comparable says of it (its categories by slug alone)."""
+    return Report(
+        id=pk,
+        title=title,
+        status=status,
+        started_at=started,
+        words=set(values["words"]),
+        root_words=set(values["root"]),
+        services=set(values["services"]),
+        tags=set(values["tags"]),
+        categories=dict.fromkeys(values["categories"]),
+    )
 
 
 def _candidates(rows) -> list[Report]:
@@ -148,21 +161,8 @@ def _candidates(rows) -> list[Report]:
     for pk, title, status, started, kept, version in rows:
         if version != RENDER_VERSION or not kept:
             stale.append(pk)
-            continue
-        words = json.loads(kept)
-        reports.append(
-            Report(
-                id=pk,
-                title=title,
-                status=status,
-                started_at=started,
-                words=set(words["words"]),
-                root_words=set(words["root"]),
-                services=set(words["services"]),
-                tags=set(words["tags"]),
-                categories=dict.fromkeys(words["categories"]),
-            )
-        )
+        else:
+            reports.append(_report(pk, title, status, started, json.loads(kept)))
     return reports + list(_load(stale).values()) if stale else reports
 
 
@@ -361,16 +361,16 @@ def related(
     return out
 
 
-def refresh_due_best_matches(limit: int = 200) -> int:
-    """store_best_match for up to LIMIT reports marked due, those changed longest ago first;
-    returns how many. `hindsight worker` runs it with its periodic checks. Each is cleared
-    before it is ranked, in its own write, so a change made meanwhile leaves it due again."""
+def refresh_due_best_matches(limit: int = 200, *, among: list[str] | None = None) -> int:
+    """store_best_match for up to LIMIT reports marked due (of AMONG, if given), those
+    changed longest ago first; returns how many. `hindsight worker` runs it with its
+    periodic checks. Each is cleared before it is ranked, in its own write, so a change made
+    meanwhile leaves it due again."""
+    due = PostMortem.objects.filter(best_match_due=True)
+    if among is not None:
+        due = due.filter(pk__in=among)
     done = 0
-    for pk in (
-        PostMortem.objects.filter(best_match_due=True)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:limit]
-    ):
+    for pk in due.order_by("updated_at").values_list("pk", flat=True)[:limit]:
         with write_transaction():
             if PostMortem.objects.filter(pk=pk, best_match_due=True).update(best_match_due=False):
                 store_best_match(pk)
@@ -409,19 +409,24 @@ def store_best_match(postmortem_id: str) -> None:
 def _claim_matches(subject: Report, scored) -> None:
     """SUBJECT joins the kept matches of each candidate in SCORED it is more like than that
     candidate's last kept match (the score is symmetric), and becomes the kept best match of
-    those it is more like than their best match (in one UPDATE): so a new report is found
+    those it is more like than their best match (one UPDATE each): so a new report is found
     by the older ones it resembles."""
     scores = {other.id: score for score, other in scored}
-    beaten = []
+    beaten, claimed = [], {}
     for pk, best_score, started, kept in PostMortem.objects.filter(pk__in=list(scores)).values_list(
         "pk", "best_match_score", "incident_started_at", "related_kept"
     ):
         if best_score is None or scores[pk] > best_score:
             beaten.append((pk, started))
-        if kept is not None:
-            claimed = _with_match(kept, subject.id, scores[pk])
-            if claimed != kept:
-                PostMortem.objects.filter(pk=pk).update(related_kept=claimed)
+        if kept is not None and (joined := _with_match(kept, subject.id, scores[pk])) != kept:
+            claimed[pk] = joined
+    if claimed:
+        PostMortem.objects.filter(pk__in=list(claimed)).update(
+            related_kept=Case(
+                *(When(pk=pk, then=Value(kept, JSONField())) for pk, kept in claimed.items()),
+                output_field=JSONField(),
+            )
+        )
     if not beaten:
         return
     if not subject.items:

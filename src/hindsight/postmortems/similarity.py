@@ -33,17 +33,34 @@ def words_of(*texts: str | None) -> set[str]:
     } - STOPWORDS
 
 
+def comparable(
+    *,
+    title: str,
+    root_cause: str | None,
+    factors: list[tuple[str | None, str | None]],
+    services: list[str] | None,
+    tags: list[str] | None,
+) -> dict:
+    """What the score compares of a report with TITLE, ROOT_CAUSE, FACTORS ((text, category
+    slug) pairs), its incident's SERVICES and TAGS: the one rule, for the stored column and
+    for a report read from its rows alike."""
+    return {
+        "words": sorted(words_of(title, root_cause, *(text for text, _ in factors))),
+        "root": sorted(words_of(root_cause)),
+        "services": sorted({s.lower() for s in services or []}),
+        "tags": sorted({t.lower() for t in tags or []}),
+        "categories": sorted({slug for _, slug in factors if slug}),
+    }
+
+
 def compared(body: dict, *, services: list[str] | None) -> str:
     """The `compared` column for a rendered BODY whose incident names SERVICES."""
-    factors = body.get("contributingFactors") or []
-    texts = [f.get("factor") for f in factors]
-    return json.dumps(
-        {
-            "words": sorted(words_of(body["title"], body.get("rootCause"), *texts)),
-            "root": sorted(words_of(body.get("rootCause"))),
-            "services": sorted({s.lower() for s in services or []}),
-            "tags": sorted({t.lower() for t in body.get("tags") or []}),
-            "categories": sorted({f["category"] for f in factors if f.get("category")}),
-        },
-        separators=(",", ":"),
+    factors = [(f.get("factor"), f.get("category")) for f in body.get("contributingFactors") or []]
+    values = comparable(
+        title=body["title"],
+        root_cause=body.get("rootCause"),
+        factors=factors,
+        services=services,
+        tags=body.get("tags"),
     )
+    return json.dumps(values, separators=(",", ":"))
