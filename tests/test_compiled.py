@@ -2,6 +2,7 @@
 what the ORM's own query answers."""
 
 import pytest
+from django.db import connection
 
 from hindsight.accounts.models import User
 from hindsight.lib.compiled import CompiledQuery
@@ -83,3 +84,43 @@ def test_rows_answers_every_row_as_the_orm_does(alice, bob, make_user):
         count=True,
     )
     assert counted.first("alice", "bob", "nobody", shape=3) == (2,)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_postgresql_prepares_a_compiled_query_once_and_plans_nothing_else_again(alice, postmortem):
+    """The server prepares the read by id once per connection: the same statement serves
+    every later read, with each one's values bound by the server (and logged as a query)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from hindsight.postmortems import document
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    document.read(alice, postmortem["id"])
+    PostMortem.objects.filter(pk=postmortem["id"]).count()  # an ORM query: not prepared
+    reads = [s for s in _prepared_statements() if "postmortems_postmortem" in s]
+    assert len(reads) == 1 and "$1" in reads[0] and "COUNT" not in reads[0]
+    with CaptureQueriesContext(connection) as queries:
+        with pytest.raises(NotFound):
+            document.read(alice, "pm_missing")
+        assert document.read(alice, postmortem["id"])["title"] == postmortem["title"]
+    assert len(queries) == 2 and all("postmortems_postmortem" in q["sql"] for q in queries)
+    assert [s for s in _prepared_statements() if "postmortems_postmortem" in s] == reads
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_postgresql_prepares_nothing_when_told_not_to(alice, postmortem, settings):
+    """HINDSIGHT_DB_PREPARED_STATEMENTS=false, for a pooler in transaction mode."""
+    from hindsight.postmortems import document
+
+    settings.DB_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what earlier tests prepared on this connection
+    assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
+    assert _prepared_statements() == []

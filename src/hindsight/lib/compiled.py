@@ -7,6 +7,10 @@ shape (so table names, joins, quoting and the rules written as Q objects stay th
 a `values_list` query with its values left open, and then runs that SQL with each request's
 values as parameters, converting the results with the ORM's own converters.
 
+On PostgreSQL the server prepares each such statement once per connection (unless
+HINDSIGHT_DB_PREPARED_STATEMENTS is off) and binds the values itself, so it plans the query
+once too.
+
 Only for values the ORM passes to the database as given: `=` and `IN` on text and integer
 columns (ids, digests, names). A lookup that rewrites its value first (`iexact`, `contains`,
 dates and instants) must not be compiled, since each request's value would skip that step.
@@ -15,6 +19,7 @@ dates and instants) must not be compiled, since each request's value would skip 
 import threading
 from collections.abc import Callable, Hashable
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model, QuerySet
 
@@ -76,7 +81,7 @@ class CompiledQuery:
     def first(self, *values, shape: Hashable = None) -> tuple | None:
         """The first row for VALUES, its values as the ORM would return them."""
         sql, params, compiler, converters = self._bound(shape, values)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
@@ -88,12 +93,47 @@ class CompiledQuery:
     def rows(self, *values, shape: Hashable = None) -> list[tuple]:
         """Every row for VALUES, as the ORM would return them."""
         sql, params, compiler, converters = self._bound(shape, values)
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
             rows = compiler.apply_converters(rows, converters)
         return [tuple(row) for row in rows]
+
+
+def _cursor():
+    """A cursor of Django's (so its query log and error wrapping apply); on PostgreSQL one
+    that binds on the server and prepares each statement, where the settings allow."""
+    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", False):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # Django's own wrapping of a cursor it made (BaseDatabaseWrapper._cursor does this).
+        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
+_PREPARED = []
+
+
+def _prepared_cursor_class():
+    """psycopg's server-binding cursor, as Django's, whose every statement is prepared
+    (built on first use: psycopg is imported only where PostgreSQL is used)."""
+    if not _PREPARED:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, **kwargs):
+                return super().execute(query, params, prepare=True, **kwargs)
+
+            def _convert_query(self, query, params=None):
+                # Kept where Django's query log reads it (psycopg's own execute of a
+                # prepared statement leaves it unset).
+                self._query = super()._convert_query(query, params)
+                return self._query
+
+        _PREPARED.append(PreparedCursor)
+    return _PREPARED[0]
 
 
 def _rewritten(param, stand_ins: list) -> bool:
