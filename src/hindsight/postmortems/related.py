@@ -33,9 +33,13 @@ score is symmetric), so a new report is found by the older ones it resembles.
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db.models import BooleanField, Case, JSONField, Value, When
+from django.db import connection
+from django.db.models import BooleanField, Case, F, JSONField, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from hindsight.lib.compiled import CompiledQuery
 from hindsight.lib.errors import NotFound
@@ -166,17 +170,49 @@ def _candidates(rows) -> list[Report]:
     return reports + list(_load(stale).values()) if stale else reports
 
 
+def _kept_ids(pk) -> RawSQL:
+    """The ids of PK itself and of its kept matches (related_kept's first elements), as a
+    subquery: `pk IN` it reads each by its primary key (an OR of `pk =` and `pk IN` would
+    make PostgreSQL scan the table)."""
+    table = PostMortem._meta.db_table
+    elements = (
+        f"SELECT e.kept ->> 0 FROM {table} s, jsonb_array_elements(s.related_kept) e(kept)"
+        if connection.vendor == "postgresql"
+        else f"SELECT json_extract(e.value, '$[0]') FROM {table} s, json_each(s.related_kept) e"
+    )
+    return RawSQL(f"SELECT %s UNION ALL {elements} WHERE s.id = %s", [pk, pk])
+
+
+def _items_json() -> RawSQL:
+    """Each row's action items as JSON text, [[id, description, owner, status, completed_at],
+    …] in their order (null or [] for none): a correlated subquery along the items' index."""
+    table, items = PostMortem._meta.db_table, ActionItem._meta.db_table
+    columns = "i.id, i.description, i.owner, i.status, i.completed_at"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT json_agg(json_build_array({columns}) ORDER BY i.position, i.id)::text"
+            f" FROM {items} i WHERE i.postmortem_id = {table}.id"
+        )
+    else:  # json_group_array keeps the order of the rows it is given
+        sql = (
+            f"SELECT json_group_array(json_array({columns})) FROM (SELECT * FROM {items}"
+            f" WHERE postmortem_id = {table}.id ORDER BY position, id) i"
+        )
+    return RawSQL(sql, [], output_field=TextField())
+
+
 # The report compared, as the caller may read it, with its kept matches and whether those
-# are due to be found again.
-_SUBJECT = CompiledQuery(
-    lambda shape, pk, *who: PostMortem.objects.filter(
-        readable_by(Reader(shape, *who)), pk=pk
-    ).values_list(*CANDIDATE, "related_kept", "best_match_due")
-)
-_KEPT_ROWS = CompiledQuery(
-    lambda shape, *values: PostMortem.objects.filter(
-        readable_by(Reader(shape[0], *values[shape[1] :])), pk__in=values[: shape[1]]
-    ).values_list(*CANDIDATE)
+# are due to be found again; and the kept matches the caller may read, with their action
+# items: one query.
+_SUBJECT_WITH_KEPT = CompiledQuery(
+    lambda shape, pk, *who: (
+        PostMortem.objects.filter(readable_by(Reader(shape, *who)), pk__in=_kept_ids(pk))
+        .annotate(
+            kept=Case(When(pk=pk, then=F("related_kept")), output_field=JSONField(null=True)),
+            items=_items_json(),
+        )
+        .values_list(*CANDIDATE, "kept", "best_match_due", "items")
+    )
 )
 _CATEGORY_NAMES = CompiledQuery(
     lambda count, *slugs: FactorCategory.objects.filter(pk__in=slugs).values_list("slug", "name")
@@ -191,20 +227,51 @@ _ITEMS = CompiledQuery(
 
 
 def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, list | None]:
-    """The report USER may read to compare others with, and its kept matches ([id, score],
-    best first; None while they are due or never found): from its kept `compared` column
-    (its categories' names are read once a reason needs them: _name_categories). From its
-    rows when the editor's typed text is compared (that needs its factors' own texts; the
-    kept matches are then not of use)."""
+    """The report USER may read to compare others with, and its kept matches (id and score,
+    best first), those USER may read as Reports with their action items (None while they
+    are due or never found): from its kept `compared` column (its categories' names are
+    read once a reason needs them: _name_categories). From its rows when the editor's typed
+    text is compared (that needs its factors' own texts; the kept matches are then not of
+    use)."""
     if typed:
         readable = PostMortem.objects.filter(readable_by(user), pk=postmortem_id)
         return next(iter(_load_rows(readable.values_list(*ROW)).values()), None), None
-    row = _SUBJECT.first(postmortem_id, user.pk, *user.identities, shape=Reader.shape(user))
-    if row is None:
+    rows = _SUBJECT_WITH_KEPT.rows(
+        postmortem_id, user.pk, *user.identities, shape=Reader.shape(user)
+    )
+    own = next((row for row in rows if row[0] == postmortem_id), None)
+    if own is None:
         return None, None
-    *columns, kept, due = row
-    [subject] = _candidates([columns])
-    return subject, None if due else kept
+    [subject] = _candidates([own[: len(CANDIDATE)]])
+    kept, due = own[len(CANDIDATE) : len(CANDIDATE) + 2]
+    if due or kept is None:
+        return subject, None
+    others = [row for row in rows if row[0] != postmortem_id]
+    reports = _candidates([row[: len(CANDIDATE)] for row in others])
+    items = {row[0]: row[-1] for row in others}
+    for report in reports:
+        report.items = _items_of(items[report.id])
+    return subject, (kept, reports)
+
+
+def _items_of(text: str | None) -> list[dict]:
+    """The action items _items_json wrote (its instants as the database wrote them)."""
+    items = []
+    for pk, description, owner, status, completed_at in json.loads(text or "[]"):
+        if completed_at is not None:
+            completed_at = parse_datetime(completed_at)
+            if timezone.is_naive(completed_at):  # SQLite keeps instants in UTC, unmarked
+                completed_at = timezone.make_aware(completed_at, UTC)
+        items.append(
+            {
+                "id": pk,
+                "description": description,
+                "owner": owner,
+                "status": status,
+                "completed_at": completed_at,
+            }
+        )
+    return items
 
 
 def _name_categories(subject: Report, shown: list[Report]) -> None:
@@ -216,15 +283,11 @@ def _name_categories(subject: Report, shown: list[Report]) -> None:
         subject.categories.update(_CATEGORY_NAMES.rows(*slugs, shape=len(slugs)))
 
 
-def _kept_matches(
-    user, subject: Report, kept: list, limit: int
-) -> list[tuple[float, Report]] | None:
-    """The best LIMIT of SUBJECT's KEPT matches that USER may read, scored from what they
-    hold now; None when USER may read fewer than LIMIT of a full list (rank instead)."""
-    ids = [pk for pk, _ in kept]
-    shape = (Reader.shape(user), len(ids))
-    rows = _KEPT_ROWS.rows(*ids, user.pk, *user.identities, shape=shape) if ids else []
-    best = _best(subject, _candidates(rows))
+def _kept_matches(subject: Report, kept: list, readable: list[Report], limit: int):
+    """The best LIMIT of SUBJECT's KEPT matches (READABLE: those the caller may read),
+    scored from what they hold now; None when the caller may read fewer than LIMIT of a
+    full list (rank instead)."""
+    best = _best(subject, readable)
     if len(best) < limit and len(kept) >= KEPT:
         return None
     return best[:limit]
@@ -332,11 +395,11 @@ def related(
         raise NotFound(f"There is no post-mortem {postmortem_id}.", fields={"id": postmortem_id})
     if typed:
         subject = subject.as_typed(typed_title, typed_root_cause)
-    best = _kept_matches(user, subject, kept, limit) if kept is not None else None
+    best = _kept_matches(subject, *kept, limit) if kept is not None else None
     if best is None:
         others = PostMortem.objects.filter(readable_by(user)).exclude(pk=postmortem_id)
         best = _scored(subject, others)[:limit]
-    _with_items([other for _, other in best])
+        _with_items([other for _, other in best])
     _name_categories(subject, [other for _, other in best])
     out = []
     for rank, (score, other) in enumerate(best):
