@@ -292,11 +292,17 @@ def _plain_count(shape: tuple, *values):
     return queryset.order_by().values_list("pk")[: COUNT_LIMIT + 1]
 
 
+def _plain_ranked(shape: tuple, *values):
+    """A ranked page's ids (and the next page's first), best match first. Only the ids:
+    every match is sorted, and a sort carries what the query selects, so selecting the
+    stored rows here would read and copy each match's (_ROWS_BY_ID reads the page's)."""
+    queryset, expression, filters = _plain_queryset(shape, values)
+    ranked = search.narrowed(queryset.values("pk"), expression, ranked=True)
+    return ranked.values_list("pk")[: filters.limit + 1]
+
+
 def _plain_rows(shape: tuple, *values):
     queryset, expression, filters = _plain_queryset(shape, values)
-    if expression is not None and filters.sort is None:  # best match first
-        ranked = search.narrowed(queryset.values(*COLUMNS), expression, ranked=True)
-        return ranked.values_list(*COLUMNS)[: filters.limit + 1]
     if expression is not None:
         queryset = search.narrowed(queryset, expression, ranked=False)
     sort = SORTS[filters.sort]
@@ -307,6 +313,10 @@ def _plain_rows(shape: tuple, *values):
 
 _COUNT = CompiledQuery(_plain_count, count=True)
 _ROWS = CompiledQuery(_plain_rows)
+_RANKED = CompiledQuery(_plain_ranked)
+_ROWS_BY_ID = CompiledQuery(
+    lambda count, *ids: PostMortem.objects.filter(pk__in=ids).values_list(*COLUMNS)
+)
 
 
 def _page_columns(sort: Sort | None) -> tuple[str, ...]:
@@ -318,16 +328,19 @@ def _plain_page(user, filters: ListFilters):
     (counted,) = _COUNT.first(*values, shape=shape)
     total, exact = bounded(counted)
     sort = SORTS[shape[3]] if shape[3] else None
+    if sort is None:  # ranked: the next page is by offset, as offset_page's
+        ids = [pk for (pk,) in _RANKED.rows(*values, shape=shape)]
+        more = len(ids) > filters.limit
+        ids = ids[: filters.limit]
+        found = {
+            row[0]: dict(zip(COLUMNS, row, strict=True))
+            for row in (_ROWS_BY_ID.rows(*ids, shape=len(ids)) if ids else [])
+        }
+        # A report deleted between the two reads is left out.
+        rows = [found[pk] for pk in ids if pk in found]
+        return rows, total, exact, encode_cursor(["o", filters.limit]) if more else None
     columns = _page_columns(sort)
     rows = [dict(zip(columns, row, strict=True)) for row in _ROWS.rows(*values, shape=shape)]
-    if sort is None:  # ranked: the next page is by offset, as offset_page's
-        more = len(rows) > filters.limit
-        return (
-            rows[: filters.limit],
-            total,
-            exact,
-            encode_cursor(["o", filters.limit]) if more else None,
-        )
     rows, next_cursor = _cut(rows, sort, filters.limit)
     return rows, total, exact, next_cursor
 

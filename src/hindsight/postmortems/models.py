@@ -156,6 +156,7 @@ class PostMortem(models.Model):
     # editor shows beside each field, never the report's text.
     template_hints = models.JSONField(default=dict, blank=True, editable=False)
     # Row id of this record in the SQLite FTS5 index (see search.py); unused on PostgreSQL.
+    # SQLite also indexes it with what a search reads of the row (migration 0029).
     search_key = models.BigIntegerField(unique=True, default=new_search_key, editable=False)
     # PostgreSQL full-text document (GIN-indexed by a migration), kept current in the
     # writing transaction; unused on SQLite.
