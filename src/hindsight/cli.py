@@ -470,7 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="worker processes (default 2, or HINDSIGHT_WORKERS)",
     )
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    # Two: more threads share one interpreter lock, and a request waiting for it waits for
+    # the others' work; the bench's p99 rose with 4 (README, "The HTTP server").
+    serve.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
     serve.set_defaults(func=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
