@@ -124,3 +124,21 @@ def test_postgresql_prepares_nothing_when_told_not_to(alice, postmortem, setting
         cursor.execute("DEALLOCATE ALL")  # what earlier tests prepared on this connection
     assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
     assert _prepared_statements() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_lost_is_prepared_again(alice, postmortem):
+    """A pooler, or someone's DEALLOCATE, can drop a prepared statement behind psycopg's
+    back: the next read prepares it again instead of failing on every request."""
+    from hindsight.postmortems import document
+
+    assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        names = [row[0] for row in cursor.fetchall()]
+        assert names
+        for name in names:  # one by one: psycopg notices DEALLOCATE ALL, not these
+            cursor.execute(f'DEALLOCATE "{name}"')
+    assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
+    assert any("postmortems_postmortem" in s for s in _prepared_statements())

@@ -39,12 +39,17 @@ class _Slot:
 
 
 class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet], *, count: bool = False):
+    def __init__(
+        self, build: Callable[..., QuerySet], *, count: bool = False, prepared: bool = True
+    ):
         """BUILD(shape, *values) returns a values_list queryset using VALUES, whose SQL
         (but not its parameters) depends on SHAPE alone. COUNT: the query answers the number
-        of rows BUILD's queryset selects instead."""
+        of rows BUILD's queryset selects instead. PREPARED: prepared on PostgreSQL (a query
+        whose best plan depends on its values, such as a filtered page, plans better
+        afresh)."""
         self._build = build
         self._count = count
+        self._prepared = prepared
         # Per thread, as Django's connections are: the converters belong to one.
         self._local = threading.local()
 
@@ -81,7 +86,7 @@ class CompiledQuery:
     def first(self, *values, shape: Hashable = None) -> tuple | None:
         """The first row for VALUES, its values as the ORM would return them."""
         sql, params, compiler, converters = self._bound(shape, values)
-        with _cursor() as cursor:
+        with _cursor(self._prepared) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:
@@ -93,7 +98,7 @@ class CompiledQuery:
     def rows(self, *values, shape: Hashable = None) -> list[tuple]:
         """Every row for VALUES, as the ORM would return them."""
         sql, params, compiler, converters = self._bound(shape, values)
-        with _cursor() as cursor:
+        with _cursor(self._prepared) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         if converters:
@@ -101,10 +106,15 @@ class CompiledQuery:
         return [tuple(row) for row in rows]
 
 
-def _cursor():
-    """A cursor of Django's (so its query log and error wrapping apply); on PostgreSQL one
-    that binds on the server and prepares each statement, where the settings allow."""
-    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", False):
+def _cursor(prepared: bool):
+    """A cursor of Django's (so its query log and error wrapping apply); on PostgreSQL, if
+    PREPARED, one that binds on the server and prepares each statement, where the settings
+    allow."""
+    if (
+        not prepared
+        or connection.vendor != "postgresql"
+        or not getattr(settings, "DB_PREPARED_STATEMENTS", False)
+    ):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -121,10 +131,28 @@ def _prepared_cursor_class():
     (built on first use: psycopg is imported only where PostgreSQL is used)."""
     if not _PREPARED:
         from django.db.backends.postgresql.base import ServerBindingCursor
+        from psycopg import errors
+        from psycopg.pq import TransactionStatus
 
         class PreparedCursor(ServerBindingCursor):
             def execute(self, query, params=None, **kwargs):
-                return super().execute(query, params, prepare=True, **kwargs)
+                try:
+                    return super().execute(query, params, prepare=True, **kwargs)
+                except (errors.InvalidSqlStatementName, errors.FeatureNotSupported) as error:
+                    # The server no longer holds a statement psycopg prepared (a pooler
+                    # or someone else's DEALLOCATE), or a schema change moved what it
+                    # answers ("cached plan must not change result type"). Outside a
+                    # transaction nothing else failed with it: forget every prepared
+                    # statement (psycopg notices DEALLOCATE ALL) and run it again. In
+                    # one, the rollback that follows makes psycopg forget them.
+                    stale = isinstance(error, errors.InvalidSqlStatementName) or (
+                        "cached plan" in str(error)
+                    )
+                    idle = self.connection.info.transaction_status == TransactionStatus.IDLE
+                    if not (stale and idle):
+                        raise
+                    self.connection.execute("DEALLOCATE ALL")
+                    return super().execute(query, params, prepare=True, **kwargs)
 
             def _convert_query(self, query, params=None):
                 # Kept where Django's query log reads it (psycopg's own execute of a
