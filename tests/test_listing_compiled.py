@@ -103,3 +103,18 @@ def test_a_draft_stays_out_of_another_members_plain_list(reports, bob, alice):
     seen = {row.data["id"] for row in listing.page(bob, listing.ListFilters(limit=100)).rows}
     alice_drafts = {p.id for p in reports if p.created_by == alice and p.status == "DRAFT"}
     assert alice_drafts and not (seen & alice_drafts)
+
+
+def test_a_ranked_page_reads_its_rows_through_the_visibility_rule_again(reports, alice, bob):
+    """The ranked ids and their rows are two reads: a report made a draft in between is not
+    shown to a reader who may not read the draft."""
+    filters = listing.ListFilters(q="report")
+    shape, values = listing._plain_shape(alice, filters)
+    bobs_draft = next(r for r in reports if r.created_by == bob and r.status == "DRAFT")
+    alices = next(r for r in reports if r.created_by == alice and r.status == "IN_REVIEW")
+    ids = [bobs_draft.pk, alices.pk]
+    rows = listing._ROWS_BY_ID.rows(*ids, *values, shape=(shape, len(ids)))
+    assert [row[0] for row in rows] == [alices.pk]
+    shape, values = listing._plain_shape(bob, filters)
+    rows = listing._ROWS_BY_ID.rows(*ids, *values, shape=(shape, len(ids)))
+    assert sorted(row[0] for row in rows) == sorted(ids)  # bob reads both

@@ -311,12 +311,23 @@ def _plain_rows(shape: tuple, *values):
     return queryset.values_list(*_page_columns(sort))[: filters.limit + 1]
 
 
-_COUNT = CompiledQuery(_plain_count, count=True)
-_ROWS = CompiledQuery(_plain_rows)
-_RANKED = CompiledQuery(_plain_ranked)
-_ROWS_BY_ID = CompiledQuery(
-    lambda count, *ids: PostMortem.objects.filter(pk__in=ids).values_list(*COLUMNS)
-)
+# Not prepared (lib/compiled.py): how many rows a filter or a search term matches decides
+# the best plan, which a prepared statement's generic plan cannot know.
+_COUNT = CompiledQuery(_plain_count, count=True, prepared=False)
+_ROWS = CompiledQuery(_plain_rows, prepared=False)
+
+
+def _plain_rows_by_id(key: tuple, *values):
+    """The rows of a ranked page's ids (the first COUNT of VALUES), read through the list's
+    own filters and visibility again: a report made a draft between the two reads is not
+    shown to someone who may not read it."""
+    shape, count = key
+    queryset, _, _ = _plain_queryset(shape, values[count:])
+    return queryset.filter(pk__in=values[:count]).values_list(*COLUMNS)
+
+
+_RANKED = CompiledQuery(_plain_ranked, prepared=False)
+_ROWS_BY_ID = CompiledQuery(_plain_rows_by_id)
 
 
 def _page_columns(sort: Sort | None) -> tuple[str, ...]:
@@ -334,9 +345,9 @@ def _plain_page(user, filters: ListFilters):
         ids = ids[: filters.limit]
         found = {
             row[0]: dict(zip(COLUMNS, row, strict=True))
-            for row in (_ROWS_BY_ID.rows(*ids, shape=len(ids)) if ids else [])
+            for row in (_ROWS_BY_ID.rows(*ids, *values, shape=(shape, len(ids))) if ids else [])
         }
-        # A report deleted between the two reads is left out.
+        # A report deleted (or hidden) between the two reads is left out.
         rows = [found[pk] for pk in ids if pk in found]
         return rows, total, exact, encode_cursor(["o", filters.limit]) if more else None
     columns = _page_columns(sort)
