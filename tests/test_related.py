@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hindsight.incidents.models import Incident
 from hindsight.incidents.services import update_incident
@@ -158,7 +160,10 @@ def test_a_recurrence_when_the_last_fix_was_done_before_this_incident(corpus, al
         id="act_fix", postmortem=report, description="Raise the pool size", status="DONE",
         completed_at=done_at,
     )  # fmt: skip
-    items = api_for(alice).get(f"/api/postmortems/{later}/related").json()["items"]
+    with CaptureQueriesContext(connection) as captured:
+        items = api_for(alice).get(f"/api/postmortems/{later}/related").json()["items"]
+    ranked = any("postmortem_fts" in q["sql"] or "search_vector" in q["sql"] for q in captured)
+    assert ranked is not kept
     best = items[0]
     assert best["id"] == earlier and best["score"] > related.RECURRENCE_THRESHOLD
     assert best["possibleRecurrence"] is True

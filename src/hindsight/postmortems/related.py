@@ -184,19 +184,20 @@ def _kept_ids(pk) -> RawSQL:
 
 
 def _items_json() -> RawSQL:
-    """Each row's action items as JSON text, [[id, description, owner, status, completed_at],
-    …] in their order (null or [] for none): a correlated subquery along the items' index."""
+    """Each row's action items as JSON text, [[position, id, description, owner, status,
+    completed_at], …] (null or [] for none): a correlated subquery along the items' index.
+    (SQLite before 3.44 cannot order an aggregate's rows: _items_of sorts them.)"""
     table, items = PostMortem._meta.db_table, ActionItem._meta.db_table
-    columns = "i.id, i.description, i.owner, i.status, i.completed_at"
+    columns = "i.position, i.id, i.description, i.owner, i.status, i.completed_at"
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT json_agg(json_build_array({columns}) ORDER BY i.position, i.id)::text"
+            f"SELECT json_agg(json_build_array({columns}))::text"
             f" FROM {items} i WHERE i.postmortem_id = {table}.id"
         )
-    else:  # json_group_array keeps the order of the rows it is given
+    else:
         sql = (
-            f"SELECT json_group_array(json_array({columns})) FROM (SELECT * FROM {items}"
-            f" WHERE postmortem_id = {table}.id ORDER BY position, id) i"
+            f"SELECT json_group_array(json_array({columns})) FROM {items} i"
+            f" WHERE i.postmortem_id = {table}.id"
         )
     return RawSQL(sql, [], output_field=TextField())
 
@@ -255,9 +256,10 @@ def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, l
 
 
 def _items_of(text: str | None) -> list[dict]:
-    """The action items _items_json wrote (its instants as the database wrote them)."""
+    """The action items _items_json wrote, in their order (its instants as the database
+    wrote them)."""
     items = []
-    for pk, description, owner, status, completed_at in json.loads(text or "[]"):
+    for _, pk, description, owner, status, completed_at in sorted(json.loads(text or "[]")):
         if completed_at is not None:
             completed_at = parse_datetime(completed_at)
             if timezone.is_naive(completed_at):  # SQLite keeps instants in UTC, unmarked
