@@ -23,10 +23,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hindsight.lib import sqlite_stats
 from hindsight.notifications import checks, delivery
 from hindsight.notifications.conf import WorkerConfig
 from hindsight.notifications.models import Attempt, Delivery, DeliveryStatus
 from hindsight.postmortems import export, related
+from hindsight.postmortems.models import PostMortem
 
 log = logging.getLogger("hindsight.worker")
 
@@ -164,6 +166,7 @@ class Worker:
         # marked them due (postmortems/related.py): in the background, never in a request.
         related.refresh_due_best_matches()
         export.store_due_markdown()  # so an export reads its text instead of rendering it
+        sqlite_stats.analyze_if_grown(PostMortem._meta.db_table)  # a no-op on PostgreSQL
         fired = checks.run_checks()
         self._next_check = time.monotonic() + self.config.check_interval
         return fired
