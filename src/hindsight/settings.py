@@ -144,8 +144,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             _options["options"] + f" -c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
         ).strip()
     # The hot reads (lib/compiled.py) ask the server to prepare their statements once per
-    # connection: it then plans them once, not on every request (planning a read by id took
-    # longer than running it). Django turns preparing off for connection poolers, which a
+    # connection: after a few runs it stops planning them on every request (planning a read
+    # by id took longer than running it). Django turns preparing off for connection poolers, which a
     # pooler in transaction mode needs (HINDSIGHT_DB_PREPARED_STATEMENTS=false); a threshold
     # this high leaves every other query unprepared, as Django has them.
     DB_PREPARED_STATEMENTS = env_bool("HINDSIGHT_DB_PREPARED_STATEMENTS", True)

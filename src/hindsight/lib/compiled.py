@@ -8,14 +8,15 @@ a `values_list` query with its values left open, and then runs that SQL with eac
 values as parameters, converting the results with the ORM's own converters.
 
 On PostgreSQL the server prepares each such statement once per connection (unless
-HINDSIGHT_DB_PREPARED_STATEMENTS is off) and binds the values itself, so it plans the query
-once too.
+HINDSIGHT_DB_PREPARED_STATEMENTS is off) and binds the values itself, so after its first few
+runs it stops planning the query again.
 
 Only for values the ORM passes to the database as given: `=` and `IN` on text and integer
 columns (ids, digests, names). A lookup that rewrites its value first (`iexact`, `contains`,
 dates and instants) must not be compiled, since each request's value would skip that step.
 """
 
+import functools
 import threading
 from collections.abc import Callable, Hashable
 
@@ -123,45 +124,41 @@ def _cursor(prepared: bool):
         return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
 
 
-_PREPARED = []
-
-
+@functools.cache
 def _prepared_cursor_class():
     """psycopg's server-binding cursor, as Django's, whose every statement is prepared
     (built on first use: psycopg is imported only where PostgreSQL is used)."""
-    if not _PREPARED:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-        from psycopg import errors
-        from psycopg.pq import TransactionStatus
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg import errors
+    from psycopg.pq import TransactionStatus
 
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, **kwargs):
-                try:
-                    return super().execute(query, params, prepare=True, **kwargs)
-                except (errors.InvalidSqlStatementName, errors.FeatureNotSupported) as error:
-                    # The server no longer holds a statement psycopg prepared (a pooler
-                    # or someone else's DEALLOCATE), or a schema change moved what it
-                    # answers ("cached plan must not change result type"). Outside a
-                    # transaction nothing else failed with it: forget every prepared
-                    # statement (psycopg notices DEALLOCATE ALL) and run it again. In
-                    # one, the rollback that follows makes psycopg forget them.
-                    stale = isinstance(error, errors.InvalidSqlStatementName) or (
-                        "cached plan" in str(error)
-                    )
-                    idle = self.connection.info.transaction_status == TransactionStatus.IDLE
-                    if not (stale and idle):
-                        raise
-                    self.connection.execute("DEALLOCATE ALL")
-                    return super().execute(query, params, prepare=True, **kwargs)
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            try:
+                return super().execute(query, params, prepare=True, **kwargs)
+            except (errors.InvalidSqlStatementName, errors.FeatureNotSupported) as error:
+                # The server no longer holds a statement psycopg prepared (a pooler
+                # or someone else's DEALLOCATE), or a schema change moved what it
+                # answers ("cached plan must not change result type"). Outside a
+                # transaction nothing else failed with it: forget every prepared
+                # statement (psycopg notices DEALLOCATE ALL) and run it again. In
+                # one, the rollback that follows makes psycopg forget them.
+                stale = isinstance(error, errors.InvalidSqlStatementName) or (
+                    "cached plan" in str(error)
+                )
+                idle = self.connection.info.transaction_status == TransactionStatus.IDLE
+                if not (stale and idle):
+                    raise
+                self.connection.execute("DEALLOCATE ALL")
+                return super().execute(query, params, prepare=True, **kwargs)
 
-            def _convert_query(self, query, params=None):
-                # Kept where Django's query log reads it (psycopg's own execute of a
-                # prepared statement leaves it unset).
-                self._query = super()._convert_query(query, params)
-                return self._query
+        def _convert_query(self, query, params=None):
+            # Kept where Django's query log reads it (psycopg's own execute of a
+            # prepared statement leaves it unset).
+            self._query = super()._convert_query(query, params)
+            return self._query
 
-        _PREPARED.append(PreparedCursor)
-    return _PREPARED[0]
+    return PreparedCursor
 
 
 def _rewritten(param, stand_ins: list) -> bool:

@@ -243,12 +243,12 @@ def _subject(user, postmortem_id: str, *, typed: bool) -> tuple[Report | None, l
     own = next((row for row in rows if row[0] == postmortem_id), None)
     if own is None:
         return None, None
-    [subject] = _candidates([own[: len(CANDIDATE)]])
-    kept, due = own[len(CANDIDATE) : len(CANDIDATE) + 2]
+    *columns, kept, due, _ = own
+    [subject] = _candidates([columns])
     if due or kept is None:
         return subject, None
     others = [row for row in rows if row[0] != postmortem_id]
-    reports = _candidates([row[: len(CANDIDATE)] for row in others])
+    reports = _candidates([columns for *columns, _, _, _ in others])
     items = {row[0]: row[-1] for row in others}
     for report in reports:
         report.items = _items_of(items[report.id])
@@ -264,16 +264,19 @@ def _items_of(text: str | None) -> list[dict]:
             completed_at = parse_datetime(completed_at)
             if timezone.is_naive(completed_at):  # SQLite keeps instants in UTC, unmarked
                 completed_at = timezone.make_aware(completed_at, UTC)
-        items.append(
-            {
-                "id": pk,
-                "description": description,
-                "owner": owner,
-                "status": status,
-                "completed_at": completed_at,
-            }
-        )
+        items.append(_item(pk, description, owner, status, completed_at))
     return items
+
+
+def _item(pk: str, description: str, owner: str | None, status: str, completed_at) -> dict:
+    """An action item as the score's reports hold it."""
+    return {
+        "id": pk,
+        "description": description,
+        "owner": owner,
+        "status": status,
+        "completed_at": completed_at,
+    }
 
 
 def _name_categories(subject: Report, shown: list[Report]) -> None:
@@ -300,16 +303,8 @@ def _with_items(reports: list[Report]) -> list[Report]:
     by_id = {r.id: r for r in reports}
     if not by_id:
         return reports
-    for pm, pk, description, owner, status, completed_at in _ITEMS.rows(*by_id, shape=len(by_id)):
-        by_id[pm].items.append(
-            {
-                "id": pk,
-                "description": description,
-                "owner": owner,
-                "status": status,
-                "completed_at": completed_at,
-            }
-        )
+    for pm, *item in _ITEMS.rows(*by_id, shape=len(by_id)):
+        by_id[pm].items.append(_item(*item))
     return reports
 
 
