@@ -1,8 +1,10 @@
 """Full-text search over title, summary, impact and root cause, ranked.
 
-SQLite: an FTS5 table whose rowid is the post-mortem's search_key. PostgreSQL: a weighted
-tsvector column with a GIN index. Both are written by reindex() inside the transaction that
-changes the post-mortem, so search never sees a half-applied write.
+SQLite: an FTS5 table whose rowid is the post-mortem's search_key, written by reindex()
+inside the transaction that changes the post-mortem, so search never sees a half-applied
+write. PostgreSQL: a weighted tsvector column with a GIN index, which a trigger computes as
+the row itself is written (migration 0030; `_pg_document` is the same document as the ORM
+writes it, which a test holds the trigger to).
 """
 
 import re
@@ -26,9 +28,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def reindex(postmortem: PostMortem, *, new: bool = False) -> None:
-    """Index POSTMORTEM's text in the writing transaction (NEW: it has no entry yet)."""
+    """Index POSTMORTEM's text in the writing transaction (NEW: it has no entry yet). On
+    PostgreSQL the row's own write did (its trigger)."""
     if connection.vendor == "postgresql":
-        PostMortem.objects.filter(pk=postmortem.pk).update(search_vector=_pg_document())
         return
     with connection.cursor() as cursor:
         if not new:
