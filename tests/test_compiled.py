@@ -1,13 +1,15 @@
 """Queries compiled once by the ORM and run again with each request's value answer exactly
 what the ORM's own query answers."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection
 
 from hindsight.accounts.models import User
-from hindsight.lib.compiled import CompiledQuery
+from hindsight.lib.compiled import CompiledQuery, insert, insert_if
 from hindsight.lib.errors import NotFound
-from hindsight.postmortems.models import PostMortem
+from hindsight.postmortems.models import ActionItem, PostMortem, Tag
 
 
 def test_a_compiled_query_answers_as_the_orm_does(alice, postmortem, incident):
@@ -142,3 +144,67 @@ def test_a_statement_the_server_lost_is_prepared_again(alice, postmortem):
             cursor.execute(f'DEALLOCATE "{name}"')
     assert document.read(alice, postmortem["id"])["id"] == postmortem["id"]
     assert any("postmortems_postmortem" in s for s in _prepared_statements())
+
+
+# Inserts --------------------------------------------------------------------------------
+
+
+def _row(model, pk) -> tuple:
+    columns = [f.attname for f in model._meta.concrete_fields]
+    return model.objects.filter(pk=pk).values_list(*columns).get()
+
+
+def _values(obj) -> tuple:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def test_a_compiled_insert_writes_the_row_bulk_create_would(alice, postmortem):
+    """Every column, auto_now_add and the generated columns included, and the instance
+    holds what the database filled in."""
+
+    def item(item_id):
+        return ActionItem(
+            id=item_id,
+            postmortem_id=postmortem["id"],
+            description="Alert on pool saturation",
+            owner="ops@example.com",
+            status="DONE",
+            priority="HIGH",
+            due_date=date(2026, 4, 1),
+            completed_at=datetime(2026, 3, 20, 9, 30, tzinfo=UTC),
+            position=7,
+        )
+
+    ours, theirs = item("ai_compiled_1"), item("ai_orm_1")
+    insert([ours])
+    ActionItem.objects.bulk_create([theirs])
+    assert not ours._state.adding
+    assert ours.created_at is not None  # auto_now_add applied
+    assert ours.completed_month == 202603 and ours.seconds_to_done is not None
+    stored, orm = _row(ActionItem, ours.pk), _row(ActionItem, theirs.pk)
+    columns = [f.attname for f in ActionItem._meta.concrete_fields]
+    differ = {c for c, a, b in zip(columns, stored, orm, strict=True) if a != b}
+    # Only the id and the instants of writing differ (and what follows from the latter).
+    assert differ <= {"id", "created_at", "updated_at", "seconds_to_done"}, differ
+    ours_fresh = ActionItem.objects.get(pk=ours.pk)
+    assert _values(ours_fresh) == _values(ours)
+
+
+def test_a_compiled_insert_returns_automatic_keys_in_batches(alice, postmortem):
+    """More rows than SQLite takes parameters for in one statement: batched, each instance
+    given its own key, in order."""
+    Tag.objects.filter(postmortem_id=postmortem["id"]).delete()
+    tags = [Tag(postmortem_id=postmortem["id"], name=f"t{i}", position=i) for i in range(1500)]
+    insert(tags)
+    stored = dict(Tag.objects.filter(postmortem_id=postmortem["id"]).values_list("pk", "name"))
+    assert len(stored) == 1500
+    assert {tag.pk: tag.name for tag in tags} == stored
+
+
+def test_a_conditional_insert_writes_nothing_where_its_condition_fails(alice, postmortem):
+    held = Tag(postmortem_id=postmortem["id"], name="held", position=0)
+    assert insert_if(held, "1 = %s", [2]) is False
+    assert held.pk is None and held._state.adding
+    assert not Tag.objects.filter(name="held").exists()
+    assert insert_if(held, "1 = %s", [1]) is True
+    assert Tag.objects.get(pk=held.pk).name == "held"

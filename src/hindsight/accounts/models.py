@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Role(models.TextChoices):
@@ -13,6 +14,14 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta(AbstractUser.Meta):
+        # Contributors, owners and reviewers name users in any case: each write that names
+        # some looks them up by these (accounts.services.users_named).
+        indexes = [
+            models.Index(Lower("username"), name="user_username_lower_idx"),
+            models.Index(Lower("email"), name="user_email_lower_idx"),
+        ]
 
     def save(self, *args, **kwargs):
         # The role is the source of truth; Django's admin reads is_staff/is_superuser.

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from hindsight.accounts.models import ApiToken, Role, User, token_digest
@@ -70,19 +71,26 @@ def identity_collisions() -> dict[str, list[User]]:
     return {key: list(users.values()) for key, users in sorted(holders.items()) if len(users) > 1}
 
 
+# By SHAPE, the number of names: each name is a parameter, the SQL compiled once per count.
+_users_named = CompiledQuery(
+    lambda shape, *keys: (
+        User.objects.alias(name_key=Lower("username"), email_key=Lower("email"))
+        .filter(Q(name_key__in=keys) | Q(email_key__in=keys))
+        .values_list("pk", "username", "email")
+    )
+)
+
+
 def users_named(names) -> dict[str, int]:
     """For each of NAMES (lower-cased): the id of the one user whose name or email it is.
     A name that names no user, or several (a collision made before they were checked), is
     left out: it names no one."""
-    keys = {name.strip().lower() for name in names if name and name.strip()}
+    keys = sorted({name.strip().lower() for name in names if name and name.strip()})
     if not keys:
         return {}
-    wanted = Q()
-    for key in keys:
-        wanted |= Q(username__iexact=key) | Q(email__iexact=key)
     found: dict[str, set[int]] = {}
-    for pk, username, email in User.objects.filter(wanted).values_list("pk", "username", "email"):
-        for identity in {username.lower(), (email or "").lower()} & keys:
+    for pk, username, email in _users_named.rows(*keys, shape=len(keys)):
+        for identity in {username.lower(), (email or "").lower()} & set(keys):
             found.setdefault(identity, set()).add(pk)
     return {key: next(iter(pks)) for key, pks in found.items() if len(pks) == 1}
 

@@ -4,12 +4,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from pydantic.alias_generators import to_camel
 
 from hindsight.accounts.models import User
+from hindsight.lib.compiled import CompiledQuery, insert
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.lib.writers import write_transaction
 from hindsight.notifications import conf
@@ -160,19 +161,33 @@ def record_events(announcements: list[tuple[str, dict]]) -> list[Event]:
     with transaction.atomic(savepoint=False):
         drafts = _drafts(announcements)
         shared = [_shared(data, drafts) for _, data in announcements]
-        events = Event.objects.bulk_create(
+        events = [
             Event(name=name, occurred_at=now, data=_plain(data))
             for (name, _), (data, _) in zip(announcements, shared, strict=True)
-        )
-        channels = list(Channel.objects.filter(is_active=True))
-        deliveries = [
-            delivery
-            for event, (_, draft_id) in zip(events, shared, strict=True)
-            for delivery in _deliveries(event, channels, draft_id, now)
         ]
-        if deliveries:
-            Delivery.objects.bulk_create(deliveries)
+        insert(events)
+        channels = active_channels()
+        insert(
+            [
+                delivery
+                for event, (_, draft_id) in zip(events, shared, strict=True)
+                for delivery in _deliveries(event, channels, draft_id, now)
+            ]
+        )
     return events
+
+
+CHANNEL_COLUMNS = tuple(f.attname for f in Channel._meta.concrete_fields)
+_active_channels = CompiledQuery(
+    lambda shape: Channel.objects.filter(is_active=True).values_list(*CHANNEL_COLUMNS)
+)
+
+
+def active_channels() -> list[Channel]:
+    """The channels events are delivered to (read by every write that announces one)."""
+    return [
+        Channel.from_db(connection.alias, CHANNEL_COLUMNS, row) for row in _active_channels.rows()
+    ]
 
 
 def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Event:
@@ -184,8 +199,7 @@ def record_event(name: str, data: dict, *, dedupe_key: str | None = None) -> Eve
         event = Event.objects.create(
             name=name, occurred_at=now, data=_plain(data), dedupe_key=dedupe_key
         )
-        channels = list(Channel.objects.filter(is_active=True))
-        Delivery.objects.bulk_create(_deliveries(event, channels, draft_id, now))
+        insert(list(_deliveries(event, active_channels(), draft_id, now)))
     return event
 
 

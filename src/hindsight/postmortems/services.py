@@ -6,19 +6,22 @@ other): check the version (If-Match) → work out the new state from the request
 lock and the workflow → write the scalar columns → write the nested rows → record the
 revision → index for search → store the rendered document → queue the events. The returned
 post-mortem carries what was written (its nested rows prefetched), so nothing is read again.
+A create has no row to lock: it works the whole new report out first, then writes it in
+one short transaction, provided its incident is still the version it was worked out from.
 """
 
 import copy
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hindsight.accounts.services import people_names, users_named
 from hindsight.incidents.models import Incident
 from hindsight.incidents.signals import Report
-from hindsight.lib.compiled import CompiledGet
+from hindsight.lib.compiled import CompiledGet, insert, insert_if
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied, StaleVersion
 from hindsight.lib.events import notify_all
 from hindsight.lib.http import IfMatch, precondition_holds
@@ -267,7 +270,12 @@ EMPTY_STATE = {
 
 
 def create_postmortem(data: dict, *, by) -> PostMortem:
-    """Create a post-mortem (DRAFT unless IN_REVIEW is asked for) with its nested lists."""
+    """Create a post-mortem (DRAFT unless IN_REVIEW is asked for) with its nested lists.
+
+    Everything a new report's rows follow from — its state, its stored document, the lint,
+    its revision and its events — is worked out before the write transaction, so on SQLite,
+    where one writer at a time holds the database, the writer holds it for the INSERTs only.
+    """
     if not may_create_postmortem(by):
         raise PermissionDenied("Viewers cannot create post-mortems.")
     if data.get("template"):
@@ -279,30 +287,46 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
             fields={"status": "must be DRAFT or IN_REVIEW when creating"},
             allowed=[str(s) for s in workflow.INITIAL],
         )
+    new = _new_report(data, _incident_or_invalid(data["incident_id"]), status=status, by=by)
     with write_transaction():
-        incident = _incident_or_invalid(data["incident_id"])
-        now = timezone.now()
-        state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
-        factors.check([], state["contributing_factors"])
-        hints = data.get("template_hints") or {}
-        postmortem = _insert(state, incident, by=by, now=now, hints=hints)
-        _check_lint(postmortem)
-        factors.write_rows(postmortem, state["contributing_factors"], new=True)
-        _record(postmortem, dict.fromkeys(state), state, list(state), by=by)
-        search.reindex(postmortem, new=True)  # its best match: due (the model's default)
-        _announce(postmortem, EMPTY_STATE, state, by=by)
-    return postmortem
+        for _attempt in range(5):
+            if _insert(new):
+                return new.postmortem
+            # The incident changed since it was read: the report is worked out again with
+            # the incident as it is now (on SQLite, where this writer now holds the
+            # database, the second try always stores it).
+            incident = _incident_or_invalid(data["incident_id"])
+            new = _new_report(data, incident, status=status, by=by)
+    raise Conflict(
+        f"The incident {data['incident_id']} kept changing while this post-mortem was being"
+        " saved; nothing was saved. Send it again.",
+        fields={"incidentId": "changed while saving"},
+    )
 
 
-def _insert(state: dict, incident: Incident, *, by, now, hints: dict) -> PostMortem:
-    """The new report's row (its stored document included) and its nested rows, one INSERT
-    each; the rows stay prefetched on the returned post-mortem."""
+@dataclass
+class NewReport:
+    """A post-mortem ready to be stored: its instance (nested rows prefetched, stored
+    document rendered), the rows beside it, its first revision and the events it causes."""
+
+    postmortem: PostMortem
+    state: dict
+    labels: dict
+    plans: list
+    revision: Revision
+    events: list
+
+
+def _new_report(data: dict, incident: Incident, *, status: str, by) -> NewReport:
+    now = timezone.now()
+    state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
+    factors.check([], state["contributing_factors"])
     postmortem = PostMortem(
         incident=incident,
         created_by=by,
         status=state["status"],
         sections=_sections_column(state),
-        template_hints=hints,
+        template_hints=data.get("template_hints") or {},
         created_at=now,
         updated_at=now,
         incident_started_at=incident.started_at,
@@ -315,15 +339,49 @@ def _insert(state: dict, incident: Incident, *, by, now, hints: dict) -> PostMor
     }
     postmortem._prefetched_objects_cache = dict(labels)
     plans = [_plan_nested(postmortem, kind, [], state[kind], now=now) for kind in NESTED]
-    for name, value in document.columns(postmortem).items():
+    for name, value in document.columns(postmortem, now=now).items():
         setattr(postmortem, name, value)
-    postmortem.save(force_insert=True)
-    for rows in labels.values():
-        if rows:
-            type(rows[0]).objects.bulk_create(rows)
-    for plan in plans:
+    _check_lint(postmortem)
+    return NewReport(
+        postmortem=postmortem,
+        state=state,
+        labels=labels,
+        plans=plans,
+        revision=_revision(postmortem, dict.fromkeys(state), state, list(state), by=by),
+        events=_announcements(postmortem, EMPTY_STATE, state, by=by),
+    )
+
+
+def _still_at_version(incident: Incident) -> tuple[str, list]:
+    """SQL that holds while INCIDENT is at the version it was read at. On PostgreSQL it also
+    keeps the incident from changing until the writing transaction ends (FOR SHARE): an
+    incident change waits, then renders the new report again with the others about it."""
+    quote = connection.ops.quote_name
+    table, pk, version = (
+        quote(name) for name in (Incident._meta.db_table, Incident._meta.pk.column, "version")
+    )
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    sql = f"EXISTS (SELECT 1 FROM {table} WHERE {pk} = %s AND {version} = %s{share})"
+    return sql, [incident.pk, incident.version]
+
+
+def _insert(new: NewReport) -> bool:
+    """The new report's rows, one INSERT a table (no delete: there is nothing to replace),
+    its revision, its search entry and its events; none of them (False) if its incident is
+    no longer the version the report was worked out from."""
+    postmortem = new.postmortem
+    if not insert_if(postmortem, *_still_at_version(postmortem.incident)):
+        return False
+    _bind_contributors(new.labels["contributor_rows"])
+    for rows in new.labels.values():
+        insert(rows)
+    for plan in new.plans:
         plan.save()
-    return postmortem
+    factors.write_rows(postmortem, new.state["contributing_factors"], new=True)
+    insert([new.revision])
+    search.reindex(postmortem, new=True)  # its best match: due (the model's default)
+    notify_all(new.events)
+    return True
 
 
 # Update --------------------------------------------------------------------------------
@@ -642,8 +700,9 @@ def _write_rows(postmortem: PostMortem, before: dict, after: dict, changed: list
             previous = cache.get(cache_name, [])
             model.objects.filter(postmortem=postmortem).delete()
             rows = _labels(postmortem, model, after[name], previous)
-            if rows:
-                model.objects.bulk_create(rows)
+            if model is Contributor:
+                _bind_contributors(rows)
+            insert(rows)
             cache[cache_name] = rows
     return [
         _plan_nested(postmortem, kind, before[kind], after[kind], now=now)
@@ -672,21 +731,29 @@ def _labels(postmortem: PostMortem, model, values: list[str], previous=()) -> li
 
 
 def _contributors(postmortem: PostMortem, values: list[str], previous) -> list[Contributor]:
-    """Contributor rows for VALUES, each bound to the user it names now. A contributor kept
-    from PREVIOUS rows keeps the user it was bound to (so a later rename, or a new user with
-    its old email, moves nothing); one that names no user is bound to none."""
+    """Contributor rows for VALUES. A contributor kept from PREVIOUS rows keeps the user it
+    was bound to (so a later rename, or a new user with its old email, moves nothing); the
+    others are bound by `_bind_contributors` when they are written."""
     bound = {row.key: row.user_id for row in previous if row.user_id is not None}
-    users = users_named([value for value in values if value.lower() not in bound])
     return [
         Contributor(
             postmortem=postmortem,
             value=value,
             key=value.lower(),
-            user_id=bound.get(value.lower()) or users.get(value.lower()),
+            user_id=bound.get(value.lower()),
             position=index,
         )
         for index, value in enumerate(values)
     ]
+
+
+def _bind_contributors(rows: list[Contributor]) -> None:
+    """Bind each row not bound yet to the user its value names (none if it names none), in
+    the writing transaction: to whoever holds that name or email as the row is stored."""
+    users = users_named([row.value for row in rows if row.user_id is None])
+    for row in rows:
+        if row.user_id is None:
+            row.user_id = users.get(row.key)
 
 
 @dataclass
@@ -704,8 +771,7 @@ class NestedPlan:
             self.model.objects.filter(pk__in=self.removed).delete()
         if self.to_update:
             self.model.objects.bulk_update(self.to_update, self.columns)
-        if self.to_create:
-            self.model.objects.bulk_create(self.to_create)
+        insert(self.to_create)
 
 
 def _plan_nested(postmortem: PostMortem, kind: str, before: list[dict], after: list[dict], *, now):
@@ -756,8 +822,8 @@ def _from_plain(row, entry_fields) -> None:
             setattr(row, field.name, row._meta.get_field(field.name).to_python(value))
 
 
-def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, by):
-    Revision.objects.create(
+def _revision(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, by):
+    return Revision(
         postmortem=postmortem,
         version=postmortem.version,
         changed_by=by,
@@ -765,8 +831,12 @@ def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str
     )
 
 
-def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
-    """Tell the notifications seam what this change meant (in the writing transaction)."""
+def _record(postmortem: PostMortem, before: dict, after: dict, changed: list[str], *, by):
+    insert([_revision(postmortem, before, after, changed, by=by)])
+
+
+def _announcements(postmortem: PostMortem, before: dict, after: dict, *, by) -> list:
+    """The events this change means, for the notifications seam."""
     common = {
         "postmortem_id": postmortem.id,
         "title": postmortem.title,
@@ -791,7 +861,12 @@ def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
                 "due_date": item["due_date"],
             }
             events.append(("action_item.assigned", {**assigned, **common}))
-    notify_all(events)
+    return events
+
+
+def _announce(postmortem: PostMortem, before: dict, after: dict, *, by) -> None:
+    """Tell the notifications seam what this change meant (in the writing transaction)."""
+    notify_all(_announcements(postmortem, before, after, by=by))
 
 
 # The incident ------------------------------------------------------------------------
