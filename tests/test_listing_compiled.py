@@ -1,11 +1,13 @@
 """The plain list (equality filters only, searched or not, first page) runs compiled SQL: for every
 kind of reader, filter, sort and order it answers exactly what the ORM's query answers."""
 
+import functools
 import itertools
 
 import pytest
 
 from hindsight.incidents.services import create_incident
+from hindsight.lib import pagination
 from hindsight.lib.times import parse_timestamp
 from hindsight.postmortems import listing, services
 from hindsight.postmortems.factors import categories
@@ -118,3 +120,19 @@ def test_a_ranked_page_reads_its_rows_through_the_visibility_rule_again(reports,
     shape, values = listing._plain_shape(bob, filters)
     rows = listing._ROWS_BY_ID.rows(*ids, *values, shape=(shape, len(ids)))
     assert sorted(row[0] for row in rows) == sorted(ids)  # bob reads both
+
+
+def test_a_ranked_page_counts_its_matches_as_it_ranks_them(
+    reports, admin, monkeypatch, django_assert_num_queries
+):
+    """One query ranks the matches and counts them; the count is bounded as every list's."""
+    filters = listing.ListFilters(q="report", limit=3)
+    with django_assert_num_queries(2):  # the ranked ids with their count, the page's rows
+        body = listing.page(admin, filters).body()
+    assert (body["total"], body["totalIsExact"]) == (len(reports), True)
+    assert len(body["items"]) == 3 and body["nextCursor"]
+    monkeypatch.setattr(listing, "bounded", functools.partial(pagination.bounded, limit=5))
+    body = listing.page(admin, filters).body()
+    assert (body["total"], body["totalIsExact"]) == (5, False)
+    nothing = listing.page(admin, listing.ListFilters(q="nowhere")).body()
+    assert (nothing["total"], nothing["totalIsExact"], nothing["items"]) == (0, True, [])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -293,12 +293,15 @@ def _plain_count(shape: tuple, *values):
 
 
 def _plain_ranked(shape: tuple, *values):
-    """A ranked page's ids (and the next page's first), best match first. Only the ids:
-    every match is sorted, and a sort carries what the query selects, so selecting the
-    stored rows here would read and copy each match's (_ROWS_BY_ID reads the page's)."""
+    """A ranked page's ids (and the next page's first), best match first, each with the
+    number of matches. Only the ids: every match is sorted, and a sort carries what the
+    query selects, so selecting the stored rows here would read and copy each match's
+    (_ROWS_BY_ID reads the page's). The count comes with them because ranking has visited
+    every match already: a count of its own would find them all again."""
     queryset, expression, filters = _plain_queryset(shape, values)
     ranked = search.narrowed(queryset.values("pk"), expression, ranked=True)
-    return ranked.values_list("pk")[: filters.limit + 1]
+    ranked = ranked.annotate(matches=Window(Count("pk")))
+    return ranked.values_list("pk", "matches")[: filters.limit + 1]
 
 
 def _plain_rows(shape: tuple, *values):
@@ -336,11 +339,11 @@ def _page_columns(sort: Sort | None) -> tuple[str, ...]:
 
 def _plain_page(user, filters: ListFilters):
     shape, values = _plain_shape(user, filters)
-    (counted,) = _COUNT.first(*values, shape=shape)
-    total, exact = bounded(counted)
     sort = SORTS[shape[3]] if shape[3] else None
     if sort is None:  # ranked: the next page is by offset, as offset_page's
-        ids = [pk for (pk,) in _RANKED.rows(*values, shape=shape)]
+        ranked = _RANKED.rows(*values, shape=shape)
+        total, exact = bounded(ranked[0][1] if ranked else 0)
+        ids = [pk for pk, _ in ranked]
         more = len(ids) > filters.limit
         ids = ids[: filters.limit]
         found = {
@@ -350,6 +353,8 @@ def _plain_page(user, filters: ListFilters):
         # A report deleted (or hidden) between the two reads is left out.
         rows = [found[pk] for pk in ids if pk in found]
         return rows, total, exact, encode_cursor(["o", filters.limit]) if more else None
+    (counted,) = _COUNT.first(*values, shape=shape)
+    total, exact = bounded(counted)
     columns = _page_columns(sort)
     rows = [dict(zip(columns, row, strict=True)) for row in _ROWS.rows(*values, shape=shape)]
     rows, next_cursor = _cut(rows, sort, filters.limit)
