@@ -224,7 +224,11 @@ def analyze() -> None:
         # On PostgreSQL, VACUUM too: the seed's own updates (the stored exports, the ranking)
         # leave old row versions that autovacuum clears in a database in use, and a search
         # visits every one its index still points at.
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET statement_timeout = 0")  # the settings' limit is for requests
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
 
 
 def rank(ids: list[str]) -> int:

@@ -9,7 +9,7 @@ from django.db import connection
 from hindsight.accounts.models import User
 from hindsight.lib.compiled import CompiledQuery, insert, insert_if
 from hindsight.lib.errors import NotFound
-from hindsight.postmortems.models import ActionItem, PostMortem, Tag
+from hindsight.postmortems.models import ActionItem, PostMortem, Revision, Tag
 
 
 def test_a_compiled_query_answers_as_the_orm_does(alice, postmortem, incident):
@@ -208,3 +208,17 @@ def test_a_conditional_insert_writes_nothing_where_its_condition_fails(alice, po
     assert not Tag.objects.filter(name="held").exists()
     assert insert_if(held, "1 = %s", [1]) is True
     assert Tag.objects.get(pk=held.pk).name == "held"
+
+
+def test_a_compiled_insert_refuses_what_it_would_misread(alice, postmortem):
+    from django.db.models.functions import Now
+
+    with pytest.raises(ValueError, match="takes no id"):
+        insert([Tag(pk=10**9, postmortem_id=postmortem["id"], name="given", position=0)])
+    with pytest.raises(ValueError, match="takes values"):
+        insert([Tag(postmortem_id=postmortem["id"], name=Now(), position=0)])
+    unsaved = User(username="not-saved-yet")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert([Revision(postmortem_id=postmortem["id"], version=99, changed_by=unsaved)])
+    assert not Tag.objects.filter(name="given").exists()
+    assert not Revision.objects.filter(version=99).exists()

@@ -199,7 +199,8 @@ class CompiledInsert:
     primary key, generated columns) comes back through RETURNING onto the instances, as
     bulk_create's does, as the database gives it (integers here, which need no converting).
     No signals are sent (nothing here listens to them) and, like bulk_create, no `save()`
-    is called."""
+    is called. Narrower than bulk_create, and refused rather than misread: an automatic
+    primary key given by hand, or an expression (F, Now()) as a value."""
 
     def __init__(self, model: type[Model]):
         self._model = model
@@ -247,11 +248,19 @@ class CompiledInsert:
             return self._returning(cursor, [obj]) == 1
 
     def _params(self, batch: list[Model]) -> list:
-        return [
-            field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
-            for obj in batch
-            for field in self._fields
-        ]
+        params = []
+        for obj in batch:
+            # As save() does: a foreign key to an object not saved yet is an error, not NULL.
+            obj._prepare_related_fields_for_save(operation_name="insert")
+            for field in self._returned:
+                if isinstance(field, AutoField) and getattr(obj, field.attname) is not None:
+                    raise ValueError(f"{obj!r}: CompiledInsert takes no {field.name} given")
+            for field in self._fields:
+                value = field.pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    raise ValueError(f"{obj!r}: CompiledInsert takes values, not {value!r}")
+                params.append(field.get_db_prep_save(value, connection=connection))
+        return params
 
     def _returning(self, cursor, batch: list[Model]) -> int:
         """Put what the database filled in onto BATCH's instances; how many were inserted."""

@@ -7,6 +7,7 @@ but is not given to a new factor) and rewrites the report's Factor rows whenever
 contributing factors change, so the insights count them in SQL.
 """
 
+from hindsight.lib.compiled import insert
 from hindsight.lib.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hindsight.postmortems.models import Factor, FactorCategory, PostMortem
 
@@ -81,5 +82,4 @@ def write_rows(postmortem: PostMortem, factors: list[dict], *, new: bool = False
         )
         for position, factor in enumerate(factors or [])
     ]
-    if rows:
-        Factor.objects.bulk_create(rows)
+    insert(rows)

@@ -274,7 +274,10 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
 
     Everything a new report's rows follow from — its state, its stored document, the lint,
     its revision and its events — is worked out before the write transaction, so on SQLite,
-    where one writer at a time holds the database, the writer holds it for the INSERTs only.
+    where one writer at a time holds the database, the writer holds it for the writes and
+    the few reads that must see the database as they do (the factor categories, the users
+    contributors name, the channels). A caller that opens its own write transaction around
+    this (the web form, which may create the incident too; an import) holds it throughout.
     """
     if not may_create_postmortem(by):
         raise PermissionDenied("Viewers cannot create post-mortems.")
@@ -289,19 +292,25 @@ def create_postmortem(data: dict, *, by) -> PostMortem:
         )
     new = _new_report(data, _incident_or_invalid(data["incident_id"]), status=status, by=by)
     with write_transaction():
-        for _attempt in range(5):
+        for attempt in range(1, ATTEMPTS + 1):
             if _insert(new):
                 return new.postmortem
-            # The incident changed since it was read: the report is worked out again with
-            # the incident as it is now (on SQLite, where this writer now holds the
-            # database, the second try always stores it).
-            incident = _incident_or_invalid(data["incident_id"])
-            new = _new_report(data, incident, status=status, by=by)
+            if attempt < ATTEMPTS:
+                # The incident changed since it was read: the report is worked out again
+                # with the incident as it is now (on SQLite, where this writer now holds
+                # the database, the second try always stores it).
+                incident = _incident_or_invalid(data["incident_id"])
+                new = _new_report(data, incident, status=status, by=by)
     raise Conflict(
         f"The incident {data['incident_id']} kept changing while this post-mortem was being"
         " saved; nothing was saved. Send it again.",
         fields={"incidentId": "changed while saving"},
     )
+
+
+# Tries at storing a new report whose incident keeps changing under it (PostgreSQL only:
+# on SQLite the second always succeeds).
+ATTEMPTS = 5
 
 
 @dataclass
@@ -320,7 +329,6 @@ class NewReport:
 def _new_report(data: dict, incident: Incident, *, status: str, by) -> NewReport:
     now = timezone.now()
     state = _desired_state(EMPTY_STATE, data, incident, status=status, now=now)
-    factors.check([], state["contributing_factors"])
     postmortem = PostMortem(
         incident=incident,
         created_by=by,
@@ -370,6 +378,9 @@ def _insert(new: NewReport) -> bool:
     its revision, its search entry and its events; none of them (False) if its incident is
     no longer the version the report was worked out from."""
     postmortem = new.postmortem
+    # Here, not when the report is worked out: a category retired or deleted meanwhile is
+    # refused (400), not stored (or failed on its foreign key).
+    factors.check([], new.state["contributing_factors"])
     if not insert_if(postmortem, *_still_at_version(postmortem.incident)):
         return False
     _bind_contributors(new.labels["contributor_rows"])

@@ -37,6 +37,7 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
+    # Only with the code of before this migration, whose search.reindex writes the column.
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             "DROP TRIGGER IF EXISTS postmortem_search_vector ON postmortems_postmortem"
