@@ -85,12 +85,12 @@ def users_named(names) -> dict[str, int]:
     """For each of NAMES (lower-cased): the id of the one user whose name or email it is.
     A name that names no user, or several (a collision made before they were checked), is
     left out: it names no one."""
-    keys = sorted({name.strip().lower() for name in names if name and name.strip()})
+    keys = {name.strip().lower() for name in names if name and name.strip()}
     if not keys:
         return {}
     found: dict[str, set[int]] = {}
-    for pk, username, email in _users_named.rows(*keys, shape=len(keys)):
-        for identity in {username.lower(), (email or "").lower()} & set(keys):
+    for pk, username, email in _users_named.rows(*sorted(keys), shape=len(keys)):
+        for identity in {username.lower(), (email or "").lower()} & keys:
             found.setdefault(identity, set()).add(pk)
     return {key: next(iter(pks)) for key, pks in found.items() if len(pks) == 1}
 

@@ -383,9 +383,8 @@ def _insert(new: NewReport) -> bool:
     factors.check([], new.state["contributing_factors"])
     if not insert_if(postmortem, *_still_at_version(postmortem.incident)):
         return False
-    _bind_contributors(new.labels["contributor_rows"])
     for rows in new.labels.values():
-        insert(rows)
+        _write_labels(rows)
     for plan in new.plans:
         plan.save()
     factors.write_rows(postmortem, new.state["contributing_factors"], new=True)
@@ -711,9 +710,7 @@ def _write_rows(postmortem: PostMortem, before: dict, after: dict, changed: list
             previous = cache.get(cache_name, [])
             model.objects.filter(postmortem=postmortem).delete()
             rows = _labels(postmortem, model, after[name], previous)
-            if model is Contributor:
-                _bind_contributors(rows)
-            insert(rows)
+            _write_labels(rows)
             cache[cache_name] = rows
     return [
         _plan_nested(postmortem, kind, before[kind], after[kind], now=now)
@@ -744,7 +741,7 @@ def _labels(postmortem: PostMortem, model, values: list[str], previous=()) -> li
 def _contributors(postmortem: PostMortem, values: list[str], previous) -> list[Contributor]:
     """Contributor rows for VALUES. A contributor kept from PREVIOUS rows keeps the user it
     was bound to (so a later rename, or a new user with its old email, moves nothing); the
-    others are bound by `_bind_contributors` when they are written."""
+    others are bound by `_write_labels` when they are written."""
     bound = {row.key: row.user_id for row in previous if row.user_id is not None}
     return [
         Contributor(
@@ -758,13 +755,15 @@ def _contributors(postmortem: PostMortem, values: list[str], previous) -> list[C
     ]
 
 
-def _bind_contributors(rows: list[Contributor]) -> None:
-    """Bind each row not bound yet to the user its value names (none if it names none), in
-    the writing transaction: to whoever holds that name or email as the row is stored."""
-    users = users_named([row.value for row in rows if row.user_id is None])
-    for row in rows:
-        if row.user_id is None:
-            row.user_id = users.get(row.key)
+def _write_labels(rows: list) -> None:
+    """Insert a report's contributor or tag ROWS. A contributor not bound yet is bound to
+    the user its value names (none if it names none) here, in the writing transaction: to
+    whoever holds that name or email as the row is stored."""
+    unbound = [row for row in rows if isinstance(row, Contributor) and row.user_id is None]
+    users = users_named([row.value for row in unbound])
+    for row in unbound:
+        row.user_id = users.get(row.key)
+    insert(rows)
 
 
 @dataclass
